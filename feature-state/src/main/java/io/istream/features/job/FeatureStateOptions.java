@@ -1,0 +1,53 @@
+package io.istream.features.job;
+
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+/** Typed options of the per-user feature state. */
+public final class FeatureStateOptions {
+    private FeatureStateOptions() {
+    }
+
+    public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = ConfigOptions.key("features.max-sequence-length")
+            .intType().defaultValue(100)
+            .withDescription("Behaviours kept per user, newest kept (T of MODEL.md). Samples carry at most this many.");
+
+    public static final ConfigOption<Duration> SEQUENCE_TTL = ConfigOptions.key("features.sequence-ttl")
+            .durationType().defaultValue(Duration.ofDays(365))
+            .withDescription("A user's sequence and join state are dropped this long (event time) after their newest "
+                    + "behaviour, if no impression is pending. Keeps state bounded on an endless stream.");
+
+    public static final ConfigOption<Duration> ATTRIBUTION_WINDOW = ConfigOptions.key("features.attribution-window")
+            .durationType().defaultValue(Duration.ofMinutes(30))
+            .withDescription("A click counts for an impression if it comes at most this long after it (event time). "
+                    + "Negatives are emitted when the watermark passes the end of the window.");
+
+    public static final ConfigOption<Integer> SHOWN_NOT_CLICKED = ConfigOptions.key("features.shown-not-clicked")
+            .intType().defaultValue(20)
+            .withDescription("Recent shown-but-not-clicked items kept per user as preferred auxiliary negatives.");
+
+    public static final ConfigOption<Integer> POPULARITY_POOL = ConfigOptions.key("features.popularity-pool")
+            .intType().defaultValue(20_000)
+            .withDescription("Recent behaviour occurrences per parallel instance that the popularity sampler of "
+                    + "auxiliary negatives draws from.");
+
+    /** Throws IllegalArgumentException naming the option at fault. */
+    public static void validate(ReadableConfig config) {
+        positive(MAX_SEQUENCE_LENGTH, config.get(MAX_SEQUENCE_LENGTH));
+        positive(SHOWN_NOT_CLICKED, config.get(SHOWN_NOT_CLICKED));
+        positive(POPULARITY_POOL, config.get(POPULARITY_POOL));
+        positive(SEQUENCE_TTL, config.get(SEQUENCE_TTL).toMillis());
+        positive(ATTRIBUTION_WINDOW, config.get(ATTRIBUTION_WINDOW).toMillis());
+        if (config.get(SEQUENCE_TTL).compareTo(config.get(ATTRIBUTION_WINDOW)) < 0) {
+            throw new IllegalArgumentException(SEQUENCE_TTL.key() + " must be at least " + ATTRIBUTION_WINDOW.key());
+        }
+    }
+
+    private static void positive(ConfigOption<?> option, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(option.key() + " must be positive, got " + value);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.istream.features.job;
+
+import io.istream.avro.Behavior;
+import io.istream.avro.Click;
+import io.istream.avro.DeadLetter;
+import io.istream.avro.Impression;
+import io.istream.avro.IngestedEvent;
+import io.istream.avro.Sample;
+import io.istream.features.join.JoinEffects;
+import io.istream.features.join.LabelJoin;
+import io.istream.features.join.SourceRef;
+import io.istream.features.join.UserJoinState;
+import io.istream.features.negatives.RecentItemPool;
+import io.istream.features.sequence.BehaviorSequence;
+import io.istream.features.sequence.SampleAssembler;
+import io.istream.ingestion.decode.DeadLetters;
+import io.istream.schemas.DeadLetterReason;
+import io.istream.schemas.Topics;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Per-user feature state in keyed (RocksDB) state: the behaviour sequence and the label join. It only moves data
+ * and state; the decisions are {@link BehaviorSequence}, {@link LabelJoin} and {@link SampleAssembler}.
+ *
+ * <p>Metrics (group {@code istream.features}): impressionsAccepted, clicksJoined, behaviorsAccepted, samplesOut,
+ * positives, negatives, deadLetters (also by {@code reason}), lateClicks.
+ */
+public final class UserFeatureFunction extends KeyedProcessFunction<Long, IngestedEvent, Sample>
+        implements CheckpointedFunction {
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("feature-dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+    static final ValueStateDescriptor<BehaviorSequence> SEQUENCE =
+            new ValueStateDescriptor<>("behavior-sequence", TypeInformation.of(BehaviorSequence.class));
+    static final ValueStateDescriptor<UserJoinState> JOIN =
+            new ValueStateDescriptor<>("label-join", TypeInformation.of(UserJoinState.class));
+    private static final int POOL_CHUNK = 1024;
+
+    private final int maxSequenceLength;
+    private final long sequenceTtlMs;
+    private final long attributionWindowMs;
+    private final int shownNotClicked;
+    private final int poolCapacity;
+
+    private transient ValueState<BehaviorSequence> sequenceState;
+    private transient ValueState<UserJoinState> joinState;
+    private transient ListState<long[]> poolState;
+    private transient RecentItemPool pool;
+    private transient LabelJoin labelJoin;
+    private transient SampleAssembler assembler;
+    private transient JoinEffects effects;
+    private transient Counter impressionsAccepted;
+    private transient Counter clicksJoined;
+    private transient Counter behaviorsAccepted;
+    private transient Counter samplesOut;
+    private transient Counter positives;
+    private transient Counter negatives;
+    private transient Counter deadLetters;
+    private transient Map<DeadLetterReason, Counter> deadLettersByReason;
+    private transient MetricGroup metrics;
+
+    public UserFeatureFunction(ReadableConfig config) {
+        FeatureStateOptions.validate(config);
+        this.maxSequenceLength = config.get(FeatureStateOptions.MAX_SEQUENCE_LENGTH);
+        this.sequenceTtlMs = config.get(FeatureStateOptions.SEQUENCE_TTL).toMillis();
+        this.attributionWindowMs = config.get(FeatureStateOptions.ATTRIBUTION_WINDOW).toMillis();
+        this.shownNotClicked = config.get(FeatureStateOptions.SHOWN_NOT_CLICKED);
+        this.poolCapacity = config.get(FeatureStateOptions.POPULARITY_POOL);
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        sequenceState = getRuntimeContext().getState(SEQUENCE);
+        joinState = getRuntimeContext().getState(JOIN);
+        labelJoin = new LabelJoin(attributionWindowMs, shownNotClicked);
+        assembler = new SampleAssembler(maxSequenceLength);
+        effects = new JoinEffects();
+        metrics = getRuntimeContext().getMetricGroup().addGroup("istream").addGroup("features");
+        impressionsAccepted = metrics.counter("impressionsAccepted");
+        clicksJoined = metrics.counter("clicksJoined");
+        behaviorsAccepted = metrics.counter("behaviorsAccepted");
+        samplesOut = metrics.counter("samplesOut");
+        positives = metrics.counter("positives");
+        negatives = metrics.counter("negatives");
+        deadLetters = metrics.counter("deadLetters");
+        deadLettersByReason = new EnumMap<>(DeadLetterReason.class);
+    }
+
+    @Override
+    public void processElement(IngestedEvent event, Context ctx, Collector<Sample> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        SourceRef source = new SourceRef(event.getSourceTopic(), event.getPartition(), event.getOffset());
+        Object payload = event.getPayload();
+        if (payload instanceof Behavior behavior) {
+            onBehavior(behavior, ctx);
+            return;
+        }
+        UserJoinState join = joinState.value();
+        if (join == null) {
+            join = new UserJoinState();
+        }
+        effects.clear();
+        if (payload instanceof Impression impression) {
+            labelJoin.onImpression(join, impression, source, watermark, effects);
+        } else if (payload instanceof Click click) {
+            labelJoin.onClick(join, click, source, watermark, effects);
+        } else {
+            effects.rejected.add(new JoinEffects.Rejected(DeadLetterReason.WRONG_TOPIC,
+                    payload.getClass().getSimpleName() + " is not handled by the feature state", source, payload));
+        }
+        carryOut(ctx.getCurrentKey(), join, ctx, out);
+    }
+
+    private void onBehavior(Behavior behavior, Context ctx) throws Exception {
+        BehaviorSequence sequence = sequenceState.value();
+        if (sequence == null) {
+            sequence = new BehaviorSequence();
+        }
+        sequence.insert(behavior.getItemId(), behavior.getCategoryId(), (byte) behavior.getType().ordinal(),
+                behavior.getEventTimeMs(), maxSequenceLength);
+        pool.add(behavior.getItemId(), behavior.getCategoryId());
+        if (sequence.expiryTimerMs == 0) {
+            sequence.expiryTimerMs = sequence.newestTimeMs() + sequenceTtlMs;
+            ctx.timerService().registerEventTimeTimer(sequence.expiryTimerMs);
+        }
+        sequenceState.update(sequence);
+        behaviorsAccepted.inc();
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Sample> out) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        BehaviorSequence sequence = sequenceState.value();
+        UserJoinState join = joinState.value();
+        if (join != null) {
+            effects.clear();
+            labelJoin.onWatermark(join, watermark, effects);
+            carryOut(ctx.getCurrentKey(), join, ctx, out);
+            join = joinState.value();
+        }
+        if (sequence == null) {
+            return;
+        }
+        long expiresAt = sequence.newestTimeMs() + sequenceTtlMs;
+        if (expiresAt <= watermark) {
+            if (join == null || !join.hasOpenWork()) {
+                sequenceState.clear();
+                joinState.clear();
+            }
+            // else: an impression is still pending and needs this history; its window-close timer comes back here
+        } else if (sequence.expiryTimerMs <= timestamp) {
+            // newer behaviours arrived since the expiry timer was set: extend lazily instead of a timer per event
+            sequence.expiryTimerMs = expiresAt;
+            ctx.timerService().registerEventTimeTimer(expiresAt);
+            sequenceState.update(sequence);
+        }
+    }
+
+    /** Emits samples and dead letters, registers timers and writes the join state back (or clears it). */
+    private void carryOut(long userId, UserJoinState join, KeyedProcessFunction<Long, IngestedEvent, Sample>.Context ctx,
+                          Collector<Sample> out) throws Exception {
+        BehaviorSequence sequence = effects.labelled.isEmpty() ? null : sequenceState.value();
+        for (JoinEffects.Labelled labelled : effects.labelled) {
+            out.collect(assembler.assemble(userId, labelled, sequence, join, pool));
+            samplesOut.inc();
+            (labelled.label() == 1 ? positives : negatives).inc();
+        }
+        for (JoinEffects.Rejected rejected : effects.rejected) {
+            ctx.output(DEAD_LETTERS, deadLetter(rejected));
+        }
+        impressionsAccepted.inc(effects.acceptedImpressions);
+        clicksJoined.inc(effects.joinedClicks);
+        for (long t : effects.timers) {
+            ctx.timerService().registerEventTimeTimer(t);
+        }
+        // shown-not-clicked items only matter while the user has a sequence or something pending
+        if (join.hasOpenWork() || sequence != null || sequenceState.value() != null) {
+            joinState.update(join);
+        } else {
+            joinState.clear();
+        }
+    }
+
+    private DeadLetter deadLetter(JoinEffects.Rejected rejected) {
+        deadLetters.inc();
+        deadLettersByReason.computeIfAbsent(rejected.reason(),
+                r -> metrics.addGroup("reason", r.name()).counter("deadLetters")).inc();
+        byte[] raw = encode(rejected.event());
+        return DeadLetters.of(rejected.source().topic(), rejected.source().partition(), rejected.source().offset(),
+                raw, rejected.reason(), rejected.message(), System.currentTimeMillis());
+    }
+
+    private static byte[] encode(Object event) {
+        if (event instanceof Click c) {
+            return Topics.CLICKS.values().encode(c);
+        } else if (event instanceof Impression i) {
+            return Topics.IMPRESSIONS.values().encode(i);
+        } else if (event instanceof Behavior b) {
+            return Topics.BEHAVIORS.values().encode(b);
+        } else if (event instanceof io.istream.avro.ScoreRequest r) {
+            return Topics.SCORE_REQUESTS.values().encode(r);
+        }
+        return new byte[0];
+    }
+
+    // ---- operator state: the popularity pool survives restarts and is split on rescaling ----
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        pool = new RecentItemPool(poolCapacity);
+        poolState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("popularity-pool", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        if (context.isRestored()) {
+            for (long[] chunk : poolState.get()) {
+                for (int i = 0; i + 1 < chunk.length; i += 2) {
+                    pool.add(chunk[i], chunk[i + 1]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        long[][] snapshot = pool.snapshot();
+        List<long[]> chunks = new ArrayList<>();
+        for (int start = 0; start < snapshot[0].length; start += POOL_CHUNK) {
+            int n = Math.min(POOL_CHUNK, snapshot[0].length - start);
+            long[] chunk = new long[2 * n];
+            for (int i = 0; i < n; i++) {
+                chunk[2 * i] = snapshot[0][start + i];
+                chunk[2 * i + 1] = snapshot[1][start + i];
+            }
+            chunks.add(chunk);
+        }
+        poolState.update(chunks);
+    }
+}

@@ -1,0 +1,98 @@
+package io.istream.features.sequence;
+
+import java.util.Arrays;
+
+/**
+ * One user's behaviour sequence, oldest first, bounded in length. Stored as a Flink POJO of primitive arrays
+ * (no Kryo, cheap to (de)serialise in RocksDB). Late events are inserted in place by event time; among equal
+ * times, arrival order is kept.
+ *
+ * <p>Public fields and the no-argument constructor are what Flink's PojoSerializer needs; use the methods.
+ */
+public class BehaviorSequence {
+    // N = size; all arrays have length N, sorted by timesMs ascending
+    public long[] itemIds = new long[0];      // [N]
+    public long[] categoryIds = new long[0];  // [N]
+    public long[] timesMs = new long[0];      // [N] event time, epoch ms
+    public byte[] types = new byte[0];        // [N] BehaviorType ordinal
+    /** Event time of the registered expiry timer, or 0 when none is registered. */
+    public long expiryTimerMs;
+
+    public BehaviorSequence() {
+    }
+
+    public int size() {
+        return timesMs.length;
+    }
+
+    public long newestTimeMs() {
+        return timesMs.length == 0 ? Long.MIN_VALUE : timesMs[timesMs.length - 1];
+    }
+
+    /**
+     * Inserts a behaviour at its place in time and drops the oldest entries beyond {@code maxLength}.
+     *
+     * @return false if the behaviour was older than everything in a full sequence, so it was not kept
+     */
+    public boolean insert(long itemId, long categoryId, byte type, long timeMs, int maxLength) {
+        int n = size();
+        // first index whose time is > timeMs: equal times keep arrival order
+        int at = upperBound(timeMs);
+        if (n >= maxLength && at == 0) {
+            return false;
+        }
+        itemIds = insertAt(itemIds, at, itemId);
+        categoryIds = insertAt(categoryIds, at, categoryId);
+        timesMs = insertAt(timesMs, at, timeMs);
+        byte[] t = new byte[n + 1];
+        System.arraycopy(types, 0, t, 0, at);
+        t[at] = type;
+        System.arraycopy(types, at, t, at + 1, n - at);
+        types = t;
+        int excess = size() - maxLength;
+        if (excess > 0) {
+            itemIds = Arrays.copyOfRange(itemIds, excess, itemIds.length);
+            categoryIds = Arrays.copyOfRange(categoryIds, excess, categoryIds.length);
+            timesMs = Arrays.copyOfRange(timesMs, excess, timesMs.length);
+            types = Arrays.copyOfRange(types, excess, types.length);
+        }
+        return true;
+    }
+
+    /** Number of behaviours strictly before {@code timeMs}: the history an impression at that time may see. */
+    public int countBefore(long timeMs) {
+        int lo = 0;
+        int hi = timesMs.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (timesMs[mid] < timeMs) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private int upperBound(long timeMs) {
+        int lo = 0;
+        int hi = timesMs.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (timesMs[mid] <= timeMs) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static long[] insertAt(long[] a, int at, long v) {
+        long[] out = new long[a.length + 1];
+        System.arraycopy(a, 0, out, 0, at);
+        out[at] = v;
+        System.arraycopy(a, at, out, at + 1, a.length - at);
+        return out;
+    }
+}

@@ -1,0 +1,40 @@
+package io.istream.ingestion.config;
+
+import io.istream.schemas.Topic;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/** Creates the catalogue's topics where they do not exist yet. */
+public final class TopicAdmin {
+    private TopicAdmin() {
+    }
+
+    public static void ensureTopics(KafkaConnection kafka, Collection<Topic<?>> topics, int partitions,
+                                    short replicationFactor) {
+        try (Admin admin = Admin.create(kafka.toProperties())) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topic<?> topic : topics) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(new NewTopic(topic.name(), partitions, replicationFactor)
+                            .configs(Map.of("max.message.bytes", String.valueOf(8 * 1024 * 1024))));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topics on " + kafka.bootstrapServers() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+}
