@@ -14,6 +14,13 @@ public final class FeatureStateOptions {
             .intType().defaultValue(100)
             .withDescription("Behaviours kept per user, newest kept (T of MODEL.md). Samples carry at most this many.");
 
+    public static final ConfigOption<Integer> SEQUENCE_READ_AHEAD = ConfigOptions.key("features.sequence-read-ahead")
+            .intType().defaultValue(400)
+            .withDescription("Behaviours kept beyond the max sequence length because impressions before them are not "
+                    + "labelled yet. Topics are read at different speeds (most when replaying a backlog), so behaviours "
+                    + "can run ahead of their impressions; past this limit the oldest are dropped and counted "
+                    + "(metric sequenceOverflow).");
+
     public static final ConfigOption<Duration> SEQUENCE_TTL = ConfigOptions.key("features.sequence-ttl")
             .durationType().defaultValue(Duration.ofDays(365))
             .withDescription("A user's sequence and join state are dropped this long (event time) after their newest "
@@ -38,6 +45,9 @@ public final class FeatureStateOptions {
         positive(MAX_SEQUENCE_LENGTH, config.get(MAX_SEQUENCE_LENGTH));
         positive(SHOWN_NOT_CLICKED, config.get(SHOWN_NOT_CLICKED));
         positive(POPULARITY_POOL, config.get(POPULARITY_POOL));
+        if (config.get(SEQUENCE_READ_AHEAD) < 0) {
+            throw new IllegalArgumentException(SEQUENCE_READ_AHEAD.key() + " must be >= 0");
+        }
         positive(SEQUENCE_TTL, config.get(SEQUENCE_TTL).toMillis());
         positive(ATTRIBUTION_WINDOW, config.get(ATTRIBUTION_WINDOW).toMillis());
         if (config.get(SEQUENCE_TTL).compareTo(config.get(ATTRIBUTION_WINDOW)) < 0) {

@@ -43,10 +43,13 @@ import org.apache.flink.util.OutputTag;
  * and state; the decisions are {@link BehaviorSequence}, {@link LabelJoin} and {@link SampleAssembler}.
  *
  * <p>Metrics (group {@code istream.features}): impressionsAccepted, clicksJoined, behaviorsAccepted, samplesOut,
- * positives, negatives, deadLetters (also by {@code reason}), lateClicks.
+ * positives, negatives, deadLetters (also by {@code reason}), lateBehaviors (inserted in place, but behind the
+ * watermark: samples released before they arrived lack them), sequenceOverflow (behaviours dropped by the
+ * read-ahead limit before every sample that needed them was out).
  */
 public final class UserFeatureFunction extends KeyedProcessFunction<Long, IngestedEvent, Sample>
         implements CheckpointedFunction {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UserFeatureFunction.class);
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("feature-dead-letters", new AvroTypeInfo<>(DeadLetter.class));
     static final ValueStateDescriptor<BehaviorSequence> SEQUENCE =
@@ -56,6 +59,7 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
     private static final int POOL_CHUNK = 1024;
 
     private final int maxSequenceLength;
+    private final int sequenceReadAhead;
     private final long sequenceTtlMs;
     private final long attributionWindowMs;
     private final int shownNotClicked;
@@ -75,12 +79,15 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
     private transient Counter positives;
     private transient Counter negatives;
     private transient Counter deadLetters;
+    private transient Counter lateBehaviors;
+    private transient Counter sequenceOverflow;
     private transient Map<DeadLetterReason, Counter> deadLettersByReason;
     private transient MetricGroup metrics;
 
     public UserFeatureFunction(ReadableConfig config) {
         FeatureStateOptions.validate(config);
         this.maxSequenceLength = config.get(FeatureStateOptions.MAX_SEQUENCE_LENGTH);
+        this.sequenceReadAhead = config.get(FeatureStateOptions.SEQUENCE_READ_AHEAD);
         this.sequenceTtlMs = config.get(FeatureStateOptions.SEQUENCE_TTL).toMillis();
         this.attributionWindowMs = config.get(FeatureStateOptions.ATTRIBUTION_WINDOW).toMillis();
         this.shownNotClicked = config.get(FeatureStateOptions.SHOWN_NOT_CLICKED);
@@ -102,6 +109,8 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
         positives = metrics.counter("positives");
         negatives = metrics.counter("negatives");
         deadLetters = metrics.counter("deadLetters");
+        lateBehaviors = metrics.counter("lateBehaviors");
+        sequenceOverflow = metrics.counter("sequenceOverflow");
         deadLettersByReason = new EnumMap<>(DeadLetterReason.class);
     }
 
@@ -131,12 +140,22 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
     }
 
     private void onBehavior(Behavior behavior, Context ctx) throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        if (behavior.getEventTimeMs() <= watermark) {
+            // still inserted in place, but samples already released may have missed it
+            lateBehaviors.inc();
+            if (lateBehaviors.getCount() <= 5) {
+                LOG.warn("behaviour of user {} at {} arrived behind the watermark {}", behavior.getUserId(),
+                        behavior.getEventTimeMs(), watermark);
+            }
+        }
         BehaviorSequence sequence = sequenceState.value();
         if (sequence == null) {
             sequence = new BehaviorSequence();
         }
         sequence.insert(behavior.getItemId(), behavior.getCategoryId(), (byte) behavior.getType().ordinal(),
-                behavior.getEventTimeMs(), maxSequenceLength);
+                behavior.getEventTimeMs());
+        trim(sequence, joinState.value(), watermark);
         pool.add(behavior.getItemId(), behavior.getCategoryId());
         if (sequence.expiryTimerMs == 0) {
             sequence.expiryTimerMs = sequence.newestTimeMs() + sequenceTtlMs;
@@ -144,6 +163,13 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
         }
         sequenceState.update(sequence);
         behaviorsAccepted.inc();
+    }
+
+    /** Keeps what unlabelled impressions (pending, or still in flight behind the watermark) may need. */
+    private void trim(BehaviorSequence sequence, UserJoinState join, long watermark) {
+        long inFlight = watermark == Long.MAX_VALUE ? Long.MAX_VALUE : watermark + 1;
+        long horizon = Math.min(inFlight, join == null ? Long.MAX_VALUE : join.oldestPendingImpressionMs());
+        sequenceOverflow.inc(sequence.trim(horizon, maxSequenceLength, sequenceReadAhead));
     }
 
     @Override
@@ -167,10 +193,18 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
                 joinState.clear();
             }
             // else: an impression is still pending and needs this history; its window-close timer comes back here
-        } else if (sequence.expiryTimerMs <= timestamp) {
+            return;
+        }
+        int before = sequence.size();
+        trim(sequence, join, watermark);
+        boolean changed = sequence.size() != before;
+        if (sequence.expiryTimerMs <= timestamp) {
             // newer behaviours arrived since the expiry timer was set: extend lazily instead of a timer per event
             sequence.expiryTimerMs = expiresAt;
             ctx.timerService().registerEventTimeTimer(expiresAt);
+            changed = true;
+        }
+        if (changed) {
             sequenceState.update(sequence);
         }
     }

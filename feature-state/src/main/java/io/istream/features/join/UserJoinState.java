@@ -21,6 +21,17 @@ public class UserJoinState {
         return pending.length > 0 || orphanClicks.length > 0;
     }
 
+    /** The oldest impression time still waiting for its sample, or Long.MAX_VALUE. */
+    public long oldestPendingImpressionMs() {
+        long oldest = Long.MAX_VALUE;
+        for (PendingImpression p : pending) {
+            if (p.state != PendingImpression.EMITTED) {
+                oldest = Math.min(oldest, p.impressionTimeMs);
+            }
+        }
+        return oldest;
+    }
+
     int indexOf(String joinKey) {
         for (int i = 0; i < pending.length; i++) {
             if (pending[i].joinKey().equals(joinKey)) {

@@ -3,7 +3,7 @@ package io.istream.features.sequence;
 import java.util.Arrays;
 
 /**
- * One user's behaviour sequence, oldest first, bounded in length. Stored as a Flink POJO of primitive arrays
+ * One user's behaviour sequence, oldest first, bounded in length (see {@link #trim}). Stored as a Flink POJO of primitive arrays
  * (no Kryo, cheap to (de)serialise in RocksDB). Late events are inserted in place by event time; among equal
  * times, arrival order is kept.
  *
@@ -30,17 +30,12 @@ public class BehaviorSequence {
     }
 
     /**
-     * Inserts a behaviour at its place in time and drops the oldest entries beyond {@code maxLength}.
-     *
-     * @return false if the behaviour was older than everything in a full sequence, so it was not kept
+     * Inserts a behaviour at its place in time. Does not trim: see {@link #trim}.
      */
-    public boolean insert(long itemId, long categoryId, byte type, long timeMs, int maxLength) {
+    public void insert(long itemId, long categoryId, byte type, long timeMs) {
         int n = size();
         // first index whose time is > timeMs: equal times keep arrival order
         int at = upperBound(timeMs);
-        if (n >= maxLength && at == 0) {
-            return false;
-        }
         itemIds = insertAt(itemIds, at, itemId);
         categoryIds = insertAt(categoryIds, at, categoryId);
         timesMs = insertAt(timesMs, at, timeMs);
@@ -49,14 +44,28 @@ public class BehaviorSequence {
         t[at] = type;
         System.arraycopy(types, at, t, at + 1, n - at);
         types = t;
-        int excess = size() - maxLength;
-        if (excess > 0) {
-            itemIds = Arrays.copyOfRange(itemIds, excess, itemIds.length);
-            categoryIds = Arrays.copyOfRange(categoryIds, excess, categoryIds.length);
-            timesMs = Arrays.copyOfRange(timesMs, excess, timesMs.length);
-            types = Arrays.copyOfRange(types, excess, types.length);
+    }
+
+    /**
+     * Drops the oldest behaviours that no sample can need any more. An impression not yet labelled is at or after
+     * {@code horizonMs} (the oldest pending impression, or the watermark + 1 for impressions still in flight), and
+     * its sample carries the newest {@code maxLength} behaviours strictly before it. So everything from the
+     * {@code maxLength}-th behaviour before the horizon onwards is kept. Topics are read at different speeds, so
+     * behaviours can run ahead of their impressions; {@code readAheadLimit} bounds how many are kept past that.
+     *
+     * @return how many behaviours were dropped because of the read-ahead limit (history some sample may miss)
+     */
+    public int trim(long horizonMs, int maxLength, int readAheadLimit) {
+        int needed = Math.max(0, countBefore(horizonMs) - maxLength);
+        int overLimit = Math.max(0, size() - needed - maxLength - readAheadLimit);
+        int drop = needed + overLimit;
+        if (drop > 0) {
+            itemIds = Arrays.copyOfRange(itemIds, drop, itemIds.length);
+            categoryIds = Arrays.copyOfRange(categoryIds, drop, categoryIds.length);
+            timesMs = Arrays.copyOfRange(timesMs, drop, timesMs.length);
+            types = Arrays.copyOfRange(types, drop, types.length);
         }
-        return true;
+        return overLimit;
     }
 
     /** Number of behaviours strictly before {@code timeMs}: the history an impression at that time may see. */

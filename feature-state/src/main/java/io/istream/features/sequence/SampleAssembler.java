@@ -35,7 +35,7 @@ public final class SampleAssembler {
             types.add(TYPES[sequence.types[i]]);
         }
         String sampleId = imp.joinKey();
-        long[][] negatives = AuxiliaryNegatives.choose(items, join.shownNotClickedItems,
+        long[][] negatives = AuxiliaryNegatives.choose(imp.itemId, items, join.shownNotClickedItems,
                 join.shownNotClickedCategories, pool, seedOf(userId, sampleId));
         ImpressionContext context = imp.position < 0 && imp.page == null ? null
                 : new ImpressionContext(imp.position < 0 ? null : imp.position, imp.page);

@@ -70,7 +70,7 @@ class ReplayedSliceITCase extends DataPlaneTestBase {
             // requestId u<user>-<k>: the impression of the user's k-th review sees reviews 0..k-1 (the last 100)
             int k = Integer.parseInt(s.getRequestId().substring(s.getRequestId().lastIndexOf('-') + 1));
             List<Long> reviewed = itemsByUser.get(s.getUserId());
-            assertThat(s.getHistoryItems()).isEqualTo(reviewed.subList(Math.max(0, k - 100), k));
+            assertThat(s.getHistoryItems()).as("history of %s", s).isEqualTo(reviewed.subList(Math.max(0, k - 100), k));
         }
     }
 }

@@ -22,7 +22,7 @@ class StateTypesTest {
         noKryo.setGenericTypes(false);
 
         BehaviorSequence sequence = new BehaviorSequence();
-        sequence.insert(5, 6, (byte) 2, 1000, 10);
+        sequence.insert(5, 6, (byte) 2, 1000);
         sequence.expiryTimerMs = 99;
         BehaviorSequence sequenceCopy = roundTrip(BehaviorSequence.class, sequence, noKryo);
         assertThat(sequenceCopy.itemIds).containsExactly(5);

@@ -65,6 +65,7 @@ class UserFeatureFunctionHarnessTest {
 
     @Test
     void samplesCarryOnlyHistoryStrictlyBeforeTheImpressionAndStateDrainsToZero() throws Exception {
+        send(behavior(ALICE, 10, at(-SECOND)));         // the fourth before the impression: beyond max length 3
         send(behavior(ALICE, 11, at(0)));
         send(behavior(ALICE, 13, at(3 * SECOND)));
         send(impression(ALICE, "r1", 20, at(5 * SECOND)));
@@ -79,9 +80,10 @@ class UserFeatureFunctionHarnessTest {
         assertThat(harness.extractOutputValues()).singleElement().satisfies(positive -> {
             assertThat(positive.getItemId()).isEqualTo(20);
             assertThat(positive.getLabel()).isEqualTo(1);
-            // the sequence holds at most 3: [12, 13, 20]; 11 was evicted, and 20 is not strictly before at(5s)
-            assertThat(positive.getHistoryItems()).containsExactly(12L, 13L);
-            assertThat(positive.getHistoryTimesMs()).containsExactly(at(SECOND), at(3 * SECOND));
+            // the three behaviours strictly before at(5s), oldest first; 12 arrived late but sits in place,
+            // and 20 at the impression time is not before it
+            assertThat(positive.getHistoryItems()).containsExactly(11L, 12L, 13L);
+            assertThat(positive.getHistoryTimesMs()).containsExactly(at(0), at(SECOND), at(3 * SECOND));
         });
         harness.processWatermark(new Watermark(at(5 * SECOND) + WINDOW));
         List<Sample> samples = harness.extractOutputValues();

@@ -12,10 +12,11 @@ class AuxiliaryNegativesTest {
     void shownButNotClickedItemsComeFirstNewestFirstAndNeverOnesTheUserActedOn() {
         RecentItemPool pool = new RecentItemPool(100);
         pool.add(900, 9);
+        pool.add(77, 7); // the target: never a negative of its own sample
         long[] history = {1, 2, 3, 4};
         long[] shown = {50, 2, 60};      // 2 is in the history: the user did act on it
         long[] shownCats = {5, 0, 6};
-        long[][] negatives = AuxiliaryNegatives.choose(history, shown, shownCats, pool, 42);
+        long[][] negatives = AuxiliaryNegatives.choose(77, history, shown, shownCats, pool, 42);
         assertThat(negatives[0]).containsExactly(60, 50, 900, 900);
         assertThat(negatives[1]).containsExactly(6, 5, 9, 9);
     }
@@ -29,10 +30,17 @@ class AuxiliaryNegativesTest {
         long[] history = new long[2000];
         java.util.Arrays.fill(history, 7);
         Map<Long, Integer> counts = new HashMap<>();
-        for (long item : AuxiliaryNegatives.choose(history, new long[0], new long[0], pool, 1)[0]) {
+        for (long item : AuxiliaryNegatives.choose(100, history, new long[0], new long[0], pool, 1)[0]) {
             counts.merge(item, 1, Integer::sum);
         }
         assertThat(counts).doesNotContainKey(7L);
+        assertThat(counts).doesNotContainKey(100L);
+        // what is left is all item 200; and without a target to exclude, 100 and 200 come at 60:30
+        assertThat(counts.get(200L)).isEqualTo(2000);
+        counts.clear();
+        for (long item : AuxiliaryNegatives.choose(1, history, new long[0], new long[0], pool, 1)[0]) {
+            counts.merge(item, 1, Integer::sum);
+        }
         double share100 = counts.get(100L) / 2000.0;
         assertThat(share100).isBetween(0.6 / 0.9 - 0.04, 0.6 / 0.9 + 0.04);
     }
@@ -41,13 +49,13 @@ class AuxiliaryNegativesTest {
     void deterministicForASeedAndNoneOnlyWhenNothingQualifies() {
         RecentItemPool pool = new RecentItemPool(10);
         long[] history = {1, 2};
-        assertThat(AuxiliaryNegatives.choose(history, new long[0], new long[0], pool, 3)[0])
+        assertThat(AuxiliaryNegatives.choose(99, history, new long[0], new long[0], pool, 3)[0])
                 .containsExactly(AuxiliaryNegatives.NONE, AuxiliaryNegatives.NONE);
         for (int i = 0; i < 10; i++) {
             pool.add(10 + i, 1);
         }
-        assertThat(AuxiliaryNegatives.choose(history, new long[0], new long[0], pool, 3)[0])
-                .isEqualTo(AuxiliaryNegatives.choose(history, new long[0], new long[0], pool, 3)[0]);
+        assertThat(AuxiliaryNegatives.choose(99, history, new long[0], new long[0], pool, 3)[0])
+                .isEqualTo(AuxiliaryNegatives.choose(99, history, new long[0], new long[0], pool, 3)[0]);
     }
 
     @Test

@@ -8,10 +8,10 @@ class BehaviorSequenceTest {
     @Test
     void lateBehavioursAreInsertedInPlaceAndTiesKeepArrivalOrder() {
         BehaviorSequence s = new BehaviorSequence();
-        s.insert(1, 10, (byte) 0, 100, 10);
-        s.insert(3, 10, (byte) 0, 300, 10);
-        s.insert(2, 10, (byte) 0, 200, 10); // late
-        s.insert(4, 10, (byte) 0, 200, 10); // same time as item 2, arrived later
+        s.insert(1, 10, (byte) 0, 100);
+        s.insert(3, 10, (byte) 0, 300);
+        s.insert(2, 10, (byte) 0, 200); // late
+        s.insert(4, 10, (byte) 0, 200); // same time as item 2, arrived later
         assertThat(s.itemIds).containsExactly(1, 2, 4, 3);
         assertThat(s.timesMs).containsExactly(100, 200, 200, 300);
         assertThat(s.categoryIds).hasSize(4);
@@ -19,24 +19,36 @@ class BehaviorSequenceTest {
     }
 
     @Test
-    void keepsOnlyTheNewestMaxLengthBehaviours() {
+    void trimKeepsTheNewestMaxLengthBeforeTheHorizonAndEverythingAfterIt() {
         BehaviorSequence s = new BehaviorSequence();
-        for (int i = 1; i <= 5; i++) {
-            assertThat(s.insert(i, 10, (byte) 0, i * 100L, 3)).isTrue();
+        for (int i = 1; i <= 8; i++) {
+            s.insert(i, 10, (byte) 0, i * 100L);
         }
-        assertThat(s.itemIds).containsExactly(3, 4, 5);
-        assertThat(s.insert(99, 10, (byte) 0, 50, 3)).as("older than everything kept").isFalse();
-        assertThat(s.itemIds).containsExactly(3, 4, 5);
-        assertThat(s.insert(35, 10, (byte) 0, 350, 3)).isTrue();
-        assertThat(s.itemIds).containsExactly(35, 4, 5);
+        // an impression at 650 is still unlabelled: it needs the 3 behaviours before it (400, 500, 600)
+        assertThat(s.trim(650, 3, 100)).isZero();
+        assertThat(s.itemIds).containsExactly(4, 5, 6, 7, 8);
+        // nothing pending any more and the watermark is past everything: keep the newest 3
+        assertThat(s.trim(Long.MAX_VALUE, 3, 100)).isZero();
+        assertThat(s.itemIds).containsExactly(6, 7, 8);
+    }
+
+    @Test
+    void readAheadBeyondTheLimitIsDroppedAndCounted() {
+        BehaviorSequence s = new BehaviorSequence();
+        for (int i = 1; i <= 10; i++) {
+            s.insert(i, 10, (byte) 0, i * 100L);
+        }
+        // horizon before everything: all 10 are "ahead"; max 3 + read-ahead 4 = 7 kept, 3 dropped
+        assertThat(s.trim(50, 3, 4)).isEqualTo(3);
+        assertThat(s.itemIds).containsExactly(4, 5, 6, 7, 8, 9, 10);
     }
 
     @Test
     void countBeforeIsStrict() {
         BehaviorSequence s = new BehaviorSequence();
-        s.insert(1, 10, (byte) 0, 100, 10);
-        s.insert(2, 10, (byte) 0, 200, 10);
-        s.insert(3, 10, (byte) 0, 200, 10);
+        s.insert(1, 10, (byte) 0, 100);
+        s.insert(2, 10, (byte) 0, 200);
+        s.insert(3, 10, (byte) 0, 200);
         assertThat(s.countBefore(100)).isZero();
         assertThat(s.countBefore(101)).isEqualTo(1);
         assertThat(s.countBefore(200)).isEqualTo(1);

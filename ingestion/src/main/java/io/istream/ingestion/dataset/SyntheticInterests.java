@@ -1,0 +1,222 @@
+package io.istream.ingestion.dataset;
+
+import io.istream.avro.Behavior;
+import io.istream.avro.BehaviorType;
+import io.istream.avro.Click;
+import io.istream.avro.Impression;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.SplittableRandom;
+
+/**
+ * A synthetic stream with planted, evolving user interests and known click probabilities, so that a model's AUC can
+ * be compared with the best achievable one ({@link #oracleAuc()}) and DIEN's claim can be tested: when interests
+ * evolve, the ORDER of the behaviour sequence carries signal that an order-blind model (sum pooling, DIN) cannot use.
+ *
+ * <h2>Generative model</h2>
+ * Categories c = 0..C-1 lie on a ring; item (c, r) has category id c + 1 and item id c·M + r + 1 (M items per
+ * category, rank r), and a fixed logit bias β_item ~ N(0, itemLogitStd²). Each user u draws
+ * <ul>
+ *   <li>a drift direction d_u ∈ {+1, −1} and a starting interest c_0 uniformly;</li>
+ *   <li>a start time uniform within one step gap after 2024-01-01T00:00:00Z, so users interleave in time.</li>
+ * </ul>
+ * Then for each step k = 0..E-1, at time t_k (t_k − t_{k−1} = minStepGap + U[0, stepJitter]):
+ * <ol>
+ *   <li>k ≥ 1: with probability driftProbability the interest moves on, c_k = c_{k−1} + d_u (mod C); otherwise
+ *       c_k = c_{k−1}.</li>
+ *   <li>Behaviour: a CLICK Behavior at t_k of an item of category c_k (of a uniform category with probability
+ *       behaviorNoise), its rank Zipf(zipfExponent).</li>
+ *   <li>Impression at t_k + 1 s, request {@code u<user>-<k>}: a candidate of category c_k (share currentCandidate),
+ *       c_k + d_u (share nextCandidate), c_k − d_u (share previousCandidate), or a uniform category; its rank
+ *       Zipf. Behaviour k is strictly before it, so it is part of the impression's history.</li>
+ *   <li>Its true click probability is p = σ(b0 + b1·[cat = c_k] + b2·[cat = c_k + d_u] + β_item), and a Click at
+ *       impression time + 500 ms is drawn with probability p.</li>
+ * </ol>
+ * The history reveals c_k (recent behaviours) and d_u (the order in which categories were visited). The candidate
+ * one step ahead is clicked more than the one just left (b2 > 0 for NEXT, nothing for PREVIOUS), yet both sit next
+ * to the current interest on the ring; only the order of the history tells them apart.
+ *
+ * <p>Everything is a function of the {@link SyntheticConfig}, seed included. Ground truth is kept in flat arrays
+ * (16 bytes per impression) so the benchmark preset's two million impressions stay cheap.
+ */
+public final class SyntheticInterests {
+
+    public static final long START_MS = Instant.parse("2024-01-01T00:00:00Z").toEpochMilli();
+    /** The impression follows its step's behaviour by one second. */
+    public static final long IMPRESSION_DELAY_MS = 1_000;
+
+    private final SyntheticConfig config;
+    private final EventScript script;
+    // I = users × eventsPerUser impressions, in generation order: impression (u, k) is at index (u − 1)·E + k
+    private final long[] candidateItems;   // [I]
+    private final byte[] relations;        // [I] CandidateRelation ordinal
+    private final double[] probabilities;  // [I] planted p
+    private final boolean[] clicked;       // [I] sampled labels
+    private final double oracleAuc;
+
+    private SyntheticInterests(SyntheticConfig config) {
+        this.config = config;
+        int impressions = config.users() * config.eventsPerUser();
+        candidateItems = new long[impressions];
+        relations = new byte[impressions];
+        probabilities = new double[impressions];
+        clicked = new boolean[impressions];
+        this.script = generate();
+        this.oracleAuc = ExactAuc.of(probabilities, clicked);
+    }
+
+    public static SyntheticInterests generate(SyntheticConfig config) {
+        return new SyntheticInterests(config);
+    }
+
+    private EventScript generate() {
+        SplittableRandom random = new SplittableRandom(config.seed());
+        int categories = config.categories();
+        int perCategory = config.itemsPerCategory();
+        ZipfRanks ranks = new ZipfRanks(perCategory, config.zipfExponent());
+        double[] itemLogit = new double[config.items()];   // [items] β_item, index itemId − 1
+        for (int i = 0; i < itemLogit.length; i++) {
+            itemLogit[i] = config.itemLogitStd() * random.nextGaussian();
+        }
+        long gapSpread = config.stepJitterMs() + 1;
+        List<TimedEvent> events = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8,
+                (long) candidateItems.length * 2 + candidateItems.length / 2));
+        int index = 0;
+        for (long user = 1; user <= config.users(); user++) {
+            int direction = random.nextBoolean() ? 1 : -1;
+            int interest = random.nextInt(categories);
+            long time = START_MS + random.nextLong(config.minStepGapMs() + gapSpread);
+            for (int step = 0; step < config.eventsPerUser(); step++, index++) {
+                if (step > 0) {
+                    time += config.minStepGapMs() + random.nextLong(gapSpread);
+                    if (random.nextDouble() < config.driftProbability()) {
+                        interest = ring(interest + direction, categories);
+                    }
+                }
+                int behaviorCategory = random.nextDouble() < config.behaviorNoise()
+                        ? random.nextInt(categories) : interest;
+                long behaviorItem = itemId(behaviorCategory, ranks.sample(random), perCategory);
+                events.add(TimedEvent.of(new Behavior(user, behaviorItem, (long) behaviorCategory + 1,
+                        BehaviorType.CLICK, time)));
+
+                int candidateCategory = candidateCategory(random, interest, direction);
+                long candidate = itemId(candidateCategory, ranks.sample(random), perCategory);
+                CandidateRelation relation = relationOf(candidateCategory, interest, direction, categories);
+                double logit = config.baseLogit() + itemLogit[(int) (candidate - 1)]
+                        + (relation == CandidateRelation.CURRENT ? config.currentInterestLogit() : 0)
+                        + (relation == CandidateRelation.NEXT ? config.nextInterestLogit() : 0);
+                double p = 1.0 / (1.0 + Math.exp(-logit));
+                boolean click = random.nextDouble() < p;
+                candidateItems[index] = candidate;
+                relations[index] = (byte) relation.ordinal();
+                probabilities[index] = p;
+                clicked[index] = click;
+
+                String request = RequestIds.forStep(user, step);
+                long shownAt = time + IMPRESSION_DELAY_MS;
+                events.add(TimedEvent.of(new Impression(request, user, candidate, (long) candidateCategory + 1,
+                        shownAt, null)));
+                if (click) {
+                    events.add(TimedEvent.of(new Click(request, user, candidate, shownAt + ReviewProtocol.CLICK_DELAY_MS)));
+                }
+            }
+        }
+        return new EventScript("synthetic-interests-" + config.seed(), events);
+    }
+
+    private int candidateCategory(SplittableRandom random, int interest, int direction) {
+        double r = random.nextDouble();
+        int categories = config.categories();
+        if (r < config.currentCandidateShare()) {
+            return interest;
+        }
+        r -= config.currentCandidateShare();
+        if (r < config.nextCandidateShare()) {
+            return ring(interest + direction, categories);
+        }
+        r -= config.nextCandidateShare();
+        if (r < config.previousCandidateShare()) {
+            return ring(interest - direction, categories);
+        }
+        return random.nextInt(categories);
+    }
+
+    /** Relation by category equality, however the candidate was drawn: a uniform draw can land on the interest. */
+    static CandidateRelation relationOf(int category, int interest, int direction, int categories) {
+        if (category == interest) {
+            return CandidateRelation.CURRENT;
+        }
+        if (category == ring(interest + direction, categories)) {
+            return CandidateRelation.NEXT;
+        }
+        if (category == ring(interest - direction, categories)) {
+            return CandidateRelation.PREVIOUS;
+        }
+        return CandidateRelation.OTHER;
+    }
+
+    private static int ring(int category, int categories) {
+        return Math.floorMod(category, categories);
+    }
+
+    private static long itemId(int category, int rank, int perCategory) {
+        return (long) category * perCategory + rank + 1;
+    }
+
+    public SyntheticConfig config() {
+        return config;
+    }
+
+    /** Behaviours, impressions and clicks, in event-time order. */
+    public EventScript script() {
+        return script;
+    }
+
+    /** The true click probability of the impression {@code requestId/itemId}; empty for an id it did not generate. */
+    public OptionalDouble oracleProbability(String sampleId) {
+        int index = indexOf(sampleId);
+        return index < 0 ? OptionalDouble.empty() : OptionalDouble.of(probabilities[index]);
+    }
+
+    /** AUC of the planted p against the sampled clicks: the ceiling for any model on this stream. */
+    public double oracleAuc() {
+        return oracleAuc;
+    }
+
+    public int impressions() {
+        return candidateItems.length;
+    }
+
+    /** Ground truth of the {@code index}-th impression in generation order (user by user, step by step). */
+    public PlantedImpression impression(int index) {
+        long user = index / config.eventsPerUser() + 1;
+        int step = index % config.eventsPerUser();
+        long item = candidateItems[index];
+        long category = (item - 1) / config.itemsPerCategory() + 1;
+        return new PlantedImpression(RequestIds.sampleId(RequestIds.forStep(user, step), item), user, step, item,
+                category, CandidateRelation.values()[relations[index]], probabilities[index], clicked[index]);
+    }
+
+    /** Parses {@code u<user>-<step>/<item>}; −1 when malformed, out of range, or not the item shown. */
+    private int indexOf(String sampleId) {
+        int dash = sampleId.indexOf('-');
+        int slash = sampleId.indexOf('/');
+        if (!sampleId.startsWith("u") || dash < 0 || slash < dash) {
+            return -1;
+        }
+        try {
+            long user = Long.parseLong(sampleId, 1, dash, 10);
+            long step = Long.parseLong(sampleId, dash + 1, slash, 10);
+            long item = Long.parseLong(sampleId, slash + 1, sampleId.length(), 10);
+            if (user < 1 || user > config.users() || step < 0 || step >= config.eventsPerUser()) {
+                return -1;
+            }
+            int index = (int) ((user - 1) * config.eventsPerUser() + step);
+            return candidateItems[index] == item ? index : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
