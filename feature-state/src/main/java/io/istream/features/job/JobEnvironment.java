@@ -14,7 +14,7 @@ public final class JobEnvironment {
     public static Configuration defaults(Configuration given) {
         Configuration config = new Configuration();
         config.setString("state.backend.type", "rocksdb");
-        config.setString("state.backend.incremental", "true");
+        config.setString("execution.checkpointing.incremental", "true");
         config.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
         config.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(2));
         config.setString("execution.checkpointing.min-pause", "500 ms");

@@ -1,0 +1,8 @@
+package io.istream.ops.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures.",
+        subcommands = {IngestBench.class})
+final class BenchCommand {
+}

@@ -1,0 +1,164 @@
+package io.istream.ops.cli;
+
+import io.istream.features.job.FeatureStateOptions;
+import io.istream.ingestion.dataset.EventScript;
+import io.istream.ingestion.producer.EventPublisher;
+import io.istream.ingestion.replay.Replay;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.ops.local.LocalStack;
+import io.istream.ops.local.ScriptChooser;
+import io.istream.ops.metrics.LiveMetrics;
+import io.istream.ops.metrics.PipelineCounts;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.JobExecutionResult;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Events/s from Kafka through decoding, validation and the RocksDB feature state into the transactional samples
+ * topic. The events are published first, then the job reads the backlog: that measures the pipeline, not the
+ * producer. Throughput is sampled every 5 s; the median window is the sustained figure.
+ */
+@Command(name = "ingest", mixinStandardHelpOptions = true,
+        description = "Data-plane throughput (events/s) and RocksDB state size per million events.")
+final class IngestBench implements Callable<Integer> {
+    private static final int WINDOW_SECONDS = 5;
+
+    @Option(names = "--data", description = "dataset to replay; default: the benchmark-sized synthetic generator")
+    Path data;
+
+    @Option(names = "--users", defaultValue = "0")
+    int users;
+
+    @Option(names = "--parallelism", defaultValue = "2")
+    int parallelism;
+
+    @Option(names = "--seed", defaultValue = "7")
+    long seed;
+
+    @Option(names = "--json", description = "also write the figures to this JSON file")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        EventScript script = ScriptChooser.load(data, users, seed, true, System.out);
+        try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-ingest"), parallelism)) {
+            Replay.Result published;
+            try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
+                published = new Replay(publisher, 0, true).run(script);
+            }
+            System.out.printf("published %,d events in %.1f s; now the data plane reads the backlog%n",
+                    published.events(), published.elapsed().toMillis() / 1000.0);
+
+            Configuration options = new Configuration();
+            options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
+            LiveMetrics.reset();
+            long startNs = System.nanoTime();
+            JobClient job = stack.startDataPlane(options, StartingPosition.EARLIEST, true);
+            CompletableFuture<JobExecutionResult> done = job.getJobExecutionResult();
+            List<Double> windowRates = new ArrayList<>();
+            long maxRocksDbBytes = 0;
+            long lastIn = 0;
+            long lastNs = startNs;
+            System.out.printf("%6s %12s %10s %12s %12s%n", "t(s)", "events in", "events/s", "samples", "RocksDB MiB");
+            while (!done.isDone()) {
+                try {
+                    done.get(WINDOW_SECONDS, TimeUnit.SECONDS);
+                } catch (TimeoutException stillRunning) {
+                    // a full window: sample it below
+                }
+                long nowNs = System.nanoTime();
+                PipelineCounts counts = PipelineCounts.now();
+                double rate = (counts.recordsIn() - lastIn) / ((nowNs - lastNs) / 1e9);
+                if (!done.isDone()) {
+                    windowRates.add(rate);
+                }
+                long rocksDb = directoryBytes(stack.rocksDbDir());
+                maxRocksDbBytes = Math.max(maxRocksDbBytes, rocksDb);
+                System.out.printf("%6d %,12d %,10.0f %,12d %12.1f%n", (nowNs - startNs) / 1_000_000_000L,
+                        counts.recordsIn(), rate, counts.samplesOut(), rocksDb / 1048576.0);
+                lastIn = counts.recordsIn();
+                lastNs = nowNs;
+            }
+            done.get(); // a failed job fails the benchmark
+            double seconds = (System.nanoTime() - startNs) / 1e9;
+            PipelineCounts end = PipelineCounts.now();
+            long checkpointBytes = directoryBytes(stack.workDir().resolve("checkpoints"));
+            double median = median(windowRates);
+            double perMillion = maxRocksDbBytes / (end.recordsIn() / 1e6);
+
+            System.out.printf("%nevents through the data plane: %,d in %.1f s, overall %,.0f events/s (job start and "
+                    + "final checkpoint included)%n", end.recordsIn(), seconds, end.recordsIn() / seconds);
+            System.out.printf("sustained: median of %d full %d-s windows = %,.0f events/s (min %,.0f, max %,.0f)%n",
+                    windowRates.size(), WINDOW_SECONDS, median,
+                    windowRates.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+                    windowRates.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
+            System.out.printf("RocksDB local state: peak %.1f MiB = %.1f MiB per million events; last checkpoint "
+                    + "directory %.1f MiB%n", maxRocksDbBytes / 1048576.0, perMillion / 1048576.0,
+                    checkpointBytes / 1048576.0);
+            System.out.printf("records in %,d = processed %,d + dead letters %,d; samples out %,d (expected %,d)%n",
+                    end.recordsIn(), end.processed(), end.deadLetters(), end.samplesOut(), script.expectedSamples());
+
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("benchmark", "ingest");
+            figures.put("script", script.name());
+            figures.put("parallelism", parallelism);
+            figures.put("cores", Runtime.getRuntime().availableProcessors());
+            figures.put("events", end.recordsIn());
+            figures.put("seconds", seconds);
+            figures.put("overallEventsPerSecond", end.recordsIn() / seconds);
+            figures.put("windowSeconds", WINDOW_SECONDS);
+            figures.put("windowEventsPerSecond", windowRates);
+            figures.put("medianEventsPerSecond", median);
+            figures.put("peakRocksDbBytes", maxRocksDbBytes);
+            figures.put("rocksDbBytesPerMillionEvents", perMillion);
+            figures.put("checkpointDirectoryBytes", checkpointBytes);
+            figures.put("samplesOut", end.samplesOut());
+            figures.put("expectedSamples", script.expectedSamples());
+            figures.put("deadLetters", end.deadLetters());
+            figures.put("publishEventsPerSecond", published.eventsPerSecond());
+            FiguresFile.write(json, figures);
+            return 0;
+        }
+    }
+
+    static long directoryBytes(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0; // a RocksDB file compacted away while we walked
+                }
+            }).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
+        }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+}

@@ -1,0 +1,97 @@
+package io.istream.ops.local;
+
+import io.istream.features.job.DataPlaneJob;
+import io.istream.features.job.JobEnvironment;
+import io.istream.ingestion.config.KafkaConnection;
+import io.istream.ingestion.config.TopicAdmin;
+import io.istream.ingestion.local.EmbeddedKafkaBroker;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.schemas.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything on one machine: an embedded KRaft broker on 127.0.0.1 and Flink MiniClusters (RocksDB state,
+ * exactly-once checkpoints under the work directory) running istream jobs in this JVM.
+ */
+public final class LocalStack implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+    private final EmbeddedKafkaBroker broker;
+    private final Path workDir;
+    private final int parallelism;
+    private JobClient dataPlane;
+
+    private LocalStack(EmbeddedKafkaBroker broker, Path workDir, int parallelism) {
+        this.broker = broker;
+        this.workDir = workDir;
+        this.parallelism = parallelism;
+    }
+
+    public static LocalStack start(Path workDir, int parallelism) {
+        try {
+            Files.createDirectories(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create work directory " + workDir, e);
+        }
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
+        TopicAdmin.ensureTopics(broker.connection(), Topics.ALL, parallelism, (short) 1);
+        LOG.info("embedded Kafka broker on {}, topics {} with {} partitions", broker.bootstrapServers(),
+                Topics.ALL.stream().map(t -> t.name()).toList(), parallelism);
+        return new LocalStack(broker, workDir, parallelism);
+    }
+
+    public KafkaConnection kafka() {
+        return broker.connection();
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    public Path rocksDbDir() {
+        return workDir.resolve("rocksdb");
+    }
+
+    /** The Flink configuration of local jobs: the production defaults plus local directories and live metrics. */
+    public Configuration flinkConfig(Configuration options) {
+        Configuration config = JobEnvironment.defaults(options);
+        config.setString("execution.checkpointing.dir", workDir.resolve("checkpoints").toUri().toString());
+        config.setString("state.backend.rocksdb.localdir", rocksDbDir().toString());
+        config.setString("metrics.reporter.live.factory.class", io.istream.ops.metrics.LiveMetrics.Factory.class.getName());
+        config.setString("restart-strategy.type", "fixed-delay");
+        config.setString("restart-strategy.fixed-delay.attempts", "10");
+        config.setString("restart-strategy.fixed-delay.delay", "2 s");
+        config.setString("rest.bind-port", "0");
+        config.addAll(options);
+        return config;
+    }
+
+    public JobClient startDataPlane(Configuration options, StartingPosition start, boolean bounded) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
+                flinkConfig(options));
+        DataPlaneJob.defineKafkaWorkflow(env, kafka(), options, "istream-data-plane", start, bounded);
+        dataPlane = env.executeAsync("istream data plane");
+        LOG.info("data-plane job {} submitted to a local MiniCluster (parallelism {})", dataPlane.getJobID(),
+                parallelism);
+        return dataPlane;
+    }
+
+    @Override
+    public void close() {
+        if (dataPlane != null) {
+            try {
+                dataPlane.cancel().get();
+            } catch (Exception e) {
+                LOG.debug("data plane already stopped: {}", e.getMessage());
+            }
+        }
+        broker.close();
+    }
+}

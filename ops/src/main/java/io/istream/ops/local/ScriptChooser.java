@@ -1,0 +1,46 @@
+package io.istream.ops.local;
+
+import io.istream.ingestion.dataset.DatasetFormat;
+import io.istream.ingestion.dataset.Datasets;
+import io.istream.ingestion.dataset.EventScript;
+import io.istream.ingestion.dataset.InteractionLog;
+import io.istream.ingestion.dataset.RatingProtocol;
+import io.istream.ingestion.dataset.ReadOptions;
+import io.istream.ingestion.dataset.ReviewProtocol;
+import io.istream.ingestion.dataset.SyntheticConfig;
+import io.istream.ingestion.dataset.SyntheticInterests;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Turns a dataset path into the event script to replay, with the protocol that fits its format. */
+public final class ScriptChooser {
+    private ScriptChooser() {
+    }
+
+    /**
+     * @param data  a dataset directory or file; when it does not exist, the synthetic generator is used and the
+     *              choice is said on {@code log}
+     * @param users 0 for all users
+     */
+    public static EventScript load(Path data, int users, long seed, boolean benchmarkSizedSynthetic, PrintStream log) {
+        if (data == null || !Files.exists(data)) {
+            SyntheticConfig config = (benchmarkSizedSynthetic ? SyntheticConfig.benchmark() : SyntheticConfig.small())
+                    .withSeed(seed);
+            log.printf("No dataset at %s: using the synthetic planted-interest generator instead (%,d users x %,d steps).%n",
+                    data == null ? "(none given)" : data.toAbsolutePath().normalize(), config.users(),
+                    config.eventsPerUser());
+            return SyntheticInterests.generate(config).script();
+        }
+        DatasetFormat format = Datasets.detect(data);
+        InteractionLog interactions = format.read(data, users > 0 ? ReadOptions.firstUsers(users) : ReadOptions.all());
+        EventScript script = switch (format) {
+            case MOVIELENS_100K, MOVIELENS_LATEST -> RatingProtocol.script(interactions);
+            default -> ReviewProtocol.script(interactions, seed);
+        };
+        log.printf("Dataset %s (%s): %,d users, %,d items, %,d interactions -> %,d events, %,d expected samples.%n",
+                data.toAbsolutePath().normalize(), format, interactions.users(), interactions.items(),
+                interactions.interactions(), script.size(), script.expectedSamples());
+        return script;
+    }
+}
