@@ -46,6 +46,7 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     private transient Map<Long, DatumReader<T>> readersByFingerprint;
     private transient ThreadLocal<BinaryDecoder> decoders;
     private transient ThreadLocal<BinaryEncoder> encoders;
+    private transient ThreadLocal<java.io.ByteArrayOutputStream> buffers;
     private transient SpecificDatumWriter<T> writer;
     private transient byte[] header;
 
@@ -59,16 +60,20 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     }
 
     private void init() {
-        readerSchema = SpecificData.get().getSchema(type);
+        // the generated classes' own encode/decode: several times faster than walking the schema reflectively
+        SpecificData model = new SpecificData(type.getClassLoader());
+        model.setCustomCoders(true);
+        readerSchema = model.getSchema(type);
         Map<Long, DatumReader<T>> readers = new HashMap<>();
         for (Schema writerSchema : knownWriterSchemas(readerSchema)) {
             readers.put(SchemaNormalization.parsingFingerprint64(writerSchema),
-                    new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.get()));
+                    new SpecificDatumReader<>(writerSchema, readerSchema, model));
         }
         readersByFingerprint = Map.copyOf(readers);
         decoders = new ThreadLocal<>();
         encoders = new ThreadLocal<>();
-        writer = new SpecificDatumWriter<>(readerSchema, SpecificData.get());
+        buffers = ThreadLocal.withInitial(() -> new java.io.ByteArrayOutputStream(4096));
+        writer = new SpecificDatumWriter<>(readerSchema, model);
         header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
                 .put(MARKER_0).put(MARKER_1)
                 .putLong(SchemaNormalization.parsingFingerprint64(readerSchema)).array();
@@ -110,7 +115,8 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     }
 
     public byte[] encode(T record) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
+        java.io.ByteArrayOutputStream out = buffers.get();
+        out.reset();
         out.writeBytes(header);
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, encoders.get());
         encoders.set(encoder);

@@ -136,7 +136,7 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
             effects.rejected.add(new JoinEffects.Rejected(DeadLetterReason.WRONG_TOPIC,
                     payload.getClass().getSimpleName() + " is not handled by the feature state", source, payload));
         }
-        carryOut(ctx.getCurrentKey(), join, ctx, out);
+        carryOut(ctx.getCurrentKey(), join, null, ctx, out);
     }
 
     private void onBehavior(Behavior behavior, Context ctx) throws Exception {
@@ -180,8 +180,13 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
         if (join != null) {
             effects.clear();
             labelJoin.onWatermark(join, watermark, effects);
-            carryOut(ctx.getCurrentKey(), join, ctx, out);
-            join = joinState.value();
+            boolean kept = carryOut(ctx.getCurrentKey(), join, sequence, ctx, out);
+            if (kept && !join.hasOpenWork() && sequence == null) {
+                // a user with impressions but no behaviours: the shown-not-clicked items have no sequence to serve
+                joinState.clear();
+                kept = false;
+            }
+            join = kept ? join : null;
         }
         if (sequence == null) {
             return;
@@ -209,10 +214,18 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
         }
     }
 
-    /** Emits samples and dead letters, registers timers and writes the join state back (or clears it). */
-    private void carryOut(long userId, UserJoinState join, KeyedProcessFunction<Long, IngestedEvent, Sample>.Context ctx,
-                          Collector<Sample> out) throws Exception {
-        BehaviorSequence sequence = effects.labelled.isEmpty() ? null : sequenceState.value();
+    /**
+     * Emits samples and dead letters, registers timers and writes the join state back (or clears it).
+     *
+     * @param sequence the user's sequence if the caller has read it already, else null (read only if needed)
+     * @return whether the join state was kept (false: cleared)
+     */
+    private boolean carryOut(long userId, UserJoinState join, BehaviorSequence sequence,
+                          KeyedProcessFunction<Long, IngestedEvent, Sample>.Context ctx, Collector<Sample> out)
+            throws Exception {
+        if (sequence == null && !effects.labelled.isEmpty()) {
+            sequence = sequenceState.value();
+        }
         for (JoinEffects.Labelled labelled : effects.labelled) {
             out.collect(assembler.assemble(userId, labelled, sequence, join, pool));
             samplesOut.inc();
@@ -226,12 +239,13 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
         for (long t : effects.timers) {
             ctx.timerService().registerEventTimeTimer(t);
         }
-        // shown-not-clicked items only matter while the user has a sequence or something pending
-        if (join.hasOpenWork() || sequence != null || sequenceState.value() != null) {
+        // shown-not-clicked items are dropped with the sequence (expiry timer), or by onTimer for users without one
+        if (join.hasOpenWork() || join.shownNotClickedItems.length > 0) {
             joinState.update(join);
-        } else {
-            joinState.clear();
+            return true;
         }
+        joinState.clear();
+        return false;
     }
 
     private DeadLetter deadLetter(JoinEffects.Rejected rejected) {

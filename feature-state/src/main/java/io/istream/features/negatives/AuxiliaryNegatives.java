@@ -1,7 +1,6 @@
 package io.istream.features.negatives;
 
-import java.util.HashSet;
-import java.util.Set;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -15,6 +14,8 @@ public final class AuxiliaryNegatives {
     /** Item id written when no negative can be found (only at cold start, when the pool holds nothing usable). */
     public static final long NONE = 0L;
     private static final int MAX_DRAWS_PER_STEP = 16;
+    /** Slots scanned after the draws fail; bounded so a user who acted on the popular items costs no more. */
+    private static final int MAX_SCAN_PER_STEP = 256;
 
     private AuxiliaryNegatives() {
     }
@@ -34,15 +35,14 @@ public final class AuxiliaryNegatives {
         if (n == 0) {
             return new long[][] {items, cats};
         }
-        Set<Long> actedOn = new HashSet<>(n * 2 + 1);
-        actedOn.add(targetItem);
-        for (long item : historyItems) {
-            actedOn.add(item);
-        }
+        // sorted copy + binary search: no boxing, and histories are at most a few hundred items
+        long[] actedOn = Arrays.copyOf(historyItems, n + 1);
+        actedOn[n] = targetItem;
+        Arrays.sort(actedOn);
         SplittableRandom random = new SplittableRandom(seed);
         int shown = shownItems.length - 1;
         for (int step = 0; step < n; step++) {
-            while (shown >= 0 && actedOn.contains(shownItems[shown])) {
+            while (shown >= 0 && contains(actedOn, shownItems[shown])) {
                 shown--;
             }
             if (shown >= 0) {
@@ -59,21 +59,29 @@ public final class AuxiliaryNegatives {
             int slot = -1;
             for (int draw = 0; draw < MAX_DRAWS_PER_STEP && slot < 0; draw++) {
                 int candidate = pool.drawSlot(random);
-                slot = actedOn.contains(pool.itemAt(candidate)) ? -1 : candidate;
+                slot = contains(actedOn, pool.itemAt(candidate)) ? -1 : candidate;
             }
             if (slot < 0) {
-                // the user acted on most of the pool: scan from a random start, still popularity-weighted by slot
+                // the user acted on the popular items: scan a bounded run from a random start
                 int start = pool.drawSlot(random);
-                for (int i = 0; i < pool.size() && slot < 0; i++) {
+                for (int i = 0; i < Math.min(pool.size(), MAX_SCAN_PER_STEP) && slot < 0; i++) {
                     int candidate = (start + i) % pool.size();
-                    slot = actedOn.contains(pool.itemAt(candidate)) ? -1 : candidate;
+                    slot = contains(actedOn, pool.itemAt(candidate)) ? -1 : candidate;
                 }
             }
             if (slot >= 0) {
                 items[step] = pool.itemAt(slot);
                 cats[step] = pool.categoryAt(slot);
+            } else if (step > 0 && items[step - 1] != NONE) {
+                // still an item the user did not act on: repeat the previous step's negative
+                items[step] = items[step - 1];
+                cats[step] = cats[step - 1];
             }
         }
         return new long[][] {items, cats};
+    }
+
+    private static boolean contains(long[] sorted, long item) {
+        return Arrays.binarySearch(sorted, item) >= 0;
     }
 }

@@ -10,7 +10,13 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 
-/** Creates the catalogue's topics where they do not exist yet. */
+/**
+ * Creates the catalogue's topics where they do not exist yet.
+ *
+ * <p>Every topic stamps records with the broker's append time. Event time travels in the payload (the pipeline
+ * never reads Kafka timestamps), and a replay of historical data stamped with its own event time would be
+ * deleted by time-based retention as soon as a segment rolled.
+ */
 public final class TopicAdmin {
     private TopicAdmin() {
     }
@@ -23,7 +29,8 @@ public final class TopicAdmin {
             for (Topic<?> topic : topics) {
                 if (!existing.contains(topic.name())) {
                     missing.add(new NewTopic(topic.name(), partitions, replicationFactor)
-                            .configs(Map.of("max.message.bytes", String.valueOf(8 * 1024 * 1024))));
+                            .configs(Map.of("max.message.bytes", String.valueOf(8 * 1024 * 1024),
+                                    "message.timestamp.type", "LogAppendTime")));
                 }
             }
             if (!missing.isEmpty()) {

@@ -43,7 +43,8 @@ final class IngestBench implements Callable<Integer> {
     @Option(names = "--data", description = "dataset to replay; default: the benchmark-sized synthetic generator")
     Path data;
 
-    @Option(names = "--users", defaultValue = "0")
+    @Option(names = "--users", defaultValue = "0",
+            description = "dataset: only the first N users; synthetic: N users instead of the preset's 20,000")
     int users;
 
     @Option(names = "--parallelism", defaultValue = "2")
@@ -112,8 +113,9 @@ final class IngestBench implements Callable<Integer> {
             System.out.printf("RocksDB local state: peak %.1f MiB = %.1f MiB per million events; last checkpoint "
                     + "directory %.1f MiB%n", maxRocksDbBytes / 1048576.0, perMillion / 1048576.0,
                     checkpointBytes / 1048576.0);
-            System.out.printf("records in %,d = processed %,d + dead letters %,d; samples out %,d (expected %,d)%n",
-                    end.recordsIn(), end.processed(), end.deadLetters(), end.samplesOut(), script.expectedSamples());
+            System.out.printf("records in %,d = processed %,d + dead letters %,d %s; samples out %,d (expected %,d)%n",
+                    end.recordsIn(), end.processed(), end.deadLetters(), end.deadLettersByReason(), end.samplesOut(),
+                    script.expectedSamples());
 
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("benchmark", "ingest");
@@ -132,6 +134,7 @@ final class IngestBench implements Callable<Integer> {
             figures.put("samplesOut", end.samplesOut());
             figures.put("expectedSamples", script.expectedSamples());
             figures.put("deadLetters", end.deadLetters());
+            figures.put("deadLettersByReason", end.deadLettersByReason());
             figures.put("publishEventsPerSecond", published.eventsPerSecond());
             FiguresFile.write(json, figures);
             return 0;

@@ -69,6 +69,8 @@ public final class LocalStack implements AutoCloseable {
         config.setString("restart-strategy.fixed-delay.attempts", "10");
         config.setString("restart-strategy.fixed-delay.delay", "2 s");
         config.setString("rest.bind-port", "0");
+        // RocksDB lives in managed memory; the MiniCluster's default leaves it a few MiB of write buffers and cache
+        config.setString("taskmanager.memory.managed.size", "768m");
         config.addAll(options);
         return config;
     }

@@ -27,6 +27,9 @@ public final class ScriptChooser {
         if (data == null || !Files.exists(data)) {
             SyntheticConfig config = (benchmarkSizedSynthetic ? SyntheticConfig.benchmark() : SyntheticConfig.small())
                     .withSeed(seed);
+            if (users > 0) {
+                config = config.withSize(users, config.eventsPerUser());
+            }
             log.printf("No dataset at %s: using the synthetic planted-interest generator instead (%,d users x %,d steps).%n",
                     data == null ? "(none given)" : data.toAbsolutePath().normalize(), config.users(),
                     config.eventsPerUser());
