@@ -10,6 +10,7 @@ import io.istream.features.join.JoinEffects;
 import io.istream.features.join.LabelJoin;
 import io.istream.features.join.SourceRef;
 import io.istream.features.join.UserJoinState;
+import io.istream.features.join.UserJoinStateSerializer;
 import io.istream.features.negatives.RecentItemPool;
 import io.istream.features.sequence.BehaviorSequence;
 import io.istream.features.sequence.SampleAssembler;
@@ -52,10 +53,17 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UserFeatureFunction.class);
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("feature-dead-letters", new AvroTypeInfo<>(DeadLetter.class));
-    static final ValueStateDescriptor<BehaviorSequence> SEQUENCE =
-            new ValueStateDescriptor<>("behavior-sequence", TypeInformation.of(BehaviorSequence.class));
+    /** The user's behaviours, in arrival order: a behaviour is one RocksDB merge, not a rewrite of the sequence. */
+    static final ListStateDescriptor<long[]> BEHAVIORS =
+            new ListStateDescriptor<>("behaviors", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+    /** {entries in BEHAVIORS, newest behaviour time, registered expiry timer or 0}. */
+    static final ValueStateDescriptor<long[]> SEQUENCE_META =
+            new ValueStateDescriptor<>("sequence-meta", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+    private static final int META_ENTRIES = 0;
+    private static final int META_NEWEST = 1;
+    private static final int META_EXPIRY_TIMER = 2;
     static final ValueStateDescriptor<UserJoinState> JOIN =
-            new ValueStateDescriptor<>("label-join", TypeInformation.of(UserJoinState.class));
+            new ValueStateDescriptor<>("label-join", UserJoinStateSerializer.INSTANCE);
     private static final int POOL_CHUNK = 1024;
 
     private final int maxSequenceLength;
@@ -65,7 +73,10 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
     private final int shownNotClicked;
     private final int poolCapacity;
 
-    private transient ValueState<BehaviorSequence> sequenceState;
+    private transient ListState<long[]> behaviorsState;
+    private transient ValueState<long[]> metaState;
+    /** The sequence as read during the current element or timer; null until first needed. */
+    private transient BehaviorSequence loadedSequence;
     private transient ValueState<UserJoinState> joinState;
     private transient ListState<long[]> poolState;
     private transient RecentItemPool pool;
@@ -96,7 +107,8 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
 
     @Override
     public void open(OpenContext openContext) {
-        sequenceState = getRuntimeContext().getState(SEQUENCE);
+        behaviorsState = getRuntimeContext().getListState(BEHAVIORS);
+        metaState = getRuntimeContext().getState(SEQUENCE_META);
         joinState = getRuntimeContext().getState(JOIN);
         labelJoin = new LabelJoin(attributionWindowMs, shownNotClicked);
         assembler = new SampleAssembler(maxSequenceLength);
@@ -116,6 +128,7 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
 
     @Override
     public void processElement(IngestedEvent event, Context ctx, Collector<Sample> out) throws Exception {
+        loadedSequence = null;
         long watermark = ctx.timerService().currentWatermark();
         SourceRef source = new SourceRef(event.getSourceTopic(), event.getPartition(), event.getOffset());
         Object payload = event.getPayload();
@@ -136,7 +149,7 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
             effects.rejected.add(new JoinEffects.Rejected(DeadLetterReason.WRONG_TOPIC,
                     payload.getClass().getSimpleName() + " is not handled by the feature state", source, payload));
         }
-        carryOut(ctx.getCurrentKey(), join, null, ctx, out);
+        carryOut(ctx.getCurrentKey(), join, ctx, out);
     }
 
     private void onBehavior(Behavior behavior, Context ctx) throws Exception {
@@ -149,83 +162,112 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
                         behavior.getEventTimeMs(), watermark);
             }
         }
-        BehaviorSequence sequence = sequenceState.value();
-        if (sequence == null) {
-            sequence = new BehaviorSequence();
+        long[] meta = metaState.value();
+        if (meta == null) {
+            meta = new long[] {0, Long.MIN_VALUE, 0};
         }
-        sequence.insert(behavior.getItemId(), behavior.getCategoryId(), (byte) behavior.getType().ordinal(),
-                behavior.getEventTimeMs());
-        trim(sequence, joinState.value(), watermark);
+        behaviorsState.add(BehaviorSequence.entry(behavior.getItemId(), behavior.getCategoryId(),
+                behavior.getEventTimeMs(), (byte) behavior.getType().ordinal()));
+        meta[META_ENTRIES]++;
+        meta[META_NEWEST] = Math.max(meta[META_NEWEST], behavior.getEventTimeMs());
         pool.add(behavior.getItemId(), behavior.getCategoryId());
-        if (sequence.expiryTimerMs == 0) {
-            sequence.expiryTimerMs = sequence.newestTimeMs() + sequenceTtlMs;
-            ctx.timerService().registerEventTimeTimer(sequence.expiryTimerMs);
+        if (meta[META_EXPIRY_TIMER] == 0) {
+            meta[META_EXPIRY_TIMER] = meta[META_NEWEST] + sequenceTtlMs;
+            ctx.timerService().registerEventTimeTimer(meta[META_EXPIRY_TIMER]);
         }
-        sequenceState.update(sequence);
+        if (meta[META_ENTRIES] > hardLimit()) {
+            // a user with no labels due for a long time: compact here rather than let the list grow
+            trimAndStore(joinState.value(), watermark, meta);
+        }
+        metaState.update(meta);
         behaviorsAccepted.inc();
     }
 
-    /** Keeps what unlabelled impressions (pending, or still in flight behind the watermark) may need. */
-    private void trim(BehaviorSequence sequence, UserJoinState join, long watermark) {
+    /** Entries beyond which the stored list is compacted even without a timer. */
+    private int hardLimit() {
+        return 2 * (maxSequenceLength + sequenceReadAhead);
+    }
+
+    /** The sequence of the current key, read once per element or timer. */
+    private BehaviorSequence sequence() throws Exception {
+        if (loadedSequence == null) {
+            loadedSequence = BehaviorSequence.fromArrivals(behaviorsState.get());
+        }
+        return loadedSequence;
+    }
+
+    /**
+     * Drops what no unlabelled impression (pending, or still in flight behind the watermark) can need, and
+     * rewrites the stored list only if something was dropped.
+     */
+    private void trimAndStore(UserJoinState join, long watermark, long[] meta) throws Exception {
+        BehaviorSequence sequence = sequence();
         long inFlight = watermark == Long.MAX_VALUE ? Long.MAX_VALUE : watermark + 1;
         long horizon = Math.min(inFlight, join == null ? Long.MAX_VALUE : join.oldestPendingImpressionMs());
+        int before = sequence.size();
         sequenceOverflow.inc(sequence.trim(horizon, maxSequenceLength, sequenceReadAhead));
+        if (sequence.size() != before || meta[META_ENTRIES] != before) {
+            behaviorsState.update(sequence.toEntries());
+            meta[META_ENTRIES] = sequence.size();
+        }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Sample> out) throws Exception {
+        loadedSequence = null;
         long watermark = ctx.timerService().currentWatermark();
-        BehaviorSequence sequence = sequenceState.value();
+        long[] meta = metaState.value();
         UserJoinState join = joinState.value();
         if (join != null) {
             effects.clear();
             labelJoin.onWatermark(join, watermark, effects);
-            boolean kept = carryOut(ctx.getCurrentKey(), join, sequence, ctx, out);
-            if (kept && !join.hasOpenWork() && sequence == null) {
+            boolean kept = carryOut(ctx.getCurrentKey(), join, ctx, out);
+            if (kept && !join.hasOpenWork() && meta == null) {
                 // a user with impressions but no behaviours: the shown-not-clicked items have no sequence to serve
                 joinState.clear();
                 kept = false;
             }
             join = kept ? join : null;
         }
-        if (sequence == null) {
+        if (meta == null) {
             return;
         }
-        long expiresAt = sequence.newestTimeMs() + sequenceTtlMs;
+        long expiresAt = meta[META_NEWEST] + sequenceTtlMs;
         if (expiresAt <= watermark) {
             if (join == null || !join.hasOpenWork()) {
-                sequenceState.clear();
+                behaviorsState.clear();
+                metaState.clear();
                 joinState.clear();
             }
             // else: an impression is still pending and needs this history; its window-close timer comes back here
             return;
         }
-        int before = sequence.size();
-        trim(sequence, join, watermark);
-        boolean changed = sequence.size() != before;
-        if (sequence.expiryTimerMs <= timestamp) {
+        boolean changed = false;
+        if (meta[META_ENTRIES] > maxSequenceLength + maxSequenceLength / 4) {
+            long entries = meta[META_ENTRIES];
+            trimAndStore(join, watermark, meta);
+            changed = meta[META_ENTRIES] != entries;
+        }
+        if (meta[META_EXPIRY_TIMER] <= timestamp) {
             // newer behaviours arrived since the expiry timer was set: extend lazily instead of a timer per event
-            sequence.expiryTimerMs = expiresAt;
+            meta[META_EXPIRY_TIMER] = expiresAt;
             ctx.timerService().registerEventTimeTimer(expiresAt);
             changed = true;
         }
         if (changed) {
-            sequenceState.update(sequence);
+            metaState.update(meta);
         }
     }
 
     /**
      * Emits samples and dead letters, registers timers and writes the join state back (or clears it).
      *
-     * @param sequence the user's sequence if the caller has read it already, else null (read only if needed)
      * @return whether the join state was kept (false: cleared)
      */
-    private boolean carryOut(long userId, UserJoinState join, BehaviorSequence sequence,
-                          KeyedProcessFunction<Long, IngestedEvent, Sample>.Context ctx, Collector<Sample> out)
+    private boolean carryOut(long userId, UserJoinState join,
+                             KeyedProcessFunction<Long, IngestedEvent, Sample>.Context ctx, Collector<Sample> out)
             throws Exception {
-        if (sequence == null && !effects.labelled.isEmpty()) {
-            sequence = sequenceState.value();
-        }
+        BehaviorSequence sequence = effects.labelled.isEmpty() ? null : sequence();
         for (JoinEffects.Labelled labelled : effects.labelled) {
             out.collect(assembler.assemble(userId, labelled, sequence, join, pool));
             samplesOut.inc();

@@ -13,9 +13,9 @@ import java.util.SplittableRandom;
 public final class AuxiliaryNegatives {
     /** Item id written when no negative can be found (only at cold start, when the pool holds nothing usable). */
     public static final long NONE = 0L;
-    private static final int MAX_DRAWS_PER_STEP = 16;
-    /** Slots scanned after the draws fail; bounded so a user who acted on the popular items costs no more. */
-    private static final int MAX_SCAN_PER_STEP = 256;
+    /** Pool draws per history step, spent for the whole sample: bounds the cost when the user acted on the
+     * popular items (then fewer distinct negatives are found and reused across steps). */
+    private static final int DRAWS_PER_STEP = 4;
 
     private AuxiliaryNegatives() {
     }
@@ -41,42 +41,35 @@ public final class AuxiliaryNegatives {
         Arrays.sort(actedOn);
         SplittableRandom random = new SplittableRandom(seed);
         int shown = shownItems.length - 1;
-        for (int step = 0; step < n; step++) {
+        // popularity draws for the steps that shown-not-clicked items do not cover, found once per sample
+        long[] drawnItems = new long[n];
+        long[] drawnCats = new long[n];
+        int drawn = 0;
+        int step = 0;
+        for (; step < n; step++) {
             while (shown >= 0 && contains(actedOn, shownItems[shown])) {
                 shown--;
             }
-            if (shown >= 0) {
-                items[step] = shownItems[shown];
-                cats[step] = shownCategories[shown];
-                shown--;
-                continue;
+            if (shown < 0) {
+                break;
             }
-            items[step] = NONE;
-            cats[step] = NONE;
-            if (pool.size() == 0) {
-                continue;
+            items[step] = shownItems[shown];
+            cats[step] = shownCategories[shown];
+            shown--;
+        }
+        int needed = n - step;
+        for (int draw = 0; draw < needed * DRAWS_PER_STEP && drawn < needed && pool.size() > 0; draw++) {
+            int slot = pool.drawSlot(random);
+            if (!contains(actedOn, pool.itemAt(slot))) {
+                drawnItems[drawn] = pool.itemAt(slot);
+                drawnCats[drawn] = pool.categoryAt(slot);
+                drawn++;
             }
-            int slot = -1;
-            for (int draw = 0; draw < MAX_DRAWS_PER_STEP && slot < 0; draw++) {
-                int candidate = pool.drawSlot(random);
-                slot = contains(actedOn, pool.itemAt(candidate)) ? -1 : candidate;
-            }
-            if (slot < 0) {
-                // the user acted on the popular items: scan a bounded run from a random start
-                int start = pool.drawSlot(random);
-                for (int i = 0; i < Math.min(pool.size(), MAX_SCAN_PER_STEP) && slot < 0; i++) {
-                    int candidate = (start + i) % pool.size();
-                    slot = contains(actedOn, pool.itemAt(candidate)) ? -1 : candidate;
-                }
-            }
-            if (slot >= 0) {
-                items[step] = pool.itemAt(slot);
-                cats[step] = pool.categoryAt(slot);
-            } else if (step > 0 && items[step - 1] != NONE) {
-                // still an item the user did not act on: repeat the previous step's negative
-                items[step] = items[step - 1];
-                cats[step] = cats[step - 1];
-            }
+        }
+        for (int k = 0; step < n; step++, k++) {
+            // fewer found than needed: reuse them in turn; none found: NONE (only at cold start)
+            items[step] = drawn == 0 ? NONE : drawnItems[k % drawn];
+            cats[step] = drawn == 0 ? NONE : drawnCats[k % drawn];
         }
         return new long[][] {items, cats};
     }

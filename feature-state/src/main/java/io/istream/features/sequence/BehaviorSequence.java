@@ -3,11 +3,11 @@ package io.istream.features.sequence;
 import java.util.Arrays;
 
 /**
- * One user's behaviour sequence, oldest first, bounded in length (see {@link #trim}). Stored as a Flink POJO of primitive arrays
- * (no Kryo, cheap to (de)serialise in RocksDB). Late events are inserted in place by event time; among equal
- * times, arrival order is kept.
+ * One user's behaviour sequence, oldest first, bounded in length (see {@link #trim}). Late events are inserted in
+ * place by event time; among equal times, arrival order is kept.
  *
- * <p>Public fields and the no-argument constructor are what Flink's PojoSerializer needs; use the methods.
+ * <p>In RocksDB the sequence is kept as its entries in arrival order (a list state that a behaviour appends to
+ * without rewriting the rest, see {@link #entry}); {@link #fromArrivals} rebuilds the time-ordered view.
  */
 public class BehaviorSequence {
     // N = size; all arrays have length N, sorted by timesMs ascending
@@ -15,10 +15,45 @@ public class BehaviorSequence {
     public long[] categoryIds = new long[0];  // [N]
     public long[] timesMs = new long[0];      // [N] event time, epoch ms
     public byte[] types = new byte[0];        // [N] BehaviorType ordinal
-    /** Event time of the registered expiry timer, or 0 when none is registered. */
-    public long expiryTimerMs;
 
     public BehaviorSequence() {
+    }
+
+    /** One stored behaviour: {itemId, categoryId, timeMs, type}. */
+    public static long[] entry(long itemId, long categoryId, long timeMs, byte type) {
+        return new long[] {itemId, categoryId, timeMs, type};
+    }
+
+    /** The sequence of stored entries in arrival order: sorted by time, equal times in arrival order. */
+    public static BehaviorSequence fromArrivals(Iterable<long[]> entries) {
+        java.util.List<long[]> list = new java.util.ArrayList<>();
+        if (entries != null) {
+            entries.forEach(list::add);
+        }
+        list.sort(java.util.Comparator.comparingLong(e -> e[2])); // List.sort is stable
+        BehaviorSequence s = new BehaviorSequence();
+        int n = list.size();
+        s.itemIds = new long[n];
+        s.categoryIds = new long[n];
+        s.timesMs = new long[n];
+        s.types = new byte[n];
+        for (int i = 0; i < n; i++) {
+            long[] e = list.get(i);
+            s.itemIds[i] = e[0];
+            s.categoryIds[i] = e[1];
+            s.timesMs[i] = e[2];
+            s.types[i] = (byte) e[3];
+        }
+        return s;
+    }
+
+    /** The entries to store, oldest first. */
+    public java.util.List<long[]> toEntries() {
+        java.util.List<long[]> out = new java.util.ArrayList<>(size());
+        for (int i = 0; i < size(); i++) {
+            out.add(entry(itemIds[i], categoryIds[i], timesMs[i], types[i]));
+        }
+        return out;
     }
 
     public int size() {

@@ -96,7 +96,8 @@ class UserFeatureFunctionHarnessTest {
             assertThat(s.getNegativeItems()).hasSameSizeAs(s.getHistoryItems());
         }
 
-        assertThat(keyedStateEntries()).as("sequences of both users remain until the TTL").isEqualTo(3L);
+        // ALICE: behaviours, their meta and her shown-not-clicked items; BOB: behaviours and meta
+        assertThat(keyedStateEntries()).as("sequences of both users remain until the TTL").isEqualTo(5L);
         harness.processWatermark(new Watermark(at(5 * SECOND) + TTL));
         assertThat(keyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
@@ -143,7 +144,8 @@ class UserFeatureFunctionHarnessTest {
     private long keyedStateEntries() throws Exception {
         KeyedStateBackend<Long> backend = harness.getOperator().getKeyedStateBackend();
         long entries = 0;
-        for (String state : List.of(UserFeatureFunction.SEQUENCE.getName(), UserFeatureFunction.JOIN.getName())) {
+        for (String state : List.of(UserFeatureFunction.BEHAVIORS.getName(), UserFeatureFunction.SEQUENCE_META.getName(),
+                UserFeatureFunction.JOIN.getName())) {
             try (var keys = backend.getKeys(state, VoidNamespace.INSTANCE)) {
                 entries += keys.count();
             }

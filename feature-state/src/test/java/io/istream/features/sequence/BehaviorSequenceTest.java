@@ -44,6 +44,18 @@ class BehaviorSequenceTest {
     }
 
     @Test
+    void rebuildsTheTimeOrderFromEntriesInArrivalOrder() {
+        BehaviorSequence s = BehaviorSequence.fromArrivals(java.util.List.of(
+                BehaviorSequence.entry(1, 10, 300, (byte) 1), BehaviorSequence.entry(2, 20, 100, (byte) 2),
+                BehaviorSequence.entry(3, 30, 300, (byte) 3), BehaviorSequence.entry(4, 40, 200, (byte) 4)));
+        assertThat(s.itemIds).containsExactly(2, 4, 1, 3);
+        assertThat(s.categoryIds).containsExactly(20, 40, 10, 30);
+        assertThat(s.types).containsExactly(2, 4, 1, 3);
+        assertThat(BehaviorSequence.fromArrivals(s.toEntries()).itemIds).containsExactly(2, 4, 1, 3);
+        assertThat(BehaviorSequence.fromArrivals(null).size()).isZero();
+    }
+
+    @Test
     void countBeforeIsStrict() {
         BehaviorSequence s = new BehaviorSequence();
         s.insert(1, 10, (byte) 0, 100);

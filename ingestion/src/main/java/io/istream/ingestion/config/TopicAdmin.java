@@ -21,6 +21,36 @@ public final class TopicAdmin {
     private TopicAdmin() {
     }
 
+    /**
+     * Waits until every partition has a leader that brokers know of. A producer that writes to a topic created a
+     * moment ago otherwise meets NOT_LEADER_OR_FOLLOWER, and its idempotent retries can end in
+     * OUT_OF_ORDER_SEQUENCE until delivery times out.
+     */
+    private static void awaitLeaders(Admin admin, Collection<Topic<?>> topics)
+            throws InterruptedException, ExecutionException {
+        List<String> names = topics.stream().map(Topic::name).toList();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(names).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+                ready = false; // created, but not yet in this broker's metadata
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + names + " have no leaders after 60 s");
+            }
+            Thread.sleep(50); // polling the broker's metadata: there is no notification to wait on
+        }
+    }
+
     public static void ensureTopics(KafkaConnection kafka, Collection<Topic<?>> topics, int partitions,
                                     short replicationFactor) {
         try (Admin admin = Admin.create(kafka.toProperties())) {
@@ -36,6 +66,7 @@ public final class TopicAdmin {
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get();
             }
+            awaitLeaders(admin, topics);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

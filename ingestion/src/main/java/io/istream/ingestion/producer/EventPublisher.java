@@ -34,6 +34,9 @@ public final class EventPublisher implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final EventValidator validator;
     private final LongSupplier clock;
+    private final java.util.concurrent.atomic.AtomicLong failedSends = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<Exception> firstFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public EventPublisher(KafkaConnection kafka, ValidationLimits limits) {
         this(new KafkaProducer<>(producerProperties(kafka), new ByteArraySerializer(), new ByteArraySerializer()),
@@ -93,11 +96,31 @@ public final class EventPublisher implements AutoCloseable {
             throw new InvalidEventException(v);
         });
         return producer.send(new ProducerRecord<>(topic.name(), null, timeMs, KeyCodec.userKey(userId),
-                topic.values().encode(event)));
+                topic.values().encode(event)), (metadata, error) -> {
+                    if (error != null) {
+                        failedSends.incrementAndGet();
+                        firstFailure.compareAndSet(null, error);
+                    }
+                });
     }
 
+    /** Sends that failed after all retries, since the publisher was created. */
+    public long failedSends() {
+        return failedSends.get();
+    }
+
+    /**
+     * Waits until everything published so far is acknowledged.
+     *
+     * @throws IllegalStateException if any event could not be delivered: callers that ignore the futures of
+     *                               {@code publish} still learn that events were lost
+     */
     public void flush() {
         producer.flush();
+        if (failedSends.get() > 0) {
+            throw new IllegalStateException(failedSends.get() + " events could not be delivered; the first error: "
+                    + firstFailure.get(), firstFailure.get());
+        }
     }
 
     @Override
