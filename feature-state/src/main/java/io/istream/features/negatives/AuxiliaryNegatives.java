@@ -1,6 +1,5 @@
 package io.istream.features.negatives;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -35,10 +34,11 @@ public final class AuxiliaryNegatives {
         if (n == 0) {
             return new long[][] {items, cats};
         }
-        // sorted copy + binary search: no boxing, and histories are at most a few hundred items
-        long[] actedOn = Arrays.copyOf(historyItems, n + 1);
-        actedOn[n] = targetItem;
-        Arrays.sort(actedOn);
+        ItemSet actedOn = new ItemSet(n + 1);
+        actedOn.add(targetItem);
+        for (long item : historyItems) {
+            actedOn.add(item);
+        }
         SplittableRandom random = new SplittableRandom(seed);
         int shown = shownItems.length - 1;
         // popularity draws for the steps that shown-not-clicked items do not cover, found once per sample
@@ -47,7 +47,7 @@ public final class AuxiliaryNegatives {
         int drawn = 0;
         int step = 0;
         for (; step < n; step++) {
-            while (shown >= 0 && contains(actedOn, shownItems[shown])) {
+            while (shown >= 0 && actedOn.contains(shownItems[shown])) {
                 shown--;
             }
             if (shown < 0) {
@@ -60,7 +60,7 @@ public final class AuxiliaryNegatives {
         int needed = n - step;
         for (int draw = 0; draw < needed * DRAWS_PER_STEP && drawn < needed && pool.size() > 0; draw++) {
             int slot = pool.drawSlot(random);
-            if (!contains(actedOn, pool.itemAt(slot))) {
+            if (!actedOn.contains(pool.itemAt(slot))) {
                 drawnItems[drawn] = pool.itemAt(slot);
                 drawnCats[drawn] = pool.categoryAt(slot);
                 drawn++;
@@ -74,7 +74,39 @@ public final class AuxiliaryNegatives {
         return new long[][] {items, cats};
     }
 
-    private static boolean contains(long[] sorted, long item) {
-        return Arrays.binarySearch(sorted, item) >= 0;
+    /**
+     * The items a user acted on, for exclusion: open addressing over a power-of-two table of longs, so a lookup is
+     * a hash and a probe or two, without boxing. {@link #NONE} (0) marks an empty slot; real ids are positive.
+     */
+    static final class ItemSet {
+        private final long[] slots;
+        private final int mask;
+
+        ItemSet(int expected) {
+            int capacity = Integer.highestOneBit(Math.max(4, expected * 2 - 1)) << 1; // load factor <= 1/2
+            slots = new long[capacity];
+            mask = capacity - 1;
+        }
+
+        void add(long item) {
+            int i = index(item);
+            while (slots[i] != NONE && slots[i] != item) {
+                i = (i + 1) & mask;
+            }
+            slots[i] = item;
+        }
+
+        boolean contains(long item) {
+            for (int i = index(item); slots[i] != NONE; i = (i + 1) & mask) {
+                if (slots[i] == item) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private int index(long item) {
+            return (int) ((item * 0x9E3779B97F4A7C15L) >>> 40) & mask;
+        }
     }
 }

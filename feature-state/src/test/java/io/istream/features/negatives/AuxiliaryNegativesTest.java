@@ -59,6 +59,24 @@ class AuxiliaryNegativesTest {
     }
 
     @Test
+    void itemSetAgreesWithAPlainSetOnRandomIds() {
+        java.util.Random random = new java.util.Random(5);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + random.nextInt(300);
+            AuxiliaryNegatives.ItemSet set = new AuxiliaryNegatives.ItemSet(n);
+            java.util.Set<Long> reference = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                long item = 1 + random.nextInt(500);
+                set.add(item);
+                reference.add(item);
+            }
+            for (long probe = 1; probe <= 520; probe++) {
+                assertThat(set.contains(probe)).isEqualTo(reference.contains(probe));
+            }
+        }
+    }
+
+    @Test
     void poolIsARingOfTheMostRecentOccurrences() {
         RecentItemPool pool = new RecentItemPool(3);
         for (int i = 1; i <= 5; i++) {

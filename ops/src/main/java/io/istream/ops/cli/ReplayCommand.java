@@ -38,6 +38,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "2", description = "partitions of topics this creates")
     int partitions;
 
+    @Option(names = "--replication-factor", defaultValue = "1", description = "replication of topics this creates")
+    short replicationFactor;
+
     @Option(names = "--kafka-property", description = "extra client setting, e.g. security.protocol=SASL_SSL")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
@@ -48,7 +51,7 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         KafkaConnection kafka = new KafkaConnection(bootstrap, kafkaProperties);
         System.out.println("replaying to " + kafka);
-        TopicAdmin.ensureTopics(kafka, Topics.ALL, partitions, (short) 1);
+        TopicAdmin.ensureTopics(kafka, Topics.ALL, partitions, replicationFactor);
         EventScript script = ScriptChooser.load(data != null ? data : Defaults.dataRoot().resolve("amazon-beauty"),
                 users, seed, false, System.out);
         Replay.Result result;

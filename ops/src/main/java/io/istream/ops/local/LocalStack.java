@@ -95,5 +95,24 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         broker.close();
+        deleteRecursively(workDir);
+    }
+
+    /** Checkpoints and RocksDB files of a local run are large and useless afterwards. */
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    LOG.debug("cannot delete {}: {}", path, e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("cannot clean up {}: {}", dir, e.getMessage());
+        }
     }
 }
