@@ -102,6 +102,8 @@ public final class DataPlaneJob {
         String bootstrap = argument(args, "--bootstrap", "127.0.0.1:9092");
         String groupId = argument(args, "--group-id", "istream-data-plane");
         Configuration options = new Configuration();
+        System.out.print("istream data plane, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
+                + FeatureStateOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
         defineKafkaWorkflow(env, KafkaConnection.of(bootstrap), options, groupId,

@@ -15,8 +15,8 @@ import io.istream.features.negatives.RecentItemPool;
 import io.istream.features.sequence.BehaviorSequence;
 import io.istream.features.sequence.SampleAssembler;
 import io.istream.ingestion.decode.DeadLetters;
+import io.istream.ingestion.decode.EventFields;
 import io.istream.schemas.DeadLetterReason;
-import io.istream.schemas.Topics;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -300,16 +300,11 @@ public final class UserFeatureFunction extends KeyedProcessFunction<Long, Ingest
     }
 
     private static byte[] encode(Object event) {
-        if (event instanceof Click c) {
-            return Topics.CLICKS.values().encode(c);
-        } else if (event instanceof Impression i) {
-            return Topics.IMPRESSIONS.values().encode(i);
-        } else if (event instanceof Behavior b) {
-            return Topics.BEHAVIORS.values().encode(b);
-        } else if (event instanceof io.istream.avro.ScoreRequest r) {
-            return Topics.SCORE_REQUESTS.values().encode(r);
+        try {
+            return EventFields.encode(event);
+        } catch (IllegalArgumentException notAnInputEvent) {
+            return new byte[0];
         }
-        return new byte[0];
     }
 
     // ---- operator state: the popularity pool survives restarts and is split on rescaling ----

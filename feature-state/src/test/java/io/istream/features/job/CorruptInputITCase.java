@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.DeadLetter;
 import io.istream.avro.Sample;
+import io.istream.ingestion.decode.EventFields;
 import io.istream.ingestion.testing.KafkaTestSupport;
 import io.istream.schemas.DeadLetterReason;
 import io.istream.schemas.KeyCodec;
@@ -101,14 +102,14 @@ class CorruptInputITCase extends DataPlaneTestBase {
 
     private void good(SpecificRecord event) {
         String topic = topicOf(event);
-        long user = io.istream.ingestion.decode.EventFields.userId(event);
+        long user = EventFields.userId(event);
         recordsByTopic.computeIfAbsent(topic, t -> new ArrayList<>())
                 .add(new byte[][] {KeyCodec.userKey(user), encode(event)});
         processed++;
     }
 
     private void bad(String topic, SpecificRecord event, DeadLetterReason reason) {
-        long user = io.istream.ingestion.decode.EventFields.userId(event);
+        long user = EventFields.userId(event);
         bad(topic, user > 0 ? KeyCodec.userKey(user) : null, encode(event), reason);
     }
 
@@ -118,16 +119,10 @@ class CorruptInputITCase extends DataPlaneTestBase {
     }
 
     private static String topicOf(SpecificRecord event) {
-        return event instanceof io.istream.avro.Click ? "clicks"
-                : event instanceof io.istream.avro.Impression ? "impressions" : "behaviors";
+        return EventFields.topicOf(event).name();
     }
 
     private static byte[] encode(SpecificRecord event) {
-        if (event instanceof io.istream.avro.Click c) {
-            return Topics.CLICKS.values().encode(c);
-        } else if (event instanceof io.istream.avro.Impression i) {
-            return Topics.IMPRESSIONS.values().encode(i);
-        }
-        return Topics.BEHAVIORS.values().encode((io.istream.avro.Behavior) event);
+        return EventFields.encode(event);
     }
 }

@@ -31,4 +31,7 @@ public final class IngestionOptions {
     public static final ConfigOption<Duration> IDLE_PARTITION_TIMEOUT = ConfigOptions.key("ingestion.idle-partition-timeout")
             .durationType().defaultValue(Duration.ofSeconds(5))
             .withDescription("A partition with no records for this long stops holding the watermark back.");
+
+    public static final java.util.List<ConfigOption<?>> ALL = java.util.List.of(MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW,
+            MAX_CANDIDATES, MAX_OUT_OF_ORDERNESS, IDLE_PARTITION_TIMEOUT);
 }

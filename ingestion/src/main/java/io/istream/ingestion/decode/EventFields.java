@@ -39,6 +39,27 @@ public final class EventFields {
         throw new IllegalArgumentException("no event time on " + describe(event));
     }
 
+    /** The catalogue topic that carries this kind of input event. */
+    public static io.istream.schemas.Topic<?> topicOf(Object event) {
+        if (event instanceof Impression) {
+            return io.istream.schemas.Topics.IMPRESSIONS;
+        } else if (event instanceof Click) {
+            return io.istream.schemas.Topics.CLICKS;
+        } else if (event instanceof Behavior) {
+            return io.istream.schemas.Topics.BEHAVIORS;
+        } else if (event instanceof ScoreRequest) {
+            return io.istream.schemas.Topics.SCORE_REQUESTS;
+        }
+        throw new IllegalArgumentException("not an input event: " + describe(event));
+    }
+
+    /** The event's bytes as its topic carries them. */
+    @SuppressWarnings("unchecked")
+    public static byte[] encode(Object event) {
+        var codec = (io.istream.schemas.AvroCodec<org.apache.avro.specific.SpecificRecord>) topicOf(event).values();
+        return codec.encode((org.apache.avro.specific.SpecificRecord) event);
+    }
+
     private static String describe(Object event) {
         return event == null ? "null" : event.getClass().getName();
     }

@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
         Configuration options = new Configuration();
         // review datasets span years of event time: keep every user's sequence for the whole replay
         options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
-        System.out.println("configuration: " + options.toMap());
+        System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options));
 
         CountDownLatch stopped = new CountDownLatch(1);
         try (LocalStack stack = LocalStack.start(Defaults.workDir("demo"), parallelism)) {
