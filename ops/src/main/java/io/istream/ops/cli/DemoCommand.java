@@ -44,6 +44,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7")
     long seed;
 
+    @Option(names = "--conf", description = "a Flink or istream option, e.g. --conf features.attribution-window=1h "
+            + "--conf execution.checkpointing.interval=10s (repeatable)")
+    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+
     @Option(names = "--json", description = "also write the final figures to this JSON file")
     Path json;
 
@@ -54,6 +58,7 @@ final class DemoCommand implements Callable<Integer> {
         Configuration options = new Configuration();
         // review datasets span years of event time: keep every user's sequence for the whole replay
         options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
+        options.addAll(Configuration.fromMap(conf));
         System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options));
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -53,6 +53,10 @@ final class IngestBench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7")
     long seed;
 
+    @Option(names = "--conf", description = "a Flink or istream option, e.g. --conf features.attribution-window=1h "
+            + "--conf execution.checkpointing.interval=10s (repeatable)")
+    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+
     @Option(names = "--json", description = "also write the figures to this JSON file")
     Path json;
 
@@ -69,6 +73,8 @@ final class IngestBench implements Callable<Integer> {
 
             Configuration options = new Configuration();
             options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
+            options.addAll(Configuration.fromMap(conf));
+            System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options) + "  flink: " + conf + "\n");
             LiveMetrics.reset();
             long startNs = System.nanoTime();
             JobClient job = stack.startDataPlane(options, StartingPosition.EARLIEST, true);
