@@ -6,7 +6,7 @@ import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import org.apache.flink.types.StringValue;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes {@link UserJoinState} field by field. It is read and written on every impression, click and label
@@ -56,22 +56,22 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
         out.writeByte(VERSION);
         out.writeInt(state.pending.length);
         for (PendingImpression p : state.pending) {
-            StringValue.writeString(p.requestId, out);
+            writeString(p.requestId, out);
             out.writeLong(p.itemId);
             out.writeLong(p.categoryId);
             out.writeLong(p.impressionTimeMs);
             out.writeLong(p.clickTimeMs);
             out.writeByte(p.state);
             out.writeInt(p.position);
-            StringValue.writeString(p.page, out);
+            writeString(p.page, out);
         }
         out.writeInt(state.orphanClicks.length);
         for (OrphanClick c : state.orphanClicks) {
-            StringValue.writeString(c.requestId, out);
+            writeString(c.requestId, out);
             out.writeLong(c.userId);
             out.writeLong(c.itemId);
             out.writeLong(c.clickTimeMs);
-            StringValue.writeString(c.topic, out);
+            writeString(c.topic, out);
             out.writeInt(c.partition);
             out.writeLong(c.offset);
         }
@@ -92,24 +92,24 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
         state.pending = new PendingImpression[in.readInt()];
         for (int i = 0; i < state.pending.length; i++) {
             PendingImpression p = new PendingImpression();
-            p.requestId = StringValue.readString(in);
+            p.requestId = readString(in);
             p.itemId = in.readLong();
             p.categoryId = in.readLong();
             p.impressionTimeMs = in.readLong();
             p.clickTimeMs = in.readLong();
             p.state = in.readByte();
             p.position = in.readInt();
-            p.page = StringValue.readString(in);
+            p.page = readString(in);
             state.pending[i] = p;
         }
         state.orphanClicks = new OrphanClick[in.readInt()];
         for (int i = 0; i < state.orphanClicks.length; i++) {
             OrphanClick c = new OrphanClick();
-            c.requestId = StringValue.readString(in);
+            c.requestId = readString(in);
             c.userId = in.readLong();
             c.itemId = in.readLong();
             c.clickTimeMs = in.readLong();
-            c.topic = StringValue.readString(in);
+            c.topic = readString(in);
             c.partition = in.readInt();
             c.offset = in.readLong();
             state.orphanClicks[i] = c;
@@ -122,6 +122,27 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
             state.shownNotClickedCategories[i] = in.readLong();
         }
         return state;
+    }
+
+    /** Length-prefixed UTF-8, -1 for null. Flink's StringValue codec spent most of its time in a ThreadLocal. */
+    private static void writeString(String value, DataOutputView out) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readString(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     @Override

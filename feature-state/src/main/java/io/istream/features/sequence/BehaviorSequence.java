@@ -26,9 +26,14 @@ public class BehaviorSequence {
 
     /** The sequence of stored entries in arrival order: sorted by time, equal times in arrival order. */
     public static BehaviorSequence fromArrivals(Iterable<long[]> entries) {
-        java.util.List<long[]> list = new java.util.ArrayList<>();
-        if (entries != null) {
-            entries.forEach(list::add);
+        java.util.List<long[]> list;
+        if (entries instanceof java.util.List<long[]> given) {
+            list = new java.util.ArrayList<>(given);
+        } else {
+            list = new java.util.ArrayList<>();
+            if (entries != null) {
+                entries.forEach(list::add);
+            }
         }
         list.sort(java.util.Comparator.comparingLong(e -> e[2])); // List.sort is stable
         BehaviorSequence s = new BehaviorSequence();
