@@ -1,6 +1,5 @@
 package io.istream.ops.cli;
 
-import io.istream.features.job.FeatureStateOptions;
 import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.replay.Replay;
@@ -10,7 +9,6 @@ import io.istream.ops.local.LocalStack;
 import io.istream.ops.local.ScriptChooser;
 import io.istream.ops.metrics.PipelineCounts;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -18,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -38,31 +37,21 @@ final class DemoCommand implements Callable<Integer> {
             description = "stop after this long; 0 = when the replay is done and the counts have settled")
     int seconds;
 
-    @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism and partitions per topic")
-    int parallelism;
 
-    @Option(names = "--seed", defaultValue = "7")
-    long seed;
 
-    @Option(names = "--conf", description = "a Flink or istream option, e.g. --conf features.attribution-window=1h "
-            + "--conf execution.checkpointing.interval=10s (repeatable)")
-    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
 
-    @Option(names = "--json", description = "also write the final figures to this JSON file")
-    Path json;
+
+    @Mixin
+    LocalJobOptions local = new LocalJobOptions();
 
     @Override
     public Integer call() throws Exception {
         Path dataset = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
-        EventScript script = ScriptChooser.load(dataset, users, seed, false, System.out);
-        Configuration options = new Configuration();
-        // review datasets span years of event time: keep every user's sequence for the whole replay
-        options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
-        options.addAll(Configuration.fromMap(conf));
-        System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options));
+        EventScript script = ScriptChooser.load(dataset, users, local.seed, false, System.out);
+        Configuration options = local.jobOptions();
 
         CountDownLatch stopped = new CountDownLatch(1);
-        try (LocalStack stack = LocalStack.start(Defaults.workDir("demo"), parallelism)) {
+        try (LocalStack stack = LocalStack.start(Defaults.workDir("demo"), local.parallelism)) {
             Thread hook = new Thread(() -> {
                 System.out.println("\nstopping: cancelling the job and closing the broker");
                 stopped.countDown();
@@ -111,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
             figures.put("script", script.name());
             figures.put("replayed", replay.published());
             figures.put("counts", end);
-            FiguresFile.write(json, figures);
+            FiguresFile.write(local.json, figures);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

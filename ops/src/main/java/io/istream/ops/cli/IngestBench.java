@@ -1,6 +1,5 @@
 package io.istream.ops.cli;
 
-import io.istream.features.job.FeatureStateOptions;
 import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.replay.Replay;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +26,7 @@ import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,23 +46,17 @@ final class IngestBench implements Callable<Integer> {
             description = "dataset: only the first N users; synthetic: N users instead of the preset's 20,000")
     int users;
 
-    @Option(names = "--parallelism", defaultValue = "2")
-    int parallelism;
 
-    @Option(names = "--seed", defaultValue = "7")
-    long seed;
 
-    @Option(names = "--conf", description = "a Flink or istream option, e.g. --conf features.attribution-window=1h "
-            + "--conf execution.checkpointing.interval=10s (repeatable)")
-    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
 
-    @Option(names = "--json", description = "also write the figures to this JSON file")
-    Path json;
+
+    @Mixin
+    LocalJobOptions local = new LocalJobOptions();
 
     @Override
     public Integer call() throws Exception {
-        EventScript script = ScriptChooser.load(data, users, seed, true, System.out);
-        try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-ingest"), parallelism)) {
+        EventScript script = ScriptChooser.load(data, users, local.seed, true, System.out);
+        try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-ingest"), local.parallelism)) {
             Replay.Result published;
             try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
                 published = new Replay(publisher, 0, true).run(script);
@@ -71,10 +64,7 @@ final class IngestBench implements Callable<Integer> {
             System.out.printf("published %,d events in %.1f s; now the data plane reads the backlog%n",
                     published.events(), published.elapsed().toMillis() / 1000.0);
 
-            Configuration options = new Configuration();
-            options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
-            options.addAll(Configuration.fromMap(conf));
-            System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options) + "  flink: " + conf + "\n");
+            Configuration options = local.jobOptions();
             LiveMetrics.reset();
             long startNs = System.nanoTime();
             JobClient job = stack.startDataPlane(options, StartingPosition.EARLIEST, true);
@@ -126,7 +116,7 @@ final class IngestBench implements Callable<Integer> {
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("benchmark", "ingest");
             figures.put("script", script.name());
-            figures.put("parallelism", parallelism);
+            figures.put("parallelism", local.parallelism);
             figures.put("cores", Runtime.getRuntime().availableProcessors());
             figures.put("events", end.recordsIn());
             figures.put("seconds", seconds);
@@ -142,7 +132,7 @@ final class IngestBench implements Callable<Integer> {
             figures.put("deadLetters", end.deadLetters());
             figures.put("deadLettersByReason", end.deadLettersByReason());
             figures.put("publishEventsPerSecond", published.eventsPerSecond());
-            FiguresFile.write(json, figures);
+            FiguresFile.write(local.json, figures);
             return 0;
         }
     }

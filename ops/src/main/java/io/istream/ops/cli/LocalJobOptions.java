@@ -1,0 +1,36 @@
+package io.istream.ops.cli;
+
+import io.istream.features.job.FeatureStateOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine.Option;
+
+/** Options of the commands that run the data plane on the local stack (picocli mixin). */
+final class LocalJobOptions {
+    @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism and partitions per topic")
+    int parallelism;
+
+    @Option(names = "--seed", defaultValue = "7", description = "seed of sampled negatives / synthetic data")
+    long seed;
+
+    @Option(names = "--conf", description = "a Flink or istream option, e.g. --conf features.attribution-window=1h "
+            + "--conf execution.checkpointing.interval=10s (repeatable)")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    @Option(names = "--json", description = "also write the figures to this JSON file")
+    Path json;
+
+    /** The job options: local-stack defaults, then whatever --conf says. */
+    Configuration jobOptions() {
+        Configuration options = new Configuration();
+        // replayed datasets span years of event time: keep every user's sequence for the whole replay
+        options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
+        options.addAll(Configuration.fromMap(conf));
+        System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options)
+                + (conf.isEmpty() ? "" : "  given: " + conf + "\n"));
+        return options;
+    }
+}
