@@ -1,0 +1,36 @@
+package io.istream.ops.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.istream.ingestion.dataset.SyntheticConfig;
+import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.ingestion.local.EmbeddedKafkaBroker;
+import io.istream.ingestion.testing.KafkaTestSupport;
+import io.istream.schemas.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code istream replay --bootstrap} against a real broker it did not start: every event lands, and the figures. */
+class ReplayCommandITCase {
+    @Test
+    void replaysTheSyntheticStreamOntoAnExternalBroker(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            Path json = dir.resolve("replay.json");
+            int exit = new CommandLine(new IstreamCli()).execute("replay", "--bootstrap", broker.bootstrapServers(),
+                    "--data", dir.resolve("no-such-dataset").toString(), "--seed", "7", "--json", json.toString());
+
+            assertThat(exit).isZero();
+            var script = SyntheticInterests.generate(SyntheticConfig.small().withSeed(7)).script();
+            long published = KafkaTestSupport.readCommittedRaw(broker.connection(), Topics.IMPRESSIONS.name()).size()
+                    + KafkaTestSupport.readCommittedRaw(broker.connection(), Topics.CLICKS.name()).size()
+                    + KafkaTestSupport.readCommittedRaw(broker.connection(), Topics.BEHAVIORS.name()).size();
+            assertThat(published).isEqualTo(script.size());
+            assertThat(KafkaTestSupport.readCommitted(broker.connection(), Topics.IMPRESSIONS))
+                    .hasSize((int) script.expectedSamples());
+            assertThat(Files.readString(json)).contains("\"events\" : " + script.size());
+        }
+    }
+}
