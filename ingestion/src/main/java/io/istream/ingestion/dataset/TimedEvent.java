@@ -3,6 +3,7 @@ package io.istream.ingestion.dataset;
 import io.istream.avro.Behavior;
 import io.istream.avro.Click;
 import io.istream.avro.Impression;
+import io.istream.ingestion.decode.EventFields;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -14,42 +15,26 @@ import org.apache.avro.specific.SpecificRecord;
 public record TimedEvent(long eventTimeMs, long userId, SpecificRecord event) {
 
     public TimedEvent {
-        Objects.requireNonNull(event, "event");
-        if (timeOf(event) != eventTimeMs || userOf(event) != userId) {
+        requireScriptEvent(event);
+        long ownTime = EventFields.eventTimeMs(event);
+        long ownUser = EventFields.userId(event);
+        if (ownTime != eventTimeMs || ownUser != userId) {
             throw new IllegalArgumentException("time " + eventTimeMs + " / user " + userId
-                    + " disagree with the event's own " + timeOf(event) + " / " + userOf(event));
+                    + " disagree with the event's own " + ownTime + " / " + ownUser);
         }
     }
 
     /** The event with its own time and user. */
     public static TimedEvent of(SpecificRecord event) {
-        return new TimedEvent(timeOf(event), userOf(event), event);
+        requireScriptEvent(event);
+        return new TimedEvent(EventFields.eventTimeMs(event), EventFields.userId(event), event);
     }
 
-    private static long timeOf(SpecificRecord event) {
-        if (event instanceof Impression impression) {
-            return impression.getEventTimeMs();
+    private static void requireScriptEvent(SpecificRecord event) {
+        Objects.requireNonNull(event, "event");
+        if (!(event instanceof Impression || event instanceof Click || event instanceof Behavior)) {
+            throw notAScriptEvent(event);
         }
-        if (event instanceof Click click) {
-            return click.getEventTimeMs();
-        }
-        if (event instanceof Behavior behavior) {
-            return behavior.getEventTimeMs();
-        }
-        throw notAScriptEvent(event);
-    }
-
-    private static long userOf(SpecificRecord event) {
-        if (event instanceof Impression impression) {
-            return impression.getUserId();
-        }
-        if (event instanceof Click click) {
-            return click.getUserId();
-        }
-        if (event instanceof Behavior behavior) {
-            return behavior.getUserId();
-        }
-        throw notAScriptEvent(event);
     }
 
     private static IllegalArgumentException notAScriptEvent(SpecificRecord event) {

@@ -37,10 +37,6 @@ final class DemoCommand implements Callable<Integer> {
             description = "stop after this long; 0 = when the replay is done and the counts have settled")
     int seconds;
 
-
-
-
-
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
 

@@ -46,10 +46,6 @@ final class IngestBench implements Callable<Integer> {
             description = "dataset: only the first N users; synthetic: N users instead of the preset's 20,000")
     int users;
 
-
-
-
-
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
 
