@@ -1,0 +1,98 @@
+package io.istream.trainer.model;
+
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * An element-wise activation over [N, C] with optional per-channel parameters. {@link Dice} overrides this for its
+ * batch statistics; the others are row-wise, so padded rows never affect real ones.
+ */
+public class Activation implements Layer {
+
+    final ActivationKind kind;
+    final int channels;
+    final Param alpha;       // PReLU slope per channel [1, C], null otherwise
+    Tensor input;            // s [N, C]
+    Tensor output;           // f(s) [N, C]
+    Tensor dInput;           // dL/ds [N, C]
+
+    Activation(String name, DataType type, ActivationKind kind, int channels) {
+        this.kind = kind;
+        this.channels = channels;
+        if (kind == ActivationKind.PRELU || kind == ActivationKind.DICE) {
+            alpha = Param.zeros(name + ".alpha", type, 1, channels);
+            // PReLU's usual start; Dice starts as a gate (α = 0), as in the DIN reference
+            alpha.value().fill(kind == ActivationKind.PRELU ? 0.25 : 0.0);
+        } else {
+            alpha = null;
+        }
+    }
+
+    public static Activation of(String name, DataType type, ActivationKind kind, int channels) {
+        return kind == ActivationKind.DICE ? new Dice(name, type, channels) : new Activation(name, type, kind, channels);
+    }
+
+    public Tensor forward(Tensor s, boolean training) {
+        input = s;
+        output = Tensor.reuse(output, s.type(), s.rows, s.cols);
+        int n = s.size();
+        switch (kind) {
+            case PRELU -> {
+                for (int i = 0; i < n; i++) {
+                    double v = s.get(i);
+                    output.set(i, v > 0 ? v : alpha.value().get(i % channels) * v);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    output.set(i, sigmoid(s.get(i)));
+                }
+            }
+            case NONE -> output.copyFrom(s);
+            default -> throw new IllegalStateException(kind + " is not row-wise");
+        }
+        return output;
+    }
+
+    public Tensor backward(Tensor dy) {
+        dInput = Tensor.reuse(dInput, dy.type(), dy.rows, dy.cols);
+        int n = dy.size();
+        switch (kind) {
+            case PRELU -> {
+                // df/ds = 1 (s > 0) or α ; df/dα = s (s ≤ 0)
+                Tensor a = alpha.value();
+                Tensor da = alpha.grad();
+                for (int i = 0; i < n; i++) {
+                    double v = input.get(i);
+                    double g = dy.get(i);
+                    int c = i % channels;
+                    if (v > 0) {
+                        dInput.set(i, g);
+                    } else {
+                        dInput.set(i, g * a.get(c));
+                        da.add(c, g * v);
+                    }
+                }
+            }
+            case SIGMOID -> {
+                // dσ/ds = σ(1 − σ)
+                for (int i = 0; i < n; i++) {
+                    double y = output.get(i);
+                    dInput.set(i, dy.get(i) * y * (1 - y));
+                }
+            }
+            case NONE -> dInput.copyFrom(dy);
+            default -> throw new IllegalStateException(kind + " is not row-wise");
+        }
+        return dInput;
+    }
+
+    @Override
+    public List<Param> params() {
+        return alpha == null ? List.of() : List.of(alpha);
+    }
+
+    public static double sigmoid(double x) {
+        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+    }
+}

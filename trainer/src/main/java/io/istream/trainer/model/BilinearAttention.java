@@ -1,0 +1,102 @@
+package io.istream.trainer.model;
+
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * DIEN eq. 9: a_t = exp(h_t W e_a) / Σ_j exp(h_j W e_a), over the valid steps. W is stored as [D, H] so that the
+ * projected query q = e_a·W [B, H] is one GEMM and each score is a dot product h_t·q.
+ */
+public final class BilinearAttention implements Layer {
+
+    private final int keySize;        // H
+    private final int querySize;      // D
+    final Param weight;               // W [D, H]
+    private int batch;
+    private int steps;
+    private int[] lengths;
+    private Tensor keys;              // h [T·B, H], the caller's
+    private Tensor query;             // e_a [B, D], the caller's
+    private Tensor projectedQuery;    // q = e_a·W [B, H]
+    private Tensor scores;            // h_t·q [T·B, 1]
+    private Tensor weights;           // a [T·B, 1]
+    private Tensor dScores;           // [T·B, 1]
+    private Tensor dProjectedQuery;   // [B, H]
+    private Tensor dKeys;             // [T·B, H]
+    private Tensor dQuery;            // [B, D]
+
+    public BilinearAttention(String name, DataType type, int keySize, int querySize, Initializer init) {
+        this.keySize = keySize;
+        this.querySize = querySize;
+        weight = Param.zeros(name + ".W", type, querySize, keySize);
+        init.glorot(weight.value(), querySize, keySize);
+    }
+
+    /** keys h [T·B, H], query e_a [B, D] → a [T·B, 1]. */
+    public Tensor forward(Tensor keys, Tensor query, int batch, int steps, int[] lengths) {
+        keys.requireShape(steps * batch, keySize);
+        query.requireShape(batch, querySize);
+        this.keys = keys;
+        this.query = query;
+        this.batch = batch;
+        this.steps = steps;
+        this.lengths = lengths;
+        DataType type = keys.type();
+        int rows = steps * batch;
+        projectedQuery = Tensor.reuse(projectedQuery, type, batch, keySize);
+        scores = Tensor.reuse(scores, type, rows, 1);
+        weights = Tensor.reuse(weights, type, rows, 1);
+        Gemm.multiply(query, false, weight.value(), false, projectedQuery);
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                double s = 0;
+                for (int j = 0; j < keySize; j++) {
+                    s += keys.get(row * keySize + j) * projectedQuery.get(b * keySize + j);
+                }
+                scores.set(row, s);
+            }
+        }
+        MaskedSoftmax.forward(scores, batch, steps, lengths, weights);
+        return weights;
+    }
+
+    /** dL/da [T·B, 1] → dL/dh in {@link #dKeys()}, dL/de_a in {@link #dQuery()}. */
+    public void backward(Tensor dWeights) {
+        DataType type = dWeights.type();
+        int rows = steps * batch;
+        dScores = Tensor.reuse(dScores, type, rows, 1);
+        dProjectedQuery = Tensor.reuse(dProjectedQuery, type, batch, keySize);
+        dKeys = Tensor.reuse(dKeys, type, rows, keySize);
+        dQuery = Tensor.reuse(dQuery, type, batch, querySize);
+        MaskedSoftmax.backward(weights, dWeights, batch, steps, lengths, dScores);
+        dProjectedQuery.zero();
+        // s = h·q: dh = ds·q ; dq = Σ_t ds·h
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                double ds = dScores.get(row);
+                for (int j = 0; j < keySize; j++) {
+                    dKeys.set(row * keySize + j, ds * projectedQuery.get(b * keySize + j));
+                    dProjectedQuery.add(b * keySize + j, ds * keys.get(row * keySize + j));
+                }
+            }
+        }
+        // q = e_a·W: dW = e_aᵀ·dq ; de_a = dq·Wᵀ
+        Gemm.multiplyAdd(query, true, dProjectedQuery, false, weight.grad());
+        Gemm.multiply(dProjectedQuery, false, weight.value(), true, dQuery);
+    }
+
+    public Tensor dKeys() {
+        return dKeys;
+    }
+
+    public Tensor dQuery() {
+        return dQuery;
+    }
+
+    @Override
+    public List<Param> params() {
+        return List.of(weight);
+    }
+}

@@ -1,0 +1,588 @@
+package io.istream.trainer.model;
+
+import io.istream.trainer.data.Batch;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Base, DIN and DIEN as one assembly (MODEL.md). A training step is {@link #forward} with {@code training = true},
+ * then {@link #backward}; the optimiser then reads {@link #params()} and {@link #sparseGradients()}.
+ *
+ * <p>Legend: B = batch, T = steps of history, d = embedding size per id, D = 2d (item ⊕ category), H = hidden size.
+ * Every [T·B, ·] tensor is time-major: row t·B + b is step t of sample b.
+ */
+public final class CtrModel {
+
+    private final ModelConfig config;
+    private final DataType type;
+    private final int d;
+    private final int itemWidth;                   // D
+    final EmbeddingTable items;
+    final EmbeddingTable categories;
+    final EmbeddingTable users;                    // null unless config.userEmbedding()
+    private final SparseGradient itemGrad;
+    private final SparseGradient categoryGrad;
+    private final SparseGradient userGrad;
+    private final FfnAttention dinAttention;       // DIN
+    private final Gru extractor;                   // DIEN interest extractor (GRU)
+    private final BilinearAttention bilinear;      // DIEN attention (BILINEAR)
+    private final FfnAttention ffnAttention;       // DIEN attention (FFN)
+    private final Gru evolving;                    // DIEN interest evolving (AUGRU & co.)
+    private final Mlp auxNet;                      // DIEN auxiliary net g
+    private final Mlp head;
+    private final int headWidth;
+    private int slotCount;                         // optimiser slots per embedding row
+    private long clockMs;                          // time given to embedding sightings
+    private boolean countSightings = true;
+
+    // ---- forward state (one batch) ----
+    private int batch;                             // B
+    private int steps;                             // T
+    private boolean training;
+    private Batch input;
+    private int[] lengths = new int[0];            // [B]
+    private int[] targetItemRows = new int[0];     // [B]
+    private int[] targetCategoryRows = new int[0]; // [B]
+    private int[] userRows = new int[0];           // [B]
+    private int[] historyItemRows = new int[0];    // [T·B] time-major
+    private int[] historyCategoryRows = new int[0];
+    private int[] negativeItemRows = new int[0];
+    private int[] negativeCategoryRows = new int[0];
+    private Tensor target;                         // e_a [B, D]
+    private Tensor history;                        // e_b [T·B, D]
+    private Tensor negatives;                      // ê_b [T·B, D]
+    private Tensor user;                           // [B, d]
+    private Tensor pooled;                         // s = Σ_t m_t e_b[t] [B, D]
+    private Tensor weightedPool;                   // DIN v = Σ_t w_t e_b[t] [B, D]
+    private Tensor dinWeights;                     // DIN w [T·B, 1]
+    private Tensor interests;                      // DIEN h [T·B, H]
+    private Tensor attentionWeights;               // DIEN a [T·B, 1]
+    private Tensor headInput;                      // [B, headWidth]
+    private Tensor logits;                         // [B, 1]
+    private final double[] probabilities0 = new double[0];
+    private double[] probabilities = probabilities0; // [B]
+    private Tensor auxInput;                       // [2(T−1)B, H + D]
+    private Tensor auxLogits;                      // [2(T−1)B, 1]
+    private double lossBce;
+    private double lossAux;
+    private int auxPairs;
+
+    // ---- backward state ----
+    private Tensor dLogits;                        // [B, 1]
+    private Tensor dTarget;                        // [B, D]
+    private Tensor dHistory;                       // [T·B, D]
+    private Tensor dNegatives;                     // [T·B, D]
+    private Tensor dUser;                          // [B, d]
+    private Tensor dInterests;                     // [T·B, H]
+    private Tensor dLast;                          // [B, H]
+    private Tensor dAuxLogits;                     // [2(T−1)B, 1]
+    private Tensor dPool;                          // [B, D]
+    private Tensor dAttentionWeights;              // [T·B, 1]
+
+    public CtrModel(ModelConfig config) {
+        this(config, 0);
+    }
+
+    /** @param slotCount optimiser state tensors per embedding row (0 for SGD, 1 Adagrad, 2 Adam) */
+    public CtrModel(ModelConfig config, int slotCount) {
+        this.config = config;
+        this.type = config.dataType();
+        this.d = config.embeddingDim();
+        this.itemWidth = 2 * d;
+        this.slotCount = slotCount;
+        Initializer init = new Initializer(config.seed());
+        items = table("item", init);
+        categories = table("category", init);
+        users = config.userEmbedding() ? table("user", init) : null;
+        itemGrad = new SparseGradient(type, d);
+        categoryGrad = new SparseGradient(type, d);
+        userGrad = config.userEmbedding() ? new SparseGradient(type, d) : null;
+        int userWidth = config.userEmbedding() ? d : 0;
+        int h = config.hiddenSize();
+        switch (config.kind()) {
+            case BASE -> {
+                dinAttention = null;
+                extractor = evolving = null;
+                bilinear = null;
+                ffnAttention = null;
+                auxNet = null;
+                headWidth = 3 * itemWidth + userWidth;
+            }
+            case DIN -> {
+                dinAttention = new FfnAttention("din.attention", type, itemWidth, itemWidth, false,
+                        config.attentionHidden(), config.attentionActivation(), config.dinSoftmax(), init);
+                extractor = evolving = null;
+                bilinear = null;
+                ffnAttention = null;
+                auxNet = null;
+                headWidth = 3 * itemWidth + userWidth;
+            }
+            default -> {
+                dinAttention = null;
+                extractor = new Gru("dien.extractor", type, CellKind.GRU, itemWidth, h, init);
+                if (config.attention() == AttentionKind.BILINEAR) {
+                    bilinear = new BilinearAttention("dien.attention", type, h, itemWidth, init);
+                    ffnAttention = null;
+                } else {
+                    bilinear = null;
+                    ffnAttention = new FfnAttention("dien.attention", type, h, itemWidth, true,
+                            config.attentionHidden(), config.attentionActivation(), true, init);
+                }
+                evolving = new Gru("dien.evolving", type, config.evolvingCell(), h, h, init);
+                auxNet = new Mlp("dien.aux", type, h + itemWidth, config.auxHidden(), 1, ActivationKind.SIGMOID,
+                        init);
+                headWidth = h + 3 * itemWidth + userWidth;
+            }
+        }
+        head = new Mlp("head", type, headWidth, config.headHidden(), 1, config.headActivation(), init);
+    }
+
+    private EmbeddingTable table(String name, Initializer init) {
+        return new EmbeddingTable(name, type, d, config.admitAfter(), config.expireAfterMs(), slotCount, 1024,
+                config.embeddingInitStd(), init);
+    }
+
+    /** Sets the time that training sightings are stamped with (event time in streaming). */
+    public void setClock(long nowMs) {
+        clockMs = nowMs;
+    }
+
+    /**
+     * Whether training forwards count id sightings (n_j, admission). The offline trainer counts the whole training
+     * set once beforehand ({@link #countOccurrences}) and turns this off, so n_j is the id's frequency (DIN §4.2).
+     */
+    public void setCountSightings(boolean on) {
+        countSightings = on;
+    }
+
+    /** Counts every id of a batch once per occurrence, without a forward pass. */
+    public void countOccurrences(Batch b) {
+        int n = b.size;
+        for (int i = 0; i < n; i++) {
+            items.observe(b.targetItem[i], clockMs);
+            categories.observe(b.targetCategory[i], clockMs);
+            if (users != null) {
+                users.observe(b.userId[i], clockMs);
+            }
+            for (int t = 0; t < b.historyLength[i]; t++) {
+                int k = i * b.steps + t;
+                items.observe(b.historyItem[k], clockMs);
+                categories.observe(b.historyCategory[k], clockMs);
+                if (usesAuxLoss()) {
+                    items.observe(b.negativeItem[k], clockMs);
+                    categories.observe(b.negativeCategory[k], clockMs);
+                }
+            }
+        }
+    }
+
+    private boolean usesAuxLoss() {
+        return config.kind() == ModelKind.DIEN && config.auxWeight() > 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------ forward
+
+    /**
+     * Scores a batch. In training, batch statistics drive Dice, ids are counted, and the auxiliary loss is computed.
+     *
+     * @return the loss L = BCE + α·L_aux (of the labels in the batch; meaningless for unlabelled scoring)
+     */
+    public double forward(Batch b, boolean training) {
+        this.input = b;
+        this.training = training;
+        batch = b.size;
+        steps = b.steps;
+        int rows = steps * batch;
+        lookup(b, training);
+        target = Tensor.reuse(target, type, batch, itemWidth);
+        history = Tensor.reuse(history, type, rows, itemWidth);
+        items.gather(targetItemRows, batch, target, 0);
+        categories.gather(targetCategoryRows, batch, target, d);
+        items.gather(historyItemRows, rows, history, 0);
+        categories.gather(historyCategoryRows, rows, history, d);
+        if (users != null) {
+            user = Tensor.reuse(user, type, batch, d);
+            users.gather(userRows, batch, user, 0);
+        }
+        pooled = Tensor.reuse(pooled, type, batch, itemWidth);
+        sumPool(history, null, pooled);
+
+        headInput = Tensor.reuse(headInput, type, batch, headWidth);
+        int col = 0;
+        switch (config.kind()) {
+            case BASE -> col = putItemFeatures(pooled, 0);
+            case DIN -> {
+                dinWeights = dinAttention.forward(history, target, batch, steps, lengths, training);
+                weightedPool = Tensor.reuse(weightedPool, type, batch, itemWidth);
+                sumPool(history, dinWeights, weightedPool);
+                col = putItemFeatures(weightedPool, 0);
+            }
+            default -> {
+                interests = extractor.forward(history, batch, steps, lengths, null);
+                attentionWeights = bilinear != null
+                        ? bilinear.forward(interests, target, batch, steps, lengths)
+                        : ffnAttention.forward(interests, target, batch, steps, lengths, training);
+                evolving.forward(interests, batch, steps, lengths, attentionWeights);
+                Tensor last = evolving.last();
+                int h = config.hiddenSize();
+                for (int s = 0; s < batch; s++) {
+                    headInput.copyFrom(last, s * h, s * headWidth, h);
+                }
+                col = putItemFeatures(pooled, h);
+            }
+        }
+        if (users != null) {
+            for (int s = 0; s < batch; s++) {
+                headInput.copyFrom(user, s * d, s * headWidth + col, d);
+            }
+        }
+        logits = head.forward(headInput, training);
+        if (probabilities.length != batch) {
+            probabilities = new double[batch];
+        }
+        double bce = 0;
+        for (int s = 0; s < batch; s++) {
+            double z = logits.get(s);
+            probabilities[s] = Activation.sigmoid(z);
+            bce += logLoss(z, b.label[s]);
+        }
+        lossBce = batch == 0 ? 0 : bce / batch;
+        lossAux = training && usesAuxLoss() && steps >= 2 ? auxiliaryForward(b) : 0;
+        return lossBce + config.auxWeight() * lossAux;
+    }
+
+    /** −[y·log σ(z) + (1 − y)·log(1 − σ(z))], computed stably from the logit. */
+    static double logLoss(double z, double y) {
+        double softplus = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+        return softplus - y * z;
+    }
+
+    /** Puts [e_a, p, p ⊙ e_a] at column {@code from} of the head input; returns the next free column. */
+    private int putItemFeatures(Tensor pool, int from) {
+        for (int s = 0; s < batch; s++) {
+            int o = s * headWidth + from;
+            for (int j = 0; j < itemWidth; j++) {
+                double a = target.get(s * itemWidth + j);
+                double p = pool.get(s * itemWidth + j);
+                headInput.set(o + j, a);
+                headInput.set(o + itemWidth + j, p);
+                headInput.set(o + 2 * itemWidth + j, p * a);
+            }
+        }
+        return from + 3 * itemWidth;
+    }
+
+    /** out[b] = Σ_{valid t} w_t·e[t, b] (w = 1 when weights is null). */
+    private void sumPool(Tensor e, Tensor weights, Tensor out) {
+        out.zero();
+        for (int t = 0; t < steps; t++) {
+            for (int s = 0; s < batch; s++) {
+                if (t >= lengths[s]) {
+                    continue;
+                }
+                int row = t * batch + s;
+                double w = weights == null ? 1 : weights.get(row);
+                for (int j = 0; j < itemWidth; j++) {
+                    out.add(s * itemWidth + j, w * e.get(row * itemWidth + j));
+                }
+            }
+        }
+    }
+
+    private void lookup(Batch b, boolean train) {
+        int rows = steps * batch;
+        if (lengths.length < batch) {
+            lengths = new int[batch];
+            targetItemRows = new int[batch];
+            targetCategoryRows = new int[batch];
+            userRows = new int[batch];
+        }
+        if (historyItemRows.length < rows) {
+            historyItemRows = new int[rows];
+            historyCategoryRows = new int[rows];
+            negativeItemRows = new int[rows];
+            negativeCategoryRows = new int[rows];
+        }
+        boolean count = train && countSightings;
+        boolean negativesNeeded = train && usesAuxLoss();
+        for (int s = 0; s < batch; s++) {
+            int len = Math.min(b.historyLength[s], steps);
+            lengths[s] = len;
+            targetItemRows[s] = row(items, b.targetItem[s], count);
+            targetCategoryRows[s] = row(categories, b.targetCategory[s], count);
+            if (users != null) {
+                userRows[s] = row(users, b.userId[s], count);
+            }
+            for (int t = 0; t < steps; t++) {
+                int k = s * steps + t;
+                int r = t * batch + s;
+                boolean valid = t < len;
+                historyItemRows[r] = valid ? row(items, b.historyItem[k], count) : EmbeddingTable.PADDING;
+                historyCategoryRows[r] = valid ? row(categories, b.historyCategory[k], count)
+                        : EmbeddingTable.PADDING;
+                if (negativesNeeded) {
+                    negativeItemRows[r] = valid ? row(items, b.negativeItem[k], count) : EmbeddingTable.PADDING;
+                    negativeCategoryRows[r] = valid ? row(categories, b.negativeCategory[k], count)
+                            : EmbeddingTable.PADDING;
+                }
+            }
+        }
+    }
+
+    private int row(EmbeddingTable table, long id, boolean count) {
+        return count ? table.observe(id, clockMs) : table.resolve(id);
+    }
+
+    /**
+     * DIEN §4.2, eq. 8: p⁺_t = σ(g([h_t, e_b[t+1]])), p⁻_t = σ(g([h_t, ê_b[t+1]])),
+     * L_aux = −(1/Σm) Σ_{t: m_{t+1} = 1} [log p⁺_t + log(1 − p⁻_t)]. Positive and negative rows share g, and are
+     * stacked into one GEMM.
+     */
+    private double auxiliaryForward(Batch b) {
+        int h = config.hiddenSize();
+        int pairs = (steps - 1) * batch;            // R
+        int width = h + itemWidth;
+        negatives = Tensor.reuse(negatives, type, steps * batch, itemWidth);
+        items.gather(negativeItemRows, steps * batch, negatives, 0);
+        categories.gather(negativeCategoryRows, steps * batch, negatives, d);
+        auxInput = Tensor.reuse(auxInput, type, 2 * pairs, width);
+        for (int r = 0; r < pairs; r++) {
+            int next = r + batch;                    // row of step t+1, same sample
+            auxInput.copyFrom(interests, r * h, r * width, h);
+            auxInput.copyFrom(history, next * itemWidth, r * width + h, itemWidth);
+            auxInput.copyFrom(interests, r * h, (pairs + r) * width, h);
+            auxInput.copyFrom(negatives, next * itemWidth, (pairs + r) * width + h, itemWidth);
+        }
+        auxLogits = auxNet.forward(auxInput, true);
+        double sum = 0;
+        auxPairs = 0;
+        for (int r = 0; r < pairs; r++) {
+            int t = r / batch;
+            int s = r % batch;
+            if (t + 1 >= lengths[s]) {
+                continue;
+            }
+            auxPairs++;
+            sum += logLoss(auxLogits.get(r), 1);
+            if (negativeItemRows[r + batch] != EmbeddingTable.PADDING && b.negativeItem[s * steps + t + 1] != 0) {
+                sum += logLoss(auxLogits.get(pairs + r), 0);
+            }
+        }
+        return auxPairs == 0 ? 0 : sum / auxPairs;
+    }
+
+    // ----------------------------------------------------------------------------------------------- backward
+
+    /** Gradients of the last training forward's loss: dense into {@link #params()}, sparse into the tables'. */
+    public void backward() {
+        if (!training) {
+            throw new IllegalStateException("backward needs a training forward");
+        }
+        int rows = steps * batch;
+        Batch b = input;
+        dLogits = Tensor.reuse(dLogits, type, batch, 1);
+        // L = (1/B) Σ BCE(y, σ(z)):  dL/dz = (σ(z) − y)/B
+        for (int s = 0; s < batch; s++) {
+            dLogits.set(s, (probabilities[s] - b.label[s]) / batch);
+        }
+        Tensor dHead = head.backward(dLogits);
+        dTarget = Tensor.reuse(dTarget, type, batch, itemWidth);
+        dHistory = Tensor.reuse(dHistory, type, rows, itemWidth);
+        dPool = Tensor.reuse(dPool, type, batch, itemWidth);
+        dTarget.zero();
+        dHistory.zero();
+        int h = config.hiddenSize();
+        switch (config.kind()) {
+            case BASE -> {
+                itemFeaturesBackward(dHead, 0, pooled);
+                poolBackward(null, history);
+            }
+            case DIN -> {
+                itemFeaturesBackward(dHead, 0, weightedPool);
+                // v = Σ_t w_t e_b[t]:  de_b[t] += w_t·dv ; dw_t = dv·e_b[t]
+                dAttentionWeights = Tensor.reuse(dAttentionWeights, type, rows, 1);
+                poolBackward(dinWeights, history);
+                dinAttention.backward(dAttentionWeights);
+                dHistory.addScaled(dinAttention.dKeys(), 1.0);
+                dTarget.addScaled(dinAttention.dQuery(), 1.0);
+            }
+            default -> {
+                dLast = Tensor.reuse(dLast, type, batch, h);
+                for (int s = 0; s < batch; s++) {
+                    dLast.copyFrom(dHead, s * headWidth, s * h, h);
+                }
+                itemFeaturesBackward(dHead, h, pooled);
+                poolBackward(null, history);
+                // evolving layer: only its last state feeds the head
+                Tensor dFromEvolving = evolving.backward(null, dLast);
+                dInterests = Tensor.reuse(dInterests, type, rows, h);
+                dInterests.copyFrom(dFromEvolving);
+                Tensor dA = evolving.dAttention();
+                if (bilinear != null) {
+                    bilinear.backward(dA);
+                    dInterests.addScaled(bilinear.dKeys(), 1.0);
+                    dTarget.addScaled(bilinear.dQuery(), 1.0);
+                } else {
+                    ffnAttention.backward(dA);
+                    dInterests.addScaled(ffnAttention.dKeys(), 1.0);
+                    dTarget.addScaled(ffnAttention.dQuery(), 1.0);
+                }
+                if (usesAuxLoss() && steps >= 2 && auxPairs > 0) {
+                    auxiliaryBackward();
+                }
+                dHistory.addScaled(extractor.backward(dInterests, null), 1.0);
+            }
+        }
+        // scatter into the touched rows only
+        itemGrad.scatter(targetItemRows, batch, dTarget, 0);
+        categoryGrad.scatter(targetCategoryRows, batch, dTarget, d);
+        itemGrad.scatter(historyItemRows, rows, dHistory, 0);
+        categoryGrad.scatter(historyCategoryRows, rows, dHistory, d);
+        if (config.kind() == ModelKind.DIEN && usesAuxLoss() && steps >= 2 && auxPairs > 0) {
+            itemGrad.scatter(negativeItemRows, rows, dNegatives, 0);
+            categoryGrad.scatter(negativeCategoryRows, rows, dNegatives, d);
+        }
+        if (users != null) {
+            int col = headWidth - d;
+            dUser = Tensor.reuse(dUser, type, batch, d);
+            for (int s = 0; s < batch; s++) {
+                dUser.copyFrom(dHead, s * headWidth + col, s * d, d);
+            }
+            userGrad.scatter(userRows, batch, dUser, 0);
+        }
+    }
+
+    /** Head input [e_a, p, p ⊙ e_a] at {@code from}: de_a += d₀ + d₂∘p ; dp = d₁ + d₂∘e_a (into dPool). */
+    private void itemFeaturesBackward(Tensor dHead, int from, Tensor pool) {
+        for (int s = 0; s < batch; s++) {
+            int o = s * headWidth + from;
+            for (int j = 0; j < itemWidth; j++) {
+                double a = target.get(s * itemWidth + j);
+                double p = pool.get(s * itemWidth + j);
+                double d0 = dHead.get(o + j);
+                double d1 = dHead.get(o + itemWidth + j);
+                double d2 = dHead.get(o + 2 * itemWidth + j);
+                dTarget.add(s * itemWidth + j, d0 + d2 * p);
+                dPool.set(s * itemWidth + j, d1 + d2 * a);
+            }
+        }
+    }
+
+    /**
+     * p = Σ_{valid t} w_t e[t]:  de[t] += w_t·dp  and, when weighted, dw_t = dp·e[t] (into dAttentionWeights).
+     */
+    private void poolBackward(Tensor weights, Tensor e) {
+        for (int t = 0; t < steps; t++) {
+            for (int s = 0; s < batch; s++) {
+                int row = t * batch + s;
+                if (t >= lengths[s]) {
+                    if (weights != null) {
+                        dAttentionWeights.set(row, 0);
+                    }
+                    continue;
+                }
+                double w = weights == null ? 1 : weights.get(row);
+                double dw = 0;
+                for (int j = 0; j < itemWidth; j++) {
+                    double dp = dPool.get(s * itemWidth + j);
+                    dHistory.add(row * itemWidth + j, w * dp);
+                    dw += dp * e.get(row * itemWidth + j);
+                }
+                if (weights != null) {
+                    dAttentionWeights.set(row, dw);
+                }
+            }
+        }
+    }
+
+    private void auxiliaryBackward() {
+        int h = config.hiddenSize();
+        int pairs = (steps - 1) * batch;
+        int width = h + itemWidth;
+        Batch b = input;
+        dAuxLogits = Tensor.reuse(dAuxLogits, type, 2 * pairs, 1);
+        dAuxLogits.zero();
+        double scale = config.auxWeight() / auxPairs;
+        // −log σ(z): d/dz = σ(z) − 1 ;  −log(1 − σ(z)): d/dz = σ(z)
+        for (int r = 0; r < pairs; r++) {
+            int t = r / batch;
+            int s = r % batch;
+            if (t + 1 >= lengths[s]) {
+                continue;
+            }
+            dAuxLogits.set(r, scale * (Activation.sigmoid(auxLogits.get(r)) - 1));
+            if (negativeItemRows[r + batch] != EmbeddingTable.PADDING && b.negativeItem[s * steps + t + 1] != 0) {
+                dAuxLogits.set(pairs + r, scale * Activation.sigmoid(auxLogits.get(pairs + r)));
+            }
+        }
+        Tensor dIn = auxNet.backward(dAuxLogits);
+        dNegatives = Tensor.reuse(dNegatives, type, steps * batch, itemWidth);
+        dNegatives.zero();
+        for (int r = 0; r < pairs; r++) {
+            int next = r + batch;
+            for (int j = 0; j < h; j++) {
+                dInterests.add(r * h + j, dIn.get(r * width + j) + dIn.get((pairs + r) * width + j));
+            }
+            for (int j = 0; j < itemWidth; j++) {
+                dHistory.add(next * itemWidth + j, dIn.get(r * width + h + j));
+                dNegatives.add(next * itemWidth + j, dIn.get((pairs + r) * width + h + j));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- accessors
+
+    /** σ(logit) of the last forward, [B]; valid until the next forward. */
+    public double[] probabilities() {
+        return probabilities;
+    }
+
+    public double lastBceLoss() {
+        return lossBce;
+    }
+
+    public double lastAuxLoss() {
+        return lossAux;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Every dense parameter, in a stable order. */
+    public List<Param> params() {
+        List<Param> out = new ArrayList<>();
+        if (dinAttention != null) {
+            out.addAll(dinAttention.params());
+        }
+        if (extractor != null) {
+            out.addAll(extractor.params());
+            out.addAll(bilinear != null ? bilinear.params() : ffnAttention.params());
+            out.addAll(evolving.params());
+            out.addAll(auxNet.params());
+        }
+        out.addAll(head.params());
+        return out;
+    }
+
+    /** The embedding tables, in a stable order (item, category, user when present). */
+    public List<EmbeddingTable> tables() {
+        return users == null ? List.of(items, categories) : List.of(items, categories, users);
+    }
+
+    /** The batch's sparse gradients, aligned with {@link #tables()}. */
+    public List<SparseGradient> sparseGradients() {
+        return users == null ? List.of(itemGrad, categoryGrad) : List.of(itemGrad, categoryGrad, userGrad);
+    }
+
+    /** Dice layers (moving statistics belong in model files). */
+    public List<Dice> diceLayers() {
+        List<Dice> out = new ArrayList<>(head.diceLayers());
+        return out;
+    }
+
+    public int optimiserSlots() {
+        return slotCount;
+    }
+}

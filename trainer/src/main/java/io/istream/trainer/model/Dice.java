@@ -1,0 +1,137 @@
+package io.istream.trainer.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Dice (DIN eq. 9): f(s) = p(s)·s + (1 − p(s))·α·s with p(s) = σ((s − E[s]) / √(Var[s] + ε)), per channel.
+ *
+ * <p>In training, E and Var are the batch's statistics and the gradient flows through them (as in batch
+ * normalisation); the moving averages they feed are used at inference, so a single request scores as it would inside
+ * any batch. (The reference code used batch statistics at evaluation too: a trap, see MODEL.md.)
+ */
+public final class Dice extends Activation {
+
+    public static final double EPSILON = 1e-8;
+    public static final double MOMENTUM = 0.99;
+
+    final Tensor movingMean;   // [1, C] inference E[s]
+    final Tensor movingVar;    // [1, C] inference Var[s]
+    private double[] mean = new double[0];      // [C] of the last forward
+    private double[] invStd = new double[0];    // [C] 1/√(Var + ε) of the last forward
+    private Tensor normalised;                  // ŝ [N, C]
+    private Tensor gate;                        // p = σ(ŝ) [N, C]
+    private boolean lastTraining;
+
+    Dice(String name, DataType type, int channels) {
+        super(name, type, ActivationKind.DICE, channels);
+        movingMean = Tensor.zeros(type, 1, channels);
+        movingVar = Tensor.zeros(type, 1, channels);
+        movingVar.fill(1.0);
+    }
+
+    @Override
+    public Tensor forward(Tensor s, boolean training) {
+        input = s;
+        lastTraining = training;
+        int n = s.rows;
+        int c = channels;
+        output = Tensor.reuse(output, s.type(), n, c);
+        normalised = Tensor.reuse(normalised, s.type(), n, c);
+        gate = Tensor.reuse(gate, s.type(), n, c);
+        if (mean.length != c) {
+            mean = new double[c];
+            invStd = new double[c];
+        }
+        if (training && n > 0) {
+            for (int j = 0; j < c; j++) {
+                double sum = 0;
+                for (int r = 0; r < n; r++) {
+                    sum += s.get(r * c + j);
+                }
+                double mu = sum / n;
+                double sq = 0;
+                for (int r = 0; r < n; r++) {
+                    double d = s.get(r * c + j) - mu;
+                    sq += d * d;
+                }
+                double var = sq / n;
+                mean[j] = mu;
+                invStd[j] = 1 / Math.sqrt(var + EPSILON);
+                movingMean.set(j, MOMENTUM * movingMean.get(j) + (1 - MOMENTUM) * mu);
+                movingVar.set(j, MOMENTUM * movingVar.get(j) + (1 - MOMENTUM) * var);
+            }
+        } else {
+            for (int j = 0; j < c; j++) {
+                mean[j] = movingMean.get(j);
+                invStd[j] = 1 / Math.sqrt(movingVar.get(j) + EPSILON);
+            }
+        }
+        Tensor a = alpha.value();
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < c; j++) {
+                int i = r * c + j;
+                double v = s.get(i);
+                double z = (v - mean[j]) * invStd[j];
+                double p = sigmoid(z);
+                normalised.set(i, z);
+                gate.set(i, p);
+                double al = a.get(j);
+                output.set(i, v * (al + (1 - al) * p));
+            }
+        }
+        return output;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        int n = dy.rows;
+        int c = channels;
+        dInput = Tensor.reuse(dInput, dy.type(), n, c);
+        Tensor a = alpha.value();
+        Tensor da = alpha.grad();
+        for (int j = 0; j < c; j++) {
+            double al = a.get(j);
+            // f = s·(α + (1 − α)·p):  ∂f/∂s|_p = α + (1 − α)·p ;  ∂f/∂p = s·(1 − α) ;  ∂f/∂α = s·(1 − p)
+            // dŝ = dL/dp · p(1 − p)
+            double sumDz = 0;
+            double sumDzZ = 0;
+            for (int r = 0; r < n; r++) {
+                int i = r * c + j;
+                double v = input.get(i);
+                double p = gate.get(i);
+                double g = dy.get(i);
+                double dz = g * v * (1 - al) * p * (1 - p);
+                dInput.set(i, g * (al + (1 - al) * p) + (lastTraining ? 0 : dz * invStd[j]));
+                da.add(j, g * v * (1 - p));
+                if (lastTraining) {
+                    sumDz += dz;
+                    sumDzZ += dz * normalised.get(i);
+                }
+            }
+            if (lastTraining) {
+                // dŝ is recomputed rather than stored: one more multiply per element, no [N, C] buffer
+                // batch-norm backward through E and Var:
+                // dL/ds_r += (1/σ)·(dŝ_r − mean(dŝ) − ŝ_r·mean(dŝ·ŝ))
+                double meanDz = sumDz / n;
+                double meanDzZ = sumDzZ / n;
+                for (int r = 0; r < n; r++) {
+                    int i = r * c + j;
+                    double v = input.get(i);
+                    double p = gate.get(i);
+                    double z = normalised.get(i);
+                    double dz = dy.get(i) * v * (1 - al) * p * (1 - p);
+                    dInput.add(i, invStd[j] * (dz - meanDz - z * meanDzZ));
+                }
+            }
+        }
+        return dInput;
+    }
+
+    public Tensor movingMean() {
+        return movingMean;
+    }
+
+    public Tensor movingVar() {
+        return movingVar;
+    }
+}

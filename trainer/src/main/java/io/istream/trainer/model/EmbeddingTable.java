@@ -1,0 +1,331 @@
+package io.istream.trainer.model;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A collisionless embedding table: id → row, with each id's occurrence count n_j and last-seen time.
+ *
+ * <ul>
+ *   <li><b>Admission.</b> An id is tracked from its first sighting, but gets its own row only after
+ *       {@code admitAfter} sightings; until then it reads the shared {@link #UNKNOWN_ROW}. It never maps onto another
+ *       real id's row.</li>
+ *   <li><b>Expiry.</b> {@link #expire} forgets ids not seen for {@code expireAfterMs}; their rows are reused, with
+ *       fresh values and fresh optimiser slots. Memory stays bounded on an endless stream.</li>
+ *   <li><b>Padding.</b> Id 0 resolves to {@link #PADDING}: gathers write zeros and gradients are dropped, so padding
+ *       can never leak into a pooled sum (a trap of the reference DIEN code).</li>
+ * </ul>
+ * Optimiser state lives here too, as {@link #slot} tensors row-aligned with the values, so a reused row never
+ * inherits another id's moments.
+ */
+public final class EmbeddingTable {
+
+    public static final int PADDING = -1;
+    public static final int UNKNOWN_ROW = 0;
+
+    public final String name;
+    public final int dim;                    // d
+    private final DataType type;
+    private final int admitAfter;
+    private final long expireAfterMs;        // 0 = never
+    private final double initStd;
+    private final Initializer init;
+
+    private final LongIntMap entryOf;        // id → entry
+    private long[] entryId = new long[16];   // [E]
+    private long[] entryCount = new long[16];    // n_j [E]
+    private long[] entryLastSeen = new long[16]; // [E] epoch ms
+    private int[] entryRow = new int[16];    // [E] value row, or UNKNOWN_ROW before admission
+    private int[] freeEntries = new int[16];
+    private int freeEntryCount;
+    private int entries;                     // high-water mark of entry indices
+
+    private Tensor values;                   // [R, d]; row 0 is the unknown row
+    private int[] rowEntry;                  // [R] owning entry, −1 for the unknown row and free rows
+    private int[] freeRows = new int[16];
+    private int freeRowCount;
+    private int rows;                        // high-water mark of rows, ≥ 1
+    private long unknownCount;               // sightings that read the unknown row
+    private final Tensor[] slots;            // optimiser state, each [R, d]
+
+    public EmbeddingTable(String name, DataType type, int dim, int admitAfter, long expireAfterMs, int slotCount,
+                          int initialRows, double initStd, Initializer init) {
+        if (admitAfter < 1) {
+            throw new IllegalArgumentException("admitAfter must be ≥ 1, got " + admitAfter);
+        }
+        this.name = name;
+        this.type = type;
+        this.dim = dim;
+        this.admitAfter = admitAfter;
+        this.expireAfterMs = expireAfterMs;
+        this.initStd = initStd;
+        this.init = init;
+        int capacity = Math.max(2, initialRows);
+        entryOf = new LongIntMap(capacity);
+        values = Tensor.zeros(type, capacity, dim);
+        rowEntry = new int[capacity];
+        Arrays.fill(rowEntry, -1);
+        slots = new Tensor[slotCount];
+        for (int i = 0; i < slotCount; i++) {
+            slots[i] = Tensor.zeros(type, capacity, dim);
+        }
+        rows = 1;
+        initRow(UNKNOWN_ROW);
+    }
+
+    /**
+     * Counts one sighting of {@code id} at {@code nowMs} and returns its row: what training does for every id it
+     * reads. Admits the id once it has been seen {@code admitAfter} times.
+     */
+    public int observe(long id, long nowMs) {
+        if (id == 0) {
+            return PADDING;
+        }
+        int entry = entryOf.get(id);
+        if (entry == LongIntMap.MISSING) {
+            entry = newEntry(id);
+        }
+        entryCount[entry]++;
+        entryLastSeen[entry] = Math.max(entryLastSeen[entry], nowMs);
+        if (entryRow[entry] == UNKNOWN_ROW && entryCount[entry] >= admitAfter) {
+            int row = newRow();
+            entryRow[entry] = row;
+            rowEntry[row] = entry;
+        }
+        int row = entryRow[entry];
+        if (row == UNKNOWN_ROW) {
+            unknownCount++;
+        }
+        return row;
+    }
+
+    /** The row of {@code id} without counting or admitting anything: what inference does. */
+    public int resolve(long id) {
+        if (id == 0) {
+            return PADDING;
+        }
+        int entry = entryOf.get(id);
+        return entry == LongIntMap.MISSING ? UNKNOWN_ROW : entryRow[entry];
+    }
+
+    /** n_j of a row: its id's occurrence count, or the sightings of not-yet-admitted ids for the unknown row. */
+    public long count(int row) {
+        if (row == UNKNOWN_ROW) {
+            return Math.max(1, unknownCount);
+        }
+        int entry = rowEntry[row];
+        return entry < 0 ? 1 : Math.max(1, entryCount[entry]);
+    }
+
+    /** Occurrence count of an id (0 when unknown). */
+    public long countOf(long id) {
+        int entry = id == 0 ? LongIntMap.MISSING : entryOf.get(id);
+        return entry == LongIntMap.MISSING ? 0 : entryCount[entry];
+    }
+
+    /**
+     * Copies rows into columns [colOffset, colOffset + d) of {@code out}: out[i] = values[rows[i]], zeros for
+     * {@link #PADDING}.
+     */
+    public void gather(int[] rowIndex, int count, Tensor out, int colOffset) {
+        int oc = out.cols;
+        for (int i = 0; i < count; i++) {
+            int row = rowIndex[i];
+            int o = i * oc + colOffset;
+            if (row == PADDING) {
+                for (int j = 0; j < dim; j++) {
+                    out.set(o + j, 0);
+                }
+            } else {
+                out.copyFrom(values, row * dim, o, dim);
+            }
+        }
+    }
+
+    /** Forgets ids last seen before {@code nowMs − expireAfterMs}; returns how many. */
+    public int expire(long nowMs) {
+        if (expireAfterMs <= 0) {
+            return 0;
+        }
+        long cutoff = nowMs - expireAfterMs;
+        int removed = 0;
+        for (int e = 0; e < entries; e++) {
+            if (entryId[e] != 0 && entryLastSeen[e] < cutoff) {
+                entryOf.remove(entryId[e]);
+                int row = entryRow[e];
+                if (row != UNKNOWN_ROW) {
+                    rowEntry[row] = -1;
+                    freeRows = push(freeRows, freeRowCount++, row);
+                }
+                entryId[e] = 0;
+                entryCount[e] = 0;
+                entryRow[e] = UNKNOWN_ROW;
+                freeEntries = push(freeEntries, freeEntryCount++, e);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private int newEntry(long id) {
+        int entry;
+        if (freeEntryCount > 0) {
+            entry = freeEntries[--freeEntryCount];
+        } else {
+            entry = entries++;
+            if (entry == entryId.length) {
+                int n = entryId.length * 2;
+                entryId = Arrays.copyOf(entryId, n);
+                entryCount = Arrays.copyOf(entryCount, n);
+                entryLastSeen = Arrays.copyOf(entryLastSeen, n);
+                entryRow = Arrays.copyOf(entryRow, n);
+            }
+        }
+        entryId[entry] = id;
+        entryCount[entry] = 0;
+        entryLastSeen[entry] = Long.MIN_VALUE;
+        entryRow[entry] = UNKNOWN_ROW;
+        entryOf.put(id, entry);
+        return entry;
+    }
+
+    private int newRow() {
+        int row;
+        if (freeRowCount > 0) {
+            row = freeRows[--freeRowCount];
+        } else {
+            row = rows++;
+            if (row == values.rows) {
+                growRows(values.rows * 2);
+            }
+        }
+        initRow(row);
+        return row;
+    }
+
+    private void initRow(int row) {
+        for (int j = 0; j < dim; j++) {
+            values.set(row * dim + j, init.gaussian() * initStd);
+        }
+        for (Tensor slot : slots) {
+            for (int j = 0; j < dim; j++) {
+                slot.set(row * dim + j, 0);
+            }
+        }
+    }
+
+    private void growRows(int capacity) {
+        values = grown(values, capacity);
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = grown(slots[i], capacity);
+        }
+        int old = rowEntry.length;
+        rowEntry = Arrays.copyOf(rowEntry, capacity);
+        Arrays.fill(rowEntry, old, capacity, -1);
+    }
+
+    private Tensor grown(Tensor t, int capacity) {
+        Tensor out = Tensor.zeros(type, capacity, dim);
+        out.copyFrom(t, 0, 0, t.size());
+        return out;
+    }
+
+    private static int[] push(int[] stack, int at, int value) {
+        int[] s = at == stack.length ? Arrays.copyOf(stack, stack.length * 2) : stack;
+        s[at] = value;
+        return s;
+    }
+
+    /** The value tensor [R, d] (R ≥ {@link #rowCount()}); rows beyond the count are unused. */
+    public Tensor values() {
+        return values;
+    }
+
+    /** Optimiser slot i [R, d], row-aligned with {@link #values()}. */
+    public Tensor slot(int i) {
+        return slots[i];
+    }
+
+    public int slotCount() {
+        return slots.length;
+    }
+
+    /** Rows in use, the unknown row included. */
+    public int rowCount() {
+        return rows - freeRowCount;
+    }
+
+    /** Rows ever allocated (the high-water mark, unknown row included). */
+    public int rowHighWater() {
+        return rows;
+    }
+
+    /** Ids tracked (admitted or pending). */
+    public int idCount() {
+        return entryOf.size();
+    }
+
+    /** The id owning a row, or 0 for the unknown row and free rows. */
+    public long idOfRow(int row) {
+        int entry = row < rowEntry.length ? rowEntry[row] : -1;
+        return entry < 0 ? 0 : entryId[entry];
+    }
+
+    public int admitAfter() {
+        return admitAfter;
+    }
+
+    public long expireAfterMs() {
+        return expireAfterMs;
+    }
+
+    public DataType type() {
+        return type;
+    }
+
+    /** Visits every tracked id: (id, count, lastSeen, row). For model files. */
+    public void forEachId(IdVisitor visitor) {
+        for (int e = 0; e < entries; e++) {
+            if (entryId[e] != 0) {
+                visitor.visit(entryId[e], entryCount[e], entryLastSeen[e], entryRow[e]);
+            }
+        }
+    }
+
+    /** Restores one id exactly as {@link #forEachId} reported it, at the same row. For model files. */
+    public void restoreId(long id, long count, long lastSeen, int row) {
+        int entry = newEntry(id);
+        entryCount[entry] = count;
+        entryLastSeen[entry] = lastSeen;
+        if (row != UNKNOWN_ROW) {
+            while (rows <= row) {
+                if (rows == values.rows) {
+                    growRows(values.rows * 2);
+                }
+                rows++;
+            }
+            entryRow[entry] = row;
+            rowEntry[row] = entry;
+        }
+    }
+
+    /** After {@link #restoreId} calls: every row no id owns (but the unknown row) becomes free. */
+    public void finishRestore(long restoredUnknownCount) {
+        unknownCount = restoredUnknownCount;
+        freeRowCount = 0;
+        for (int r = 1; r < rows; r++) {
+            if (rowEntry[r] < 0) {
+                freeRows = push(freeRows, freeRowCount++, r);
+            }
+        }
+    }
+
+    public long unknownCount() {
+        return unknownCount;
+    }
+
+    @FunctionalInterface
+    public interface IdVisitor {
+        void visit(long id, long count, long lastSeenMs, int row);
+    }
+}

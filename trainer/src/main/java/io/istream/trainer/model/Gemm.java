@@ -1,0 +1,70 @@
+package io.istream.trainer.model;
+
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * C = α·op(A)·op(B) + β·C into a preallocated C, where op(X) is X or Xᵀ: the only place the model multiplies
+ * matrices. {@link #reference} is the plain-Java kernel the optimised one is tested against.
+ */
+public final class Gemm {
+
+    private Gemm() {
+    }
+
+    public static void gemm(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c,
+                            double alpha, double beta) {
+        int m = transposeA ? a.cols : a.rows;
+        int k = transposeA ? a.rows : a.cols;
+        int kb = transposeB ? b.cols : b.rows;
+        int n = transposeB ? b.rows : b.cols;
+        if (k != kb || c.rows != m || c.cols != n) {
+            throw new IllegalArgumentException("gemm shapes: op(A) [" + m + ", " + k + "] op(B) [" + kb + ", " + n
+                    + "] C " + c);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            // ND4J cannot multiply empty matrices; α·0 + β·C is all that is left.
+            scale(c, beta);
+            return;
+        }
+        Nd4j.gemm(a.array, b.array, c.array, transposeA, transposeB, alpha, beta);
+    }
+
+    /** C = op(A)·op(B). */
+    public static void multiply(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c) {
+        gemm(a, transposeA, b, transposeB, c, 1.0, 0.0);
+    }
+
+    /** C += op(A)·op(B): how gradients accumulate. */
+    public static void multiplyAdd(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c) {
+        gemm(a, transposeA, b, transposeB, c, 1.0, 1.0);
+    }
+
+    /** The same contract in plain Java loops, for tests of the optimised kernel. */
+    public static void reference(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c,
+                                 double alpha, double beta) {
+        int m = transposeA ? a.cols : a.rows;
+        int k = transposeA ? a.rows : a.cols;
+        int n = transposeB ? b.rows : b.cols;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = transposeA ? a.get(p, i) : a.get(i, p);
+                    double bv = transposeB ? b.get(j, p) : b.get(p, j);
+                    sum += av * bv;
+                }
+                c.set(i, j, alpha * sum + (beta == 0 ? 0 : beta * c.get(i, j)));
+            }
+        }
+    }
+
+    private static void scale(Tensor c, double beta) {
+        int size = c.size();
+        for (int i = 0; i < size; i++) {
+            c.set(i, beta == 0 ? 0 : beta * c.get(i));
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.istream.trainer.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies one step to a model's dense parameters and to the embedding rows its batch touched, then zeroes the
+ * gradients. With {@link RegularizationKind#MBA}, rows not in the batch are neither read nor written (DIN eqs. 4–7).
+ */
+public final class Optimizer {
+
+    private final OptimizerConfig config;
+    private final CtrModel model;
+    private final List<Param> params;
+    private final List<Tensor[]> denseSlots;  // per param: the kind's state tensors, same shape
+    private long step;                        // t, global
+
+    public Optimizer(OptimizerConfig config, CtrModel model) {
+        if (model.optimiserSlots() != config.kind().slots()) {
+            throw new IllegalArgumentException("the model was built with " + model.optimiserSlots()
+                    + " optimiser slots per embedding row; " + config.kind() + " needs " + config.kind().slots());
+        }
+        this.config = config;
+        this.model = model;
+        this.params = model.params();
+        denseSlots = new ArrayList<>();
+        for (Param p : params) {
+            Tensor[] slots = new Tensor[config.kind().slots()];
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = Tensor.zeros(p.value().type(), p.rows(), p.cols());
+            }
+            denseSlots.add(slots);
+        }
+    }
+
+    /** One update from the accumulated gradients. */
+    public void step() {
+        step++;
+        double lr = config.learningRate();
+        for (int k = 0; k < params.size(); k++) {
+            Param p = params.get(k);
+            Tensor w = p.value();
+            Tensor g = p.grad();
+            Tensor[] slots = denseSlots.get(k);
+            int n = w.size();
+            for (int i = 0; i < n; i++) {
+                // plain L2: d(½λ‖w‖²)/dw = λw
+                double gi = g.get(i) + config.denseL2() * w.get(i);
+                update(w, i, gi, slots, i, lr);
+            }
+            g.zero();
+        }
+        List<EmbeddingTable> tables = model.tables();
+        List<SparseGradient> grads = model.sparseGradients();
+        for (int t = 0; t < tables.size(); t++) {
+            applySparse(tables.get(t), grads.get(t), lr);
+        }
+    }
+
+    private void applySparse(EmbeddingTable table, SparseGradient grad, double lr) {
+        Tensor w = table.values();
+        Tensor[] slots = new Tensor[table.slotCount()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = table.slot(i);
+        }
+        int d = table.dim;
+        double lambda = config.lambda();
+        RegularizationKind reg = config.regularization();
+        for (int s = 0; s < grad.touchedCount(); s++) {
+            int row = grad.touchedRow(s);
+            // MBA (DIN eq. 7): g_j = (1/|B|)·Σ ∂L/∂w_j + λ·(α_mj / n_j)·w_j, the data term already a batch mean
+            double penalty = switch (reg) {
+                case NONE -> 0;
+                case L2 -> lambda;
+                case MBA -> lambda / table.count(row);
+            };
+            for (int j = 0; j < d; j++) {
+                int i = row * d + j;
+                update(w, i, grad.get(s, j) + penalty * w.get(i), slots, i, lr);
+            }
+        }
+        if (reg == RegularizationKind.L2 && lambda > 0) {
+            // plain L2 also decays every row the batch did not touch: the whole-table cost MBA avoids
+            int rows = table.rowHighWater();
+            boolean[] touched = new boolean[rows];
+            for (int s = 0; s < grad.touchedCount(); s++) {
+                touched[grad.touchedRow(s)] = true;
+            }
+            for (int row = 0; row < rows; row++) {
+                if (touched[row]) {
+                    continue;
+                }
+                for (int j = 0; j < d; j++) {
+                    int i = row * d + j;
+                    update(w, i, lambda * w.get(i), slots, i, lr);
+                }
+            }
+        }
+        grad.clear();
+    }
+
+    /** w_i ← w_i − η·(rule applied to g), the rule's state at slots[·][si]. */
+    private void update(Tensor w, int i, double g, Tensor[] slots, int si, double lr) {
+        switch (config.kind()) {
+            case SGD -> w.set(i, w.get(i) - lr * g);
+            case ADAGRAD -> {
+                // G += g² ; w −= η·g/(√G + ε)
+                double acc = slots[0].get(si) + g * g;
+                slots[0].set(si, acc);
+                w.set(i, w.get(i) - lr * g / (Math.sqrt(acc) + config.epsilon()));
+            }
+            case ADAM -> {
+                // m = β₁m + (1−β₁)g ; v = β₂v + (1−β₂)g² ; w −= η·m̂/(√v̂ + ε), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+                double b1 = config.beta1();
+                double b2 = config.beta2();
+                double m = b1 * slots[0].get(si) + (1 - b1) * g;
+                double v = b2 * slots[1].get(si) + (1 - b2) * g * g;
+                slots[0].set(si, m);
+                slots[1].set(si, v);
+                double mHat = m / (1 - Math.pow(b1, step));
+                double vHat = v / (1 - Math.pow(b2, step));
+                w.set(i, w.get(i) - lr * mHat / (Math.sqrt(vHat) + config.epsilon()));
+            }
+        }
+    }
+
+    /**
+     * The penalty whose gradient MBA adds for the rows of {@code grad}: Σ_{j ∈ batch} (λ / 2n_j)·‖w_j‖², so that
+     * ∂/∂w_j = λ·w_j / n_j. Reported as part of the training loss, and tested against the applied update.
+     */
+    public static double mbaPenalty(EmbeddingTable table, SparseGradient grad, double lambda) {
+        double sum = 0;
+        int d = table.dim;
+        for (int s = 0; s < grad.touchedCount(); s++) {
+            int row = grad.touchedRow(s);
+            double sq = 0;
+            for (int j = 0; j < d; j++) {
+                double w = table.values().get(row * d + j);
+                sq += w * w;
+            }
+            sum += lambda / (2.0 * table.count(row)) * sq;
+        }
+        return sum;
+    }
+
+    /** Drops the accumulated gradients without applying them (a batch with a non-finite loss or gradient). */
+    public void discardGradients() {
+        for (Param p : params) {
+            p.grad().zero();
+        }
+        for (SparseGradient g : model.sparseGradients()) {
+            g.clear();
+        }
+    }
+
+    /** Whether every accumulated gradient is finite. */
+    public boolean gradientsFinite() {
+        for (Param p : params) {
+            if (!p.grad().allFinite()) {
+                return false;
+            }
+        }
+        for (SparseGradient g : model.sparseGradients()) {
+            for (int s = 0; s < g.touchedCount(); s++) {
+                for (int j = 0; j < g.dim(); j++) {
+                    if (!Double.isFinite(g.get(s, j))) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    public long steps() {
+        return step;
+    }
+
+    /** For model files: restores t. */
+    public void restoreSteps(long t) {
+        step = t;
+    }
+
+    /** Per dense parameter (aligned with the model's params()), the optimiser state tensors. */
+    public List<Tensor[]> denseSlots() {
+        return denseSlots;
+    }
+
+    public OptimizerConfig config() {
+        return config;
+    }
+}

@@ -1,0 +1,217 @@
+package io.istream.trainer.model;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A dense row-major matrix in native memory: an ND4J array for the GEMMs, plus direct element access for the
+ * element-wise math that ND4J would run as many small ops (each costing 7–50 µs at our shapes).
+ *
+ * <p>Every tensor of the model is one of these, allocated once per shape and reused: ND4J frees native memory only
+ * when the GC collects its owner, so allocating per batch makes memory climb. Element access goes through the NIO
+ * view of the same native buffer; FLOAT is the training precision, DOUBLE the gradient-check precision.
+ */
+public final class Tensor {
+
+    public final int rows;
+    public final int cols;
+    public final INDArray array;     // [rows, cols], 'c' order; a prefix-rows view of backing when reused
+    private final INDArray backing;  // the allocation, [capacity ≥ rows, cols]
+    private final FloatBuffer f32;   // the same memory, when FLOAT
+    private final DoubleBuffer f64;  // the same memory, when DOUBLE
+
+    private Tensor(INDArray array) {
+        this.array = array;
+        this.backing = array;
+        this.rows = (int) array.rows();
+        this.cols = (int) array.columns();
+        if (array.dataType() == DataType.FLOAT) {
+            f32 = array.data().asNioFloat();
+            f64 = null;
+        } else if (array.dataType() == DataType.DOUBLE) {
+            f32 = null;
+            f64 = array.data().asNioDouble();
+        } else {
+            throw new IllegalArgumentException("only FLOAT and DOUBLE tensors, got " + array.dataType());
+        }
+    }
+
+    public static Tensor zeros(DataType type, int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("negative shape [" + rows + ", " + cols + "]");
+        }
+        // ND4J refuses empty arrays in GEMM; a [0, n] tensor keeps one row of backing memory and reports 0 rows.
+        INDArray a = Nd4j.zeros(type, Math.max(rows, 1), Math.max(cols, 1));
+        return rows == 0 || cols == 0 ? new Tensor(a, rows, cols) : new Tensor(a);
+    }
+
+    private Tensor(INDArray array, int rows, int cols) {
+        this.array = array;
+        this.backing = array;
+        this.rows = rows;
+        this.cols = cols;
+        f32 = array.dataType() == DataType.FLOAT ? array.data().asNioFloat() : null;
+        f64 = array.dataType() == DataType.DOUBLE ? array.data().asNioDouble() : null;
+    }
+
+    /** A tensor of the given values, row-major. */
+    public static Tensor of(DataType type, int rows, int cols, double... values) {
+        if (values.length != rows * cols) {
+            throw new IllegalArgumentException(values.length + " values for [" + rows + ", " + cols + "]");
+        }
+        Tensor t = zeros(type, rows, cols);
+        for (int i = 0; i < values.length; i++) {
+            t.set(i, values[i]);
+        }
+        return t;
+    }
+
+    public DataType type() {
+        return array.dataType();
+    }
+
+    public int size() {
+        return rows * cols;
+    }
+
+    public double get(int i) {
+        return f32 != null ? f32.get(i) : f64.get(i);
+    }
+
+    public void set(int i, double v) {
+        if (f32 != null) {
+            f32.put(i, (float) v);
+        } else {
+            f64.put(i, v);
+        }
+    }
+
+    public void add(int i, double v) {
+        if (f32 != null) {
+            f32.put(i, f32.get(i) + (float) v);
+        } else {
+            f64.put(i, f64.get(i) + v);
+        }
+    }
+
+    public double get(int row, int col) {
+        return get(row * cols + col);
+    }
+
+    public void set(int row, int col, double v) {
+        set(row * cols + col, v);
+    }
+
+    public void add(int row, int col, double v) {
+        add(row * cols + col, v);
+    }
+
+    public void fill(double v) {
+        int n = size();
+        for (int i = 0; i < n; i++) {
+            set(i, v);
+        }
+    }
+
+    public void zero() {
+        fill(0);
+    }
+
+    /** Copies {@code count} elements from {@code src[srcPos..]} into {@code this[dstPos..]}. */
+    public void copyFrom(Tensor src, int srcPos, int dstPos, int count) {
+        for (int i = 0; i < count; i++) {
+            set(dstPos + i, src.get(srcPos + i));
+        }
+    }
+
+    public void copyFrom(Tensor src) {
+        requireSameShape(src);
+        copyFrom(src, 0, 0, size());
+    }
+
+    /** this += scale · other, element-wise. */
+    public void addScaled(Tensor other, double scale) {
+        requireSameShape(other);
+        int n = size();
+        for (int i = 0; i < n; i++) {
+            add(i, scale * other.get(i));
+        }
+    }
+
+    public double[] toDoubleArray() {
+        double[] out = new double[size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = get(i);
+        }
+        return out;
+    }
+
+    public boolean allFinite() {
+        int n = size();
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public Tensor copy() {
+        Tensor t = zeros(type(), rows, cols);
+        t.copyFrom(this);
+        return t;
+    }
+
+    /**
+     * A [rows, cols] tensor, reusing {@code previous}'s native memory when it has the same width and dtype and is at
+     * least that tall: batches of different T then share one allocation (a prefix view of the rows), instead of
+     * leaving native buffers for the GC. Contents are unspecified.
+     */
+    public static Tensor reuse(Tensor previous, DataType type, int rows, int cols) {
+        if (previous != null && previous.cols == cols && previous.type() == type) {
+            if (previous.rows == rows) {
+                return previous;
+            }
+            if (previous.backing.rows() >= rows && rows > 0) {
+                return new Tensor(previous.backing, rows);
+            }
+        }
+        // grow with headroom so a slowly rising T does not reallocate every batch
+        int capacity = previous != null && previous.cols == cols ? Math.max(rows, previous.rows + previous.rows / 2)
+                : rows;
+        if (capacity == rows || rows == 0) {
+            return zeros(type, rows, cols);
+        }
+        return new Tensor(zeros(type, capacity, cols).backing, rows);
+    }
+
+    /** The first {@code rows} rows of {@code backing}, sharing its memory. */
+    private Tensor(INDArray backing, int rows) {
+        this.backing = backing;
+        this.array = rows == backing.rows() ? backing
+                : backing.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
+        this.rows = rows;
+        this.cols = (int) backing.columns();
+        f32 = backing.dataType() == DataType.FLOAT ? backing.data().asNioFloat() : null;
+        f64 = backing.dataType() == DataType.DOUBLE ? backing.data().asNioDouble() : null;
+    }
+
+    public void requireShape(int r, int c) {
+        if (rows != r || cols != c) {
+            throw new IllegalArgumentException("expected [" + r + ", " + c + "], got [" + rows + ", " + cols + "]");
+        }
+    }
+
+    private void requireSameShape(Tensor other) {
+        requireShape(other.rows, other.cols);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor[" + rows + ", " + cols + ", " + type() + "]";
+    }
+}

@@ -1,0 +1,150 @@
+package io.istream.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.istream.trainer.data.Batch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** The full loss of each model and option against central differences, dense and sparse parameters alike. */
+class ModelGradientTest {
+
+    private static final int[] LENGTHS = {5, 3, 1, 0, 2};
+
+    /**
+     * Reference structure at tiny sizes. Embeddings start at unit scale here: with the training default (σ = 0.01)
+     * Dice's batch variance is ~1e-4, and a perturbation of ε = 1e-4 is no longer small against its √Var, so central
+     * differences themselves would be off by (ε/√Var)² ≈ 1e-4.
+     */
+    static ModelConfig small(ModelKind kind) {
+        return ModelConfig.defaults(kind).withSizes(3, 4, new int[] {6, 5}, new int[] {5, 4}, new int[] {5, 4})
+                .withEmbeddingInitStd(1.0).withDataType(DataType.DOUBLE).withSeed(11);
+    }
+
+    static Stream<Arguments> variants() {
+        return Stream.of(
+                Arguments.of("base prelu", small(ModelKind.BASE).withHeadActivation(ActivationKind.PRELU)),
+                Arguments.of("base dice", small(ModelKind.BASE)),
+                Arguments.of("base dice + user", small(ModelKind.BASE).withUserEmbedding(true)),
+                Arguments.of("din", small(ModelKind.DIN)),
+                Arguments.of("din softmax", small(ModelKind.DIN).withAttention(AttentionKind.BILINEAR, true)),
+                Arguments.of("dien augru bilinear", small(ModelKind.DIEN)),
+                Arguments.of("dien augru ffn", small(ModelKind.DIEN).withAttention(AttentionKind.FFN, false)),
+                Arguments.of("dien agru", small(ModelKind.DIEN).withEvolvingCell(CellKind.AGRU)),
+                Arguments.of("dien aigru", small(ModelKind.DIEN).withEvolvingCell(CellKind.AIGRU)),
+                Arguments.of("dien reference cell", small(ModelKind.DIEN).withEvolvingCell(CellKind.AUGRU_REFERENCE)),
+                Arguments.of("dien no aux", small(ModelKind.DIEN).withAuxWeight(0)),
+                Arguments.of("dien aux 0.5 + user", small(ModelKind.DIEN).withAuxWeight(0.5).withUserEmbedding(true)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void fullLossGradient(String name, ModelConfig config) {
+        CtrModel model = new CtrModel(config);
+        Batch batch = TestBatches.batch(5, 5, LENGTHS, 3);
+        model.forward(batch, true);   // admits every id, so rows are stable during the check
+        List<GradientCheck.Checked> checked = new ArrayList<>();
+        for (Param p : model.params()) {
+            checked.add(new GradientCheck.Checked(p.name(), p.value(), p::grad));
+        }
+        List<EmbeddingTable> tables = model.tables();
+        for (int i = 0; i < tables.size(); i++) {
+            EmbeddingTable table = tables.get(i);
+            SparseGradient sparse = model.sparseGradients().get(i);
+            checked.add(new GradientCheck.Checked(table.name, table.values(), () -> dense(table, sparse),
+                    table.rowHighWater() * table.dim));
+        }
+        int n = GradientCheck.check(name, () -> model.forward(batch, true), () -> {
+            model.params().forEach(p -> p.grad().zero());
+            model.sparseGradients().forEach(SparseGradient::clear);
+            model.backward();
+        }, checked);
+        assertThat(n).isGreaterThan(100);
+    }
+
+    static Tensor dense(EmbeddingTable table, SparseGradient sparse) {
+        Tensor out = Tensor.zeros(DataType.DOUBLE, table.values().rows, table.dim);
+        for (int s = 0; s < sparse.touchedCount(); s++) {
+            for (int j = 0; j < table.dim; j++) {
+                out.add(sparse.touchedRow(s) * table.dim + j, sparse.get(s, j));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void paddingNeverChangesOutputsOrGradients(String name, ModelConfig config) {
+        Batch tight = TestBatches.batch(5, 5, LENGTHS, 4);
+        Batch padded = new Batch(5, 9);
+        for (int s = 0; s < 5; s++) {
+            padded.userId[s] = tight.userId[s];
+            padded.targetItem[s] = tight.targetItem[s];
+            padded.targetCategory[s] = tight.targetCategory[s];
+            padded.label[s] = tight.label[s];
+            padded.historyLength[s] = tight.historyLength[s];
+            for (int t = 0; t < 9; t++) {
+                int k = s * 9 + t;
+                if (t < tight.historyLength[s]) {
+                    int src = s * 5 + t;
+                    padded.historyItem[k] = tight.historyItem[src];
+                    padded.historyCategory[k] = tight.historyCategory[src];
+                    padded.negativeItem[k] = tight.negativeItem[src];
+                    padded.negativeCategory[k] = tight.negativeCategory[src];
+                } else {
+                    // garbage in the padding, including ids that exist: must be ignored
+                    padded.historyItem[k] = 1 + (k % TestBatches.ITEMS);
+                    padded.historyCategory[k] = 1;
+                    padded.negativeItem[k] = 2;
+                    padded.negativeCategory[k] = 2;
+                }
+            }
+        }
+        CtrModel a = new CtrModel(config);
+        CtrModel b = new CtrModel(config);
+        double lossA = a.forward(tight, true);
+        double lossB = b.forward(padded, true);
+        assertThat(lossB).isCloseTo(lossA, within(1e-12));
+        assertThat(b.probabilities()).containsExactly(a.probabilities(), within(1e-12));
+        a.backward();
+        b.backward();
+        for (int i = 0; i < a.params().size(); i++) {
+            double[] ga = a.params().get(i).grad().toDoubleArray();
+            double[] gb = b.params().get(i).grad().toDoubleArray();
+            assertThat(gb).as(a.params().get(i).name()).containsExactly(ga, within(1e-12));
+        }
+        for (int i = 0; i < a.tables().size(); i++) {
+            double[] ga = dense(a.tables().get(i), a.sparseGradients().get(i)).toDoubleArray();
+            double[] gb = dense(b.tables().get(i), b.sparseGradients().get(i)).toDoubleArray();
+            assertThat(gb).as(a.tables().get(i).name).containsExactly(ga, within(1e-12));
+        }
+    }
+
+    @Test
+    void aSingleRequestScoresAsInsideABatchAtInference() {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            for (ModelKind kind : ModelKind.values()) {
+                CtrModel model = new CtrModel(small(kind).withDataType(type));
+                Batch train = TestBatches.batch(5, 5, LENGTHS, 5);
+                for (int i = 0; i < 20; i++) {
+                    model.forward(train, true);   // moves Dice's moving statistics away from their start
+                }
+                Batch requests = TestBatches.batch(5, 5, LENGTHS, 6);
+                model.forward(requests, false);
+                double[] inBatch = model.probabilities().clone();
+                for (int s = 0; s < requests.size; s++) {
+                    model.forward(requests.slice(s, s + 1), false);
+                    assertThat(model.probabilities()[0]).as(kind + " " + type + " sample " + s)
+                            .isCloseTo(inBatch[s], within(type == DataType.DOUBLE ? 1e-12 : 1e-6));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package io.istream.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.istream.trainer.data.Batch;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** Sparse updates and mini-batch aware regularisation (DIN eqs. 4–7). */
+class OptimizerTest {
+
+    private static final int EXTRA_IDS = 40;   // admitted ids the batch never touches
+
+    private static CtrModel modelWithUntouchedRows(OptimizerKind kind) {
+        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.DIEN), kind.slots());
+        // ids 1000.. are seen a few times (so n_j varies) but are not in the batch
+        for (int id = 1000; id < 1000 + EXTRA_IDS; id++) {
+            for (int k = 0; k <= id % 3; k++) {
+                model.tables().get(0).observe(id, 0);
+            }
+        }
+        return model;
+    }
+
+    @ParameterizedTest
+    @EnumSource(OptimizerKind.class)
+    void rowsNotInTheBatchAreBitIdenticalAfterAStep(OptimizerKind kind) {
+        CtrModel model = modelWithUntouchedRows(kind);
+        Optimizer optimizer = new Optimizer(OptimizerConfig.of(kind, 0.05)
+                .withRegularization(RegularizationKind.MBA, 0.01), model);
+        Batch batch = TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 3);
+        for (int step = 0; step < 3; step++) {
+            EmbeddingTable items = model.tables().get(0);
+            double[] before = items.values().toDoubleArray();
+            double[][] slotsBefore = new double[items.slotCount()][];
+            for (int i = 0; i < items.slotCount(); i++) {
+                slotsBefore[i] = items.slot(i).toDoubleArray();
+            }
+            model.forward(batch, true);
+            model.backward();
+            boolean[] touched = new boolean[items.values().rows];
+            SparseGradient g = model.sparseGradients().get(0);
+            for (int s = 0; s < g.touchedCount(); s++) {
+                touched[g.touchedRow(s)] = true;
+            }
+            optimizer.step();
+            double[] after = items.values().toDoubleArray();
+            int untouched = 0;
+            for (int row = 0; row < items.rowHighWater(); row++) {
+                if (touched[row]) {
+                    continue;
+                }
+                untouched++;
+                for (int j = 0; j < items.dim; j++) {
+                    int i = row * items.dim + j;
+                    assertThat(Double.doubleToRawLongBits(after[i])).as("row %d", row)
+                            .isEqualTo(Double.doubleToRawLongBits(before[i]));
+                    for (int k = 0; k < items.slotCount(); k++) {
+                        assertThat(items.slot(k).get(i)).isEqualTo(slotsBefore[k][i]);
+                    }
+                }
+            }
+            assertThat(untouched).isGreaterThanOrEqualTo(EXTRA_IDS);
+        }
+    }
+
+    @Test
+    void mbaAppliesLambdaTimesWeightOverCountToTouchedRows() {
+        CtrModel model = modelWithUntouchedRows(OptimizerKind.SGD);
+        double lr = 0.1;
+        double lambda = 0.05;
+        Optimizer optimizer = new Optimizer(OptimizerConfig.of(OptimizerKind.SGD, lr)
+                .withRegularization(RegularizationKind.MBA, lambda), model);
+        Batch batch = TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 4);
+        model.forward(batch, true);
+        model.backward();
+        List<EmbeddingTable> tables = model.tables();
+        double[][][] expected = new double[tables.size()][][];
+        int[][] rows = new int[tables.size()][];
+        for (int t = 0; t < tables.size(); t++) {
+            EmbeddingTable table = tables.get(t);
+            SparseGradient g = model.sparseGradients().get(t);
+            expected[t] = new double[g.touchedCount()][table.dim];
+            rows[t] = new int[g.touchedCount()];
+            for (int s = 0; s < g.touchedCount(); s++) {
+                int row = g.touchedRow(s);
+                rows[t][s] = row;
+                long n = table.count(row);
+                assertThat(n).isGreaterThanOrEqualTo(1);
+                for (int j = 0; j < table.dim; j++) {
+                    double w = table.values().get(row * table.dim + j);
+                    // SGD: w ← w − η·(∂L/∂w + λ·w/n_j)
+                    expected[t][s][j] = w - lr * (g.get(s, j) + lambda * w / n);
+                }
+            }
+        }
+        optimizer.step();
+        for (int t = 0; t < tables.size(); t++) {
+            EmbeddingTable table = tables.get(t);
+            assertThat(rows[t]).isNotEmpty();
+            for (int s = 0; s < rows[t].length; s++) {
+                for (int j = 0; j < table.dim; j++) {
+                    assertThat(table.values().get(rows[t][s] * table.dim + j)).as(table.name)
+                            .isCloseTo(expected[t][s][j], within(1e-15));
+                }
+            }
+        }
+    }
+
+    @Test
+    void mbaPenaltyGradientIsWhatTheUpdateAdds() {
+        CtrModel model = modelWithUntouchedRows(OptimizerKind.SGD);
+        Batch batch = TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 5);
+        model.forward(batch, true);
+        model.backward();
+        EmbeddingTable items = model.tables().get(0);
+        SparseGradient g = model.sparseGradients().get(0);
+        double lambda = 0.3;
+        double eps = 1e-6;
+        for (int s = 0; s < g.touchedCount(); s++) {
+            int row = g.touchedRow(s);
+            for (int j = 0; j < items.dim; j++) {
+                int i = row * items.dim + j;
+                double w = items.values().get(i);
+                items.values().set(i, w + eps);
+                double plus = Optimizer.mbaPenalty(items, g, lambda);
+                items.values().set(i, w - eps);
+                double minus = Optimizer.mbaPenalty(items, g, lambda);
+                items.values().set(i, w);
+                double numeric = (plus - minus) / (2 * eps);
+                assertThat(numeric).isCloseTo(lambda * w / items.count(row), within(1e-8));
+            }
+        }
+    }
+
+    @Test
+    void plainL2DecaysEveryRowAndNoneTouchesOnlyTheBatch() {
+        CtrModel model = modelWithUntouchedRows(OptimizerKind.SGD);
+        Optimizer optimizer = new Optimizer(OptimizerConfig.of(OptimizerKind.SGD, 0.1)
+                .withRegularization(RegularizationKind.L2, 0.5), model);
+        EmbeddingTable items = model.tables().get(0);
+        int probe = items.resolve(1000 + EXTRA_IDS - 1);
+        double before = items.values().get(probe * items.dim);
+        model.forward(TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 6), true);
+        model.backward();
+        optimizer.step();
+        // an untouched row: w ← w − η·λ·w
+        assertThat(items.values().get(probe * items.dim)).isCloseTo(before * (1 - 0.1 * 0.5), within(1e-15));
+    }
+
+    @Test
+    void adamStepMatchesTheTextbookRuleOnADenseParameter() {
+        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.BASE)
+                .withHeadActivation(ActivationKind.PRELU), OptimizerKind.ADAM.slots());
+        Optimizer optimizer = new Optimizer(OptimizerConfig.adam(0.01), model);
+        Param p = model.params().get(0);
+        Batch batch = TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 7);
+        double m = 0;
+        double v = 0;
+        for (int t = 1; t <= 3; t++) {
+            model.forward(batch, true);
+            model.backward();
+            double w = p.value().get(0);
+            double g = p.grad().get(0);
+            optimizer.step();
+            m = 0.9 * m + 0.1 * g;
+            v = 0.999 * v + 0.001 * g * g;
+            double expected = w - 0.01 * (m / (1 - Math.pow(0.9, t))) / (Math.sqrt(v / (1 - Math.pow(0.999, t))) + 1e-8);
+            assertThat(p.value().get(0)).isCloseTo(expected, within(1e-14));
+            assertThat(p.grad().get(0)).isZero();
+        }
+    }
+
+    @Test
+    void embeddingRowsAreCollisionlessAdmittedAfterNSightingsAndExpire() {
+        Initializer init = new Initializer(1);
+        EmbeddingTable table = new EmbeddingTable("item", DataType.DOUBLE, 2, 3, 1_000, 0, 4, 0.1, init);
+        assertThat(table.observe(7, 0)).isEqualTo(EmbeddingTable.UNKNOWN_ROW);
+        assertThat(table.observe(7, 10)).isEqualTo(EmbeddingTable.UNKNOWN_ROW);
+        int row7 = table.observe(7, 20);
+        assertThat(row7).isPositive();
+        assertThat(table.resolve(8)).isEqualTo(EmbeddingTable.UNKNOWN_ROW);   // inference never creates rows
+        assertThat(table.resolve(0)).isEqualTo(EmbeddingTable.PADDING);
+        for (int i = 0; i < 3; i++) {
+            table.observe(8, 500);
+        }
+        int row8 = table.resolve(8);
+        assertThat(row8).isPositive().isNotEqualTo(row7);
+        assertThat(table.countOf(7)).isEqualTo(3);
+        // at 1,100 ms id 7 (last seen at 20) has expired, id 8 (500) has not
+        assertThat(table.expire(1_100)).isEqualTo(1);
+        assertThat(table.resolve(7)).isEqualTo(EmbeddingTable.UNKNOWN_ROW);
+        assertThat(table.resolve(8)).isEqualTo(row8);
+        assertThat(table.countOf(7)).isZero();
+        // id 9 reuses the freed row instead of growing the table
+        for (int i = 0; i < 3; i++) {
+            table.observe(9, 1_200);
+        }
+        assertThat(table.resolve(9)).isEqualTo(row7);
+        assertThat(table.rowHighWater()).isEqualTo(3);
+    }
+
+    @Test
+    void longIntMapSurvivesChurn() {
+        LongIntMap map = new LongIntMap(4);
+        java.util.HashMap<Long, Integer> truth = new java.util.HashMap<>();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+        for (int i = 0; i < 20_000; i++) {
+            long key = 1 + random.nextInt(500);
+            if (random.nextBoolean()) {
+                map.put(key, i);
+                truth.put(key, i);
+            } else {
+                Integer removed = truth.remove(key);
+                assertThat(map.remove(key)).isEqualTo(removed == null ? LongIntMap.MISSING : removed);
+            }
+        }
+        assertThat(map.size()).isEqualTo(truth.size());
+        for (long key = 1; key <= 500; key++) {
+            assertThat(map.get(key)).isEqualTo(truth.getOrDefault(key, LongIntMap.MISSING));
+        }
+    }
+}
