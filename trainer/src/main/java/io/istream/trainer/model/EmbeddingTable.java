@@ -310,7 +310,13 @@ public final class EmbeddingTable {
     }
 
     /** After {@link #restoreId} calls: every row no id owns (but the unknown row) becomes free. */
-    public void finishRestore(long restoredUnknownCount) {
+    public void finishRestore(long restoredUnknownCount, int highWater) {
+        while (rows < highWater) {
+            if (rows == values.rows) {
+                growRows(values.rows * 2);
+            }
+            rows++;
+        }
         unknownCount = restoredUnknownCount;
         freeRowCount = 0;
         for (int r = 1; r < rows; r++) {

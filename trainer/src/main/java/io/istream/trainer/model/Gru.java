@@ -138,7 +138,7 @@ public final class Gru implements Layer {
                     double u = Activation.sigmoid(projected.get(p + j) + stepRecurrent.get(q + j));
                     double rg = Activation.sigmoid(projected.get(p + hs + j) + stepRecurrent.get(q + hs + j));
                     double rc = stepRecurrent.get(q + 2 * hs + j);
-                    double c = Math.tanh(projected.get(p + 2 * hs + j) + rg * rc);
+                    double c = Activation.tanh(projected.get(p + 2 * hs + j) + rg * rc);
                     double z = effectiveUpdate(u, a);
                     update.set(o, u);
                     reset.set(o, rg);
