@@ -10,6 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Gemm {
 
     private static final Level3 BLAS = Nd4j.getBlasWrapper().level3();
+    // 2·m·n·k of every product since start, for benchmarks' achieved GFLOP/s (the model runs on one thread)
+    private static long flops;
 
     private Gemm() {
     }
@@ -27,6 +29,7 @@ public final class Gemm {
         if (m == 0 || n == 0) {
             return;
         }
+        flops += 2L * m * n * k;
         if (k == 0) {
             // ND4J cannot multiply empty matrices; α·0 + β·C is all that is left.
             scale(c, beta);
@@ -35,6 +38,11 @@ public final class Gemm {
         // straight to BLAS: Nd4j.gemm goes through the Mmul custom op, whose per-call set-up dominated the
         // 400 small per-step GEMMs of a DIEN batch
         BLAS.gemm(a.array, b.array, c.array, transposeA, transposeB, alpha, beta);
+    }
+
+    /** Floating-point operations of all products so far (2·m·n·k each). */
+    public static long flops() {
+        return flops;
     }
 
     /** C = op(A)·op(B). */

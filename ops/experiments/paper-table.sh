@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the model-quality comparisons of the README (issue 3) and writes one JSON per run into $OUT.
+#   ops/experiments/paper-table.sh [OUT_DIR] [SEEDS...]
+# Then: ops/experiments/summarise.sh OUT_DIR   (mean ± sd per dataset and variant)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${1:-results}"; shift || true
+seeds=("${@:-1 2 3}")
+data="${ISTREAM_DATA:-$here/../shared/data}"
+mkdir -p "$out"
+run() {  # run NAME DATASET ARGS...
+  local name=$1 dataset=$2; shift 2
+  for seed in ${seeds[@]}; do
+    local file="$out/$dataset-$name-s$seed.json"
+    [[ -f $file ]] && continue
+    echo "== $dataset $name seed $seed" >&2
+    "$here/ops/istream" train --data "$data/$dataset" --seed "$seed" --epochs 2 --json "$file" "$@" \
+      | grep -E '^(epoch [0-9]+:|selected)' >&2
+  done
+}
+amazon=amazon-beauty
+run base      $amazon --model base
+run din       $amazon --model din
+run din-dice  $amazon --model din --activation dice
+run din-mba   $amazon --model din --reg mba --lambda 0.01
+run din-l2    $amazon --model din --reg l2 --lambda 0.0001
+run dien      $amazon --model dien
+run dien-noaux $amazon --model dien --aux-weight 0
+run dien-agru  $amazon --model dien --cell agru
+run dien-aigru $amazon --model dien --cell aigru
+ml=movielens-100k
+run base $ml --model base
+run din  $ml --model din
+run dien $ml --model dien
