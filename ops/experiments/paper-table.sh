@@ -5,12 +5,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-results}"; shift || true
-seeds=("${@:-1 2 3}")
+seeds=(${@:-1 2 3})
 data="${ISTREAM_DATA:-$here/../shared/data}"
 mkdir -p "$out"
-run() {  # run NAME DATASET ARGS...
+run() {  # run NAME DATASET ARGS...   (seeds: $only_seeds when set, else all)
   local name=$1 dataset=$2; shift 2
-  for seed in ${seeds[@]}; do
+  for seed in ${only_seeds:-${seeds[@]}}; do
     local file="$out/$dataset-$name-s$seed.json"
     [[ -f $file ]] && continue
     echo "== $dataset $name seed $seed" >&2
@@ -19,16 +19,37 @@ run() {  # run NAME DATASET ARGS...
   done
 }
 amazon=amazon-beauty
-run base      $amazon --model base
-run din       $amazon --model din
-run din-dice  $amazon --model din --activation dice
-run din-mba   $amazon --model din --reg mba --lambda 0.01
-run din-l2    $amazon --model din --reg l2 --lambda 0.0001
-run dien      $amazon --model dien
-run dien-noaux $amazon --model dien --aux-weight 0
-run dien-agru  $amazon --model dien --cell agru
-run dien-aigru $amazon --model dien --cell aigru
 ml=movielens-100k
+synthetic() {  # planted evolving interests (oracle AUC in each JSON): 2,000 users x 50 steps, 3 epochs
+  for m in base din dien; do
+    for seed in ${only_seeds:-${seeds[@]}}; do
+      file="$out/synthetic-$m-s$seed.json"; [[ -f $file ]] && continue
+      echo "== synthetic $m seed $seed" >&2
+      "$here/ops/istream" train --data synthetic --model $m --seed "$seed" --epochs 3 --json "$file" \
+        | grep -E '^(epoch [0-9]+:|selected)' >&2
+    done
+  done
+}
+ablations() {
+  run din-mba    $amazon --model din --reg mba --lambda 0.01
+  run din-softmax-sigmoid $amazon --model din --din-softmax --attention-activation sigmoid
+  run din-dice   $amazon --model din --activation dice
+  run dien-noaux $amazon --model dien --aux-weight 0
+  run dien-agru  $amazon --model dien --cell agru
+  run dien-aigru $amazon --model dien --cell aigru
+  run din-l2     $amazon --model din --reg l2 --lambda 0.0001
+}
+# the comparisons the issue requires first, then the ablations and MovieLens on the first seed, then the rest
+run base $amazon --model base
+run din  $amazon --model din
+run dien $amazon --model dien
+only_seeds=${seeds[0]} synthetic
+only_seeds=${seeds[0]} ablations
+only_seeds=${seeds[0]} run base $ml --model base
+only_seeds=${seeds[0]} run din  $ml --model din
+only_seeds=${seeds[0]} run dien $ml --model dien
+ablations
+synthetic
 run base $ml --model base
 run din  $ml --model din
 run dien $ml --model dien

@@ -62,6 +62,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "DIEN attention: bilinear (eq. 9) or ffn (default: ${DEFAULT-VALUE}).")
     String attention;
 
+    @Option(names = "--attention-activation", defaultValue = "prelu",
+            description = "Hidden activation of the FFN attention (DIN, DIEN's ffn option): prelu or sigmoid (the DIN"
+                    + " reference code's) (default: ${DEFAULT-VALUE}).")
+    String attentionActivation;
+
     @Option(names = "--din-softmax", description = "Softmax over DIN's attention weights (off in the paper).")
     boolean dinSoftmax;
 
@@ -183,8 +188,14 @@ final class TrainCommand implements Callable<Integer> {
         ActivationKind head = activation != null ? ActivationKind.valueOf(upper(activation))
                 : kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU;
         ModelConfig defaults = ModelConfig.defaults(kind);
-        return defaults.withSizes(embeddingDim, hidden, defaults.headHidden(), defaults.attentionHidden(),
-                        defaults.auxHidden())
+        ModelConfig sized = defaults.withSizes(embeddingDim, hidden, defaults.headHidden(),
+                defaults.attentionHidden(), defaults.auxHidden());
+        ModelConfig withAttention = new ModelConfig(sized.kind(), sized.embeddingDim(), sized.hiddenSize(),
+                sized.headHidden(), sized.headActivation(), sized.attentionHidden(),
+                ActivationKind.valueOf(upper(attentionActivation)), sized.dinSoftmax(), sized.attention(),
+                sized.evolvingCell(), sized.auxWeight(), sized.auxHidden(), sized.userEmbedding(), sized.admitAfter(),
+                sized.expireAfterMs(), sized.embeddingInitStd(), sized.dataType(), sized.seed());
+        return withAttention
                 .withHeadActivation(head)
                 .withAttention(AttentionKind.valueOf(upper(attention)), dinSoftmax)
                 .withEvolvingCell(CellKind.valueOf(upper(cell)))
@@ -243,6 +254,8 @@ final class TrainCommand implements Callable<Integer> {
         config.put("headActivation", modelConfig.headActivation().name());
         config.put("evolvingCell", modelConfig.evolvingCell().name());
         config.put("attention", modelConfig.attention().name());
+        config.put("attentionActivation", modelConfig.attentionActivation().name());
+        config.put("dinSoftmax", modelConfig.dinSoftmax());
         config.put("auxWeight", modelConfig.auxWeight());
         config.put("embeddingDim", modelConfig.embeddingDim());
         config.put("hidden", modelConfig.hiddenSize());
