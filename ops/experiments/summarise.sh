@@ -2,8 +2,6 @@
 # Mean ± sd of test AUC / gAUC / logloss and RelaImpr vs base per (dataset, variant) over the JSON files of a run dir.
 set -euo pipefail
 dir="${1:-results}"
-jq -s -r '
-  map({key: (.dataset + " " + (input_filename // "")), v: .}) | .[].v' "$dir"/*.json >/dev/null 2>&1 || true
 for f in "$dir"/*.json; do
   b=$(basename "$f" .json); variant=${b%-s*}
   jq -r --arg v "$variant" '[$v, .testAuc, .testGauc, .testLogloss, .selectedEpoch, .samplesPerSecond] | @tsv' "$f"

@@ -1,5 +1,6 @@
 package io.istream.ingestion.dataset;
 
+import io.istream.ingestion.testing.SharedData;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -188,14 +188,9 @@ final class TrainCommand implements Callable<Integer> {
         ActivationKind head = activation != null ? ActivationKind.valueOf(upper(activation))
                 : kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU;
         ModelConfig defaults = ModelConfig.defaults(kind);
-        ModelConfig sized = defaults.withSizes(embeddingDim, hidden, defaults.headHidden(),
-                defaults.attentionHidden(), defaults.auxHidden());
-        ModelConfig withAttention = new ModelConfig(sized.kind(), sized.embeddingDim(), sized.hiddenSize(),
-                sized.headHidden(), sized.headActivation(), sized.attentionHidden(),
-                ActivationKind.valueOf(upper(attentionActivation)), sized.dinSoftmax(), sized.attention(),
-                sized.evolvingCell(), sized.auxWeight(), sized.auxHidden(), sized.userEmbedding(), sized.admitAfter(),
-                sized.expireAfterMs(), sized.embeddingInitStd(), sized.dataType(), sized.seed());
-        return withAttention
+        return defaults.withSizes(embeddingDim, hidden, defaults.headHidden(), defaults.attentionHidden(),
+                        defaults.auxHidden())
+                .withAttentionActivation(ActivationKind.valueOf(upper(attentionActivation)))
                 .withHeadActivation(head)
                 .withAttention(AttentionKind.valueOf(upper(attention)), dinSoftmax)
                 .withEvolvingCell(CellKind.valueOf(upper(cell)))

@@ -32,7 +32,7 @@ public final class CtrModel {
     private final Mlp auxNet;                      // DIEN auxiliary net g
     private final Mlp head;
     private final int headWidth;
-    private int slotCount;                         // optimiser slots per embedding row
+    private final int slotCount;                   // optimiser slots per embedding row
     private long clockMs;                          // time given to embedding sightings
     private boolean countSightings = true;
 
@@ -60,8 +60,7 @@ public final class CtrModel {
     private Tensor attentionWeights;               // DIEN a [T·B, 1]
     private Tensor headInput;                      // [B, headWidth]
     private Tensor logits;                         // [B, 1]
-    private final double[] probabilities0 = new double[0];
-    private double[] probabilities = probabilities0; // [B]
+    private double[] probabilities = new double[0]; // [B]
     private Tensor auxInput;                       // [2(T−1)B, H + D]
     private Tensor auxLogits;                      // [2(T−1)B, 1]
     private double lossBce;
@@ -578,8 +577,7 @@ public final class CtrModel {
 
     /** Dice layers (moving statistics belong in model files). */
     public List<Dice> diceLayers() {
-        List<Dice> out = new ArrayList<>(head.diceLayers());
-        return out;
+        return head.diceLayers();
     }
 
     public int optimiserSlots() {

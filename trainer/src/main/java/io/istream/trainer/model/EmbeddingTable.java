@@ -265,12 +265,6 @@ public final class EmbeddingTable {
         return entryOf.size();
     }
 
-    /** The id owning a row, or 0 for the unknown row and free rows. */
-    public long idOfRow(int row) {
-        int entry = row < rowEntry.length ? rowEntry[row] : -1;
-        return entry < 0 ? 0 : entryId[entry];
-    }
-
     public int admitAfter() {
         return admitAfter;
     }

@@ -36,8 +36,4 @@ public final class Initializer {
         double u2 = random.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
-
-    public SplittableRandom random() {
-        return random;
-    }
 }

@@ -61,12 +61,6 @@ public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[
         return 2 * embeddingDim;
     }
 
-    public ModelConfig withKind(ModelKind k) {
-        return new ModelConfig(k, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding,
-                admitAfter, expireAfterMs, embeddingInitStd, dataType, seed);
-    }
-
     public ModelConfig withSizes(int d, int h, int[] head, int[] att, int[] aux) {
         return new ModelConfig(kind, d, h, head, headActivation, att, attentionActivation, dinSoftmax, attention,
                 evolvingCell, auxWeight, aux, userEmbedding, admitAfter, expireAfterMs, embeddingInitStd, dataType,
@@ -83,6 +77,12 @@ public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[
         return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
                 attentionActivation, softmaxForDin, a, evolvingCell, auxWeight, auxHidden, userEmbedding, admitAfter,
                 expireAfterMs, embeddingInitStd, dataType, seed);
+    }
+
+    public ModelConfig withAttentionActivation(ActivationKind a) {
+        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden, a,
+                dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding, admitAfter, expireAfterMs,
+                embeddingInitStd, dataType, seed);
     }
 
     public ModelConfig withEvolvingCell(CellKind cell) {

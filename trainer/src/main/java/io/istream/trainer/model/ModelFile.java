@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -253,14 +252,5 @@ public final class ModelFile {
         if (!ok) {
             throw new IllegalArgumentException("model file does not fit this build: " + what);
         }
-    }
-
-    /** Names of the dense parameters, for messages and model updates. */
-    public static List<String> parameterNames(CtrModel model) {
-        List<String> out = new ArrayList<>();
-        for (Param p : model.params()) {
-            out.add(p.name());
-        }
-        return out;
     }
 }

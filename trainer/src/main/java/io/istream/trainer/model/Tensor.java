@@ -67,18 +67,6 @@ public final class Tensor {
         capacity = array.data().length();
     }
 
-    /** A tensor of the given values, row-major. */
-    public static Tensor of(DataType type, int rows, int cols, double... values) {
-        if (values.length != rows * cols) {
-            throw new IllegalArgumentException(values.length + " values for [" + rows + ", " + cols + "]");
-        }
-        Tensor t = zeros(type, rows, cols);
-        for (int i = 0; i < values.length; i++) {
-            t.set(i, values[i]);
-        }
-        return t;
-    }
-
     public DataType type() {
         return array.dataType();
     }
