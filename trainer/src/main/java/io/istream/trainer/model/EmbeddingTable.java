@@ -70,7 +70,7 @@ public final class EmbeddingTable {
             slots[i] = Tensor.zeros(type, capacity, dim);
         }
         rows = 1;
-        initRow(UNKNOWN_ROW);
+        initRow(UNKNOWN_ROW, UNKNOWN_ID);
     }
 
     /**
@@ -88,7 +88,7 @@ public final class EmbeddingTable {
         entryCount[entry]++;
         entryLastSeen[entry] = Math.max(entryLastSeen[entry], nowMs);
         if (entryRow[entry] == UNKNOWN_ROW && entryCount[entry] >= admitAfter) {
-            int row = newRow();
+            int row = newRow(id);
             entryRow[entry] = row;
             rowEntry[row] = entry;
         }
@@ -144,6 +144,11 @@ public final class EmbeddingTable {
 
     /** Forgets ids last seen before {@code nowMs − expireAfterMs}; returns how many. */
     public int expire(long nowMs) {
+        return expire(nowMs, id -> { });
+    }
+
+    /** As {@link #expire(long)}, telling {@code forgotten} each id it forgets (model deltas carry them). */
+    public int expire(long nowMs, java.util.function.LongConsumer forgotten) {
         if (expireAfterMs <= 0) {
             return 0;
         }
@@ -151,16 +156,8 @@ public final class EmbeddingTable {
         int removed = 0;
         for (int e = 0; e < entries; e++) {
             if (entryId[e] != 0 && entryLastSeen[e] < cutoff) {
-                entryOf.remove(entryId[e]);
-                int row = entryRow[e];
-                if (row != UNKNOWN_ROW) {
-                    rowEntry[row] = -1;
-                    freeRows = push(freeRows, freeRowCount++, row);
-                }
-                entryId[e] = 0;
-                entryCount[e] = 0;
-                entryRow[e] = UNKNOWN_ROW;
-                freeEntries = push(freeEntries, freeEntryCount++, e);
+                forgotten.accept(entryId[e]);
+                drop(e);
                 removed++;
             }
         }
@@ -189,7 +186,7 @@ public final class EmbeddingTable {
         return entry;
     }
 
-    private int newRow() {
+    private int newRow(long id) {
         int row;
         if (freeRowCount > 0) {
             row = freeRows[--freeRowCount];
@@ -199,13 +196,15 @@ public final class EmbeddingTable {
                 growRows(values.rows * 2);
             }
         }
-        initRow(row);
+        initRow(row, id);
         return row;
     }
 
-    private void initRow(int row) {
+    /** Fresh values N(0, initStd²) drawn from (seed, table, id) alone, and zero optimiser slots. */
+    private void initRow(int row, long id) {
+        Initializer rowInit = init.forKey(name, id);
         for (int j = 0; j < dim; j++) {
-            values.set(row * dim + j, init.gaussian() * initStd);
+            values.set(row * dim + j, rowInit.gaussian() * initStd);
         }
         for (Tensor slot : slots) {
             for (int j = 0; j < dim; j++) {
@@ -235,6 +234,58 @@ public final class EmbeddingTable {
         s[at] = value;
         return s;
     }
+
+    /**
+     * Sets the values of {@code id} to {@code src[srcOffset, srcOffset + d)}, giving it a row if it has none: what a
+     * model follower does with the rows of an update. Counts and last-seen times are the trainer's business and are
+     * left alone. {@link #UNKNOWN_ID} sets the unknown row.
+     */
+    public void assign(long id, Tensor src, int srcOffset) {
+        int row;
+        if (id == UNKNOWN_ID) {
+            row = UNKNOWN_ROW;
+        } else {
+            if (id <= 0) {
+                throw new IllegalArgumentException("table " + name + ": cannot assign id " + id);
+            }
+            int entry = entryOf.get(id);
+            if (entry == LongIntMap.MISSING) {
+                entry = newEntry(id);
+            }
+            if (entryRow[entry] == UNKNOWN_ROW) {
+                row = newRow(id);
+                entryRow[entry] = row;
+                rowEntry[row] = entry;
+            }
+            row = entryRow[entry];
+        }
+        values.copyFrom(src, srcOffset, row * dim, dim);
+    }
+
+    /** Forgets {@code id} as expiry would: it reads the unknown row again. No-op for an unknown id. */
+    public void forget(long id) {
+        int entry = id <= 0 ? LongIntMap.MISSING : entryOf.get(id);
+        if (entry != LongIntMap.MISSING) {
+            drop(entry);
+        }
+    }
+
+    /** Frees an entry and its row (both are reused later). */
+    private void drop(int entry) {
+        entryOf.remove(entryId[entry]);
+        int row = entryRow[entry];
+        if (row != UNKNOWN_ROW) {
+            rowEntry[row] = -1;
+            freeRows = push(freeRows, freeRowCount++, row);
+        }
+        entryId[entry] = 0;
+        entryCount[entry] = 0;
+        entryRow[entry] = UNKNOWN_ROW;
+        freeEntries = push(freeEntries, freeEntryCount++, entry);
+    }
+
+    /** The id that stands for the unknown row in model updates (real ids are positive, 0 is padding). */
+    public static final long UNKNOWN_ID = -1;
 
     /** The value tensor [R, d] (R ≥ {@link #rowCount()}); rows beyond the count are unused. */
     public Tensor values() {

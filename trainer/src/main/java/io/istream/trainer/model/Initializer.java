@@ -5,10 +5,26 @@ import java.util.SplittableRandom;
 /** Seeded parameter initialisation, so that a model is a pure function of its config and seed. */
 public final class Initializer {
 
+    private final long seed;
     private final SplittableRandom random;
 
     public Initializer(long seed) {
+        this.seed = seed;
         this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * An initialiser of its own for one key (an embedding row of one id): its draws depend on the seed and the key
+     * only, never on how many rows were drawn before. A trainer restored from a checkpoint, or a replica, gives a
+     * newly admitted id the same initial row as one that never stopped.
+     */
+    public Initializer forKey(String space, long key) {
+        long h = seed ^ 0x9E3779B97F4A7C15L * (space.hashCode() + 1L);
+        h ^= key * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 27;
+        return new Initializer(h);
     }
 
     /** Glorot/Xavier uniform: U(−√(6/(fanIn+fanOut)), +√(6/(fanIn+fanOut))). */

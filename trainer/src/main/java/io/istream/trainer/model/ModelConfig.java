@@ -31,7 +31,7 @@ public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[
                           ActivationKind headActivation, int[] attentionHidden, ActivationKind attentionActivation,
                           boolean dinSoftmax, AttentionKind attention, CellKind evolvingCell, double auxWeight,
                           int[] auxHidden, boolean userEmbedding, int admitAfter, long expireAfterMs,
-                          double embeddingInitStd, DataType dataType, long seed) {
+                          double embeddingInitStd, DataType dataType, long seed) implements java.io.Serializable {
 
     public ModelConfig {
         Objects.requireNonNull(kind, "kind");

@@ -184,6 +184,25 @@ public final class ModelFile {
         }
     }
 
+    /** The config alone, in this file's encoding: what FULL model updates carry. */
+    public static byte[] configBytes(ModelConfig config) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            writeConfig(config, new DataOutputStream(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode model config", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static ModelConfig configFromBytes(byte[] bytes) {
+        try {
+            return readConfig(new DataInputStream(new ByteArrayInputStream(bytes)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot decode model config: " + e.getMessage(), e);
+        }
+    }
+
     private static void writeConfig(ModelConfig c, DataOutputStream out) throws IOException {
         out.writeUTF(c.kind().name());
         out.writeInt(c.embeddingDim());

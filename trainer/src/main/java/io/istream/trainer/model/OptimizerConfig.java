@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param denseL2         plain L2 on dense weights (0 = none)
  */
 public record OptimizerConfig(OptimizerKind kind, double learningRate, double beta1, double beta2, double epsilon,
-                              RegularizationKind regularization, double lambda, double denseL2) {
+                              RegularizationKind regularization, double lambda, double denseL2)
+        implements java.io.Serializable {
 
     public OptimizerConfig {
         Objects.requireNonNull(kind, "kind");

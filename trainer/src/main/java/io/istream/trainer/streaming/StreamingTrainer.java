@@ -1,0 +1,394 @@
+package io.istream.trainer.streaming;
+
+import io.istream.avro.Metrics;
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.Sample;
+import io.istream.schemas.AvroCodec;
+import io.istream.schemas.DecodeException;
+import io.istream.trainer.data.Batch;
+import io.istream.trainer.eval.Evaluation;
+import io.istream.trainer.eval.EvaluationResult;
+import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.EmbeddingTable;
+import io.istream.trainer.model.ModelFile;
+import io.istream.trainer.model.Optimizer;
+import io.istream.trainer.model.Param;
+import io.istream.trainer.model.RegularizationKind;
+import io.istream.trainer.model.Tensor;
+import io.istream.trainer.updates.ModelPublisher;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Continuous training on a stream of labelled samples, without Flink: the Flink operator only feeds it, asks it for
+ * updates and metrics, and stores its {@link #snapshot}.
+ *
+ * <ul>
+ *   <li><b>Prequential.</b> Every batch is first scored by the current model in inference mode (Dice moving
+ *       statistics, no id counting), and those scores go into the metrics window; only then is it trained on.</li>
+ *   <li><b>Guard.</b> A batch whose loss or gradients are not finite is skipped (its gradients discarded) and
+ *       counted. A model with a non-finite parameter is never published.</li>
+ *   <li><b>Exactly-once proof.</b> The state carries the count of samples consumed and an order-independent
+ *       checksum of their ids, so a test can show that a restart neither skips nor repeats a sample.</li>
+ *   <li><b>Updates.</b> Versions increase by one per update and are part of the snapshot, so they stay monotonic
+ *       across restarts. The first update after a start or a restore is a FULL snapshot.</li>
+ * </ul>
+ * Time is passed in ({@code nowMs}, the caller's processing-time clock), so tests control it.
+ */
+public final class StreamingTrainer {
+    private static final int SNAPSHOT_MAGIC = 0x49535452;   // "ISTR"
+    private static final int SNAPSHOT_VERSION = 1;
+    private static final AvroCodec<Sample> SAMPLES = AvroCodec.of(Sample.class);
+
+    private final StreamingSettings settings;
+    private final CtrModel model;
+    private final Optimizer optimizer;
+    private final ModelPublisher publisher;
+    private final List<Sample> buffer = new ArrayList<>();
+    private final Evaluation window = new Evaluation();
+
+    // checkpointed
+    private long version;                 // last published version; 0 = none yet
+    private long samplesConsumed;         // trained + in skipped batches
+    private long samplesTrained;
+    private long skippedBatches;
+    private long sampleChecksum;          // Σ mix(hash(sampleId)) over consumed samples, mod 2⁶⁴
+    private long newestSampleTimeMs;      // label time of the newest consumed sample
+
+    // not checkpointed: a restart publishes a FULL at once and opens a fresh metrics window
+    private boolean fullDue = true;
+    private int batchesSincePublish;
+    private boolean changedSincePublish;
+    private long lastPublishMs = Long.MIN_VALUE;
+    private long lastFullMs = Long.MIN_VALUE;
+    private long lastExpireMs = Long.MIN_VALUE;
+    private long windowStartMs = Long.MIN_VALUE;
+    private long windowTrained;
+    private long unpublishable;
+    private long expiredIds;
+    private boolean poisonNextBatch;
+
+    public StreamingTrainer(StreamingSettings settings) {
+        this(settings, new CtrModel(settings.model(), settings.optimizer().kind().slots()), null);
+    }
+
+    private StreamingTrainer(StreamingSettings settings, CtrModel model, Optimizer optimizer) {
+        this.settings = settings;
+        this.model = model;
+        this.optimizer = optimizer != null ? optimizer : new Optimizer(settings.optimizer(), model);
+        boolean wholeTableL2 = settings.optimizer().regularization() == RegularizationKind.L2
+                && settings.optimizer().lambda() > 0;
+        this.publisher = new ModelPublisher(settings.maxChunkBytes(), wholeTableL2);
+    }
+
+    /** Buffers one sample. Call {@link #trainBatch} when {@link #batchReady()}. */
+    public void add(Sample sample) {
+        buffer.add(sample);
+    }
+
+    public boolean batchReady() {
+        return buffer.size() >= settings.batchSize();
+    }
+
+    public int buffered() {
+        return buffer.size();
+    }
+
+    /**
+     * Scores the buffered samples (up to one batch) with the current model, then trains on them.
+     *
+     * @return whether the batch was trained (false when empty or skipped by the guard)
+     */
+    public boolean trainBatch(long nowMs) {
+        if (buffer.isEmpty()) {
+            return false;
+        }
+        int n = Math.min(buffer.size(), settings.batchSize());
+        List<Sample> samples = new ArrayList<>(buffer.subList(0, n));
+        buffer.subList(0, n).clear();
+        Batch batch = SampleBatches.of(samples, settings.maxHistory());
+        for (Sample s : samples) {
+            sampleChecksum += mix(s.getSampleId());
+            newestSampleTimeMs = Math.max(newestSampleTimeMs, s.getLabelTimeMs());
+        }
+        samplesConsumed += n;
+        openWindow(nowMs);
+
+        // prequential: the score this model would have served, before it learns from the label
+        model.forward(batch, false);
+        double[] served = model.probabilities();
+        for (int b = 0; b < batch.size; b++) {
+            double p = served[b];
+            if (Double.isFinite(p)) {
+                window.add(p, batch.label[b], batch.sampleKey[b]);
+            }
+        }
+
+        model.setClock(newestSampleTimeMs);
+        double loss = model.forward(batch, true);
+        model.backward();
+        // the forward admitted ids (fresh rows) even if the guard skips the step: followers need those rows too
+        publisher.touch(batch);
+        if (poisonNextBatch) {
+            poisonNextBatch = false;
+            model.params().get(0).grad().set(0, Double.NaN);
+        }
+        if (!Double.isFinite(loss) || !optimizer.gradientsFinite()) {
+            optimizer.discardGradients();
+            skippedBatches++;
+            changedSincePublish = true;
+            return false;
+        }
+        optimizer.step();
+        samplesTrained += n;
+        windowTrained += n;
+        batchesSincePublish++;
+        changedSincePublish = true;
+        expireIfDue(nowMs);
+        return true;
+    }
+
+    /**
+     * Fault injection (tests and drills): the next batch's gradients get a NaN after the backward pass, as a numeric
+     * blow-up would leave them. The guard must skip that batch.
+     */
+    public void injectNonFiniteGradient() {
+        poisonNextBatch = true;
+    }
+
+    private void expireIfDue(long nowMs) {
+        if (settings.model().expireAfterMs() <= 0 || nowMs - lastExpireMs < settings.expireEveryMs()
+                && lastExpireMs != Long.MIN_VALUE) {
+            return;
+        }
+        lastExpireMs = nowMs;
+        List<EmbeddingTable> tables = model.tables();
+        for (int k = 0; k < tables.size(); k++) {
+            int index = k;
+            // event time: ids not seen in samples for the expiry age are forgotten
+            expiredIds += tables.get(k).expire(newestSampleTimeMs, id -> publisher.expired(index, id));
+        }
+    }
+
+    /**
+     * The update due now, if any: a FULL at start, after a restore and every {@code fullEveryMs}; a DELTA after
+     * {@code publishEveryBatches} trained batches or {@code publishEveryMs}, when something changed. Empty when the
+     * model has a non-finite parameter (counted; training goes on and may recover).
+     */
+    public List<ModelUpdate> pollUpdate(long nowMs) {
+        boolean full = fullDue || nowMs - lastFullMs >= settings.fullEveryMs();
+        boolean delta = changedSincePublish && (batchesSincePublish >= settings.publishEveryBatches()
+                || nowMs - lastPublishMs >= settings.publishEveryMs());
+        if (!full && !delta) {
+            return List.of();
+        }
+        if (!parametersFinite()) {
+            unpublishable++;
+            return List.of();
+        }
+        long base = version;
+        version++;
+        ModelPublisher.Stamp stamp = new ModelPublisher.Stamp(nowMs, samplesTrained, newestSampleTimeMs);
+        List<ModelUpdate> update = full
+                ? publisher.full(model, version, stamp)
+                : publisher.delta(model, version, base, stamp);
+        fullDue = false;
+        if (full) {
+            lastFullMs = nowMs;
+        }
+        lastPublishMs = nowMs;
+        batchesSincePublish = 0;
+        changedSincePublish = false;
+        return update;
+    }
+
+    private boolean parametersFinite() {
+        for (Param p : model.params()) {
+            if (!p.value().allFinite()) {
+                return false;
+            }
+        }
+        for (EmbeddingTable t : model.tables()) {
+            Tensor v = t.values();
+            int n = t.rowHighWater() * t.dim;
+            for (int i = 0; i < n; i++) {
+                if (!Double.isFinite(v.get(i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void openWindow(long nowMs) {
+        if (windowStartMs == Long.MIN_VALUE) {
+            windowStartMs = nowMs;
+        }
+    }
+
+    /** The metrics of the window when it has lasted {@code metricsWindowMs} (or when forced), else null. */
+    public Metrics pollMetrics(long nowMs, boolean force) {
+        if (windowStartMs == Long.MIN_VALUE || !force && nowMs - windowStartMs < settings.metricsWindowMs()) {
+            return null;
+        }
+        EvaluationResult r = window.result();
+        double seconds = Math.max(1, nowMs - windowStartMs) / 1000.0;
+        Metrics m = Metrics.newBuilder()
+                .setWindowStartMs(windowStartMs)
+                .setWindowEndMs(nowMs)
+                .setSamples(r.samples())
+                .setPositives(Math.round(r.ctr() * r.samples()))
+                .setAuc(finiteOrNull(r.auc()))
+                .setGauc(finiteOrNull(r.gauc()))
+                .setLogloss(finiteOrNull(r.logloss()))
+                .setSamplesPerSecond(windowTrained / seconds)
+                .setModelVersion(version)
+                .setCtr(r.samples() > 0 ? r.ctr() : null)
+                .setMeanPctr(r.samples() > 0 ? r.meanPrediction() : null)
+                .setSamplesTrained(samplesTrained)
+                .setSkippedBatches(skippedBatches)
+                .build();
+        window.clear();
+        windowTrained = 0;
+        windowStartMs = nowMs;
+        return m;
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    /** A 64-bit mix of a sample id, summed into the order-independent checksum. */
+    static long mix(String sampleId) {
+        long h = 0xcbf29ce484222325L;                         // FNV-1a over the UTF-8 bytes …
+        for (byte c : sampleId.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (c & 0xff)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;                                       // … then the murmur3 finaliser
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
+    }
+
+    // ------------------------------------------------------------------------------------------------ state
+
+    /** Everything a restart needs: model, optimiser, counters, version, and the samples not trained yet. */
+    public byte[] snapshot() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(SNAPSHOT_MAGIC);
+            out.writeInt(SNAPSHOT_VERSION);
+            out.writeLong(version);
+            out.writeLong(samplesConsumed);
+            out.writeLong(samplesTrained);
+            out.writeLong(skippedBatches);
+            out.writeLong(sampleChecksum);
+            out.writeLong(newestSampleTimeMs);
+            out.writeInt(buffer.size());
+            for (Sample s : buffer) {
+                byte[] encoded = SAMPLES.encode(s);
+                out.writeInt(encoded.length);
+                out.write(encoded);
+            }
+            byte[] modelFile = ModelFile.toBytes(model, optimizer);
+            out.writeInt(modelFile.length);
+            out.write(modelFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot snapshot the streaming trainer", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The trainer of a {@link #snapshot}, with {@code settings} for everything but the model and optimiser. */
+    public static StreamingTrainer restore(byte[] snapshot, StreamingSettings settings) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            if (in.readInt() != SNAPSHOT_MAGIC) {
+                throw new IllegalArgumentException("not a streaming-trainer snapshot");
+            }
+            int format = in.readInt();
+            if (format != SNAPSHOT_VERSION) {
+                throw new IllegalArgumentException("streaming-trainer snapshot format " + format + " is not supported");
+            }
+            long version = in.readLong();
+            long consumed = in.readLong();
+            long trained = in.readLong();
+            long skipped = in.readLong();
+            long checksum = in.readLong();
+            long newest = in.readLong();
+            int buffered = in.readInt();
+            List<Sample> samples = new ArrayList<>(buffered);
+            for (int i = 0; i < buffered; i++) {
+                byte[] encoded = new byte[in.readInt()];
+                in.readFully(encoded);
+                samples.add(SAMPLES.decode(encoded));
+            }
+            byte[] modelFile = new byte[in.readInt()];
+            in.readFully(modelFile);
+            ModelFile.Loaded loaded = ModelFile.fromBytes(modelFile);
+            StreamingTrainer t = new StreamingTrainer(settings, loaded.model(), loaded.optimizer());
+            t.version = version;
+            t.samplesConsumed = consumed;
+            t.samplesTrained = trained;
+            t.skippedBatches = skipped;
+            t.sampleChecksum = checksum;
+            t.newestSampleTimeMs = newest;
+            t.buffer.addAll(samples);
+            return t;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore the streaming trainer", e);
+        } catch (DecodeException e) {
+            throw new IllegalArgumentException("snapshot holds an undecodable sample: " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ figures
+
+    public CtrModel model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public long samplesConsumed() {
+        return samplesConsumed;
+    }
+
+    public long samplesTrained() {
+        return samplesTrained;
+    }
+
+    public long skippedBatches() {
+        return skippedBatches;
+    }
+
+    public long sampleChecksum() {
+        return sampleChecksum;
+    }
+
+    public long newestSampleTimeMs() {
+        return newestSampleTimeMs;
+    }
+
+    /** Publications refused because a parameter was not finite. */
+    public long unpublishable() {
+        return unpublishable;
+    }
+
+    public long expiredIds() {
+        return expiredIds;
+    }
+}

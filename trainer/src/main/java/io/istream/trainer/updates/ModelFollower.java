@@ -1,0 +1,195 @@
+package io.istream.trainer.updates;
+
+import io.istream.avro.DenseTensor;
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.ModelUpdateKind;
+import io.istream.avro.SparseRows;
+import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.EmbeddingTable;
+import io.istream.trainer.model.ModelConfig;
+import io.istream.trainer.model.ModelFile;
+import io.istream.trainer.model.Tensor;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Follows a trainer through the model-updates topic: collects the chunks of each version and applies a version only
+ * when all of them are in, so a reader never sees half an update. A FULL update builds a fresh model; a DELTA
+ * applies on top of exactly the version it names as its base, and is ignored otherwise (a follower that joined
+ * mid-stream waits for the next FULL). Not thread-safe: one thread applies and scores.
+ */
+public final class ModelFollower {
+
+    /** What one chunk did. */
+    public enum Outcome { PENDING, APPLIED_FULL, APPLIED_DELTA, IGNORED_STALE, IGNORED_GAP }
+
+    private CtrModel model;
+    private Map<String, Tensor> dense;
+    private long version = -1;
+    private long createdAtMs = -1;
+    private long samplesTrained;
+    private long newestSampleTimeMs;
+    private ModelUpdate[] pending;
+    private int pendingReceived;
+    private long applied;
+    private long ignored;
+
+    /** Takes one chunk; applies its version once every chunk of it has arrived. */
+    public Outcome accept(ModelUpdate chunk) {
+        long v = chunk.getModelVersion();
+        if (v <= version) {
+            ignored++;
+            return Outcome.IGNORED_STALE;
+        }
+        if (pending == null || pendingVersion() != v || pending.length != chunk.getChunkCount()) {
+            // a new version; chunks of an unfinished older one can never complete (they were in one transaction)
+            pending = new ModelUpdate[chunk.getChunkCount()];
+            pendingReceived = 0;
+        }
+        int index = chunk.getChunkIndex();
+        if (index < 0 || index >= pending.length) {
+            throw new IllegalArgumentException("model update " + v + ": chunk " + index + " of " + pending.length);
+        }
+        if (pending[index] == null) {
+            pendingReceived++;
+        }
+        pending[index] = chunk;
+        if (pendingReceived < pending.length) {
+            return Outcome.PENDING;
+        }
+        ModelUpdate[] complete = pending;
+        pending = null;
+        pendingReceived = 0;
+        if (complete[0].getKind() == ModelUpdateKind.FULL) {
+            applyFull(complete);
+            applied++;
+            return Outcome.APPLIED_FULL;
+        }
+        if (model == null || complete[0].getBaseVersion() != version) {
+            ignored++;
+            return Outcome.IGNORED_GAP;
+        }
+        applyChunks(complete, model, dense);
+        stamp(complete[0]);
+        applied++;
+        return Outcome.APPLIED_DELTA;
+    }
+
+    private long pendingVersion() {
+        for (ModelUpdate u : pending) {
+            if (u != null) {
+                return u.getModelVersion();
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    private void applyFull(ModelUpdate[] chunks) {
+        ByteBuffer config = chunks[0].getConfig();
+        if (config == null) {
+            throw new IllegalArgumentException("FULL model update " + chunks[0].getModelVersion()
+                    + " carries no config in chunk 0");
+        }
+        byte[] configBytes = new byte[config.remaining()];
+        config.duplicate().get(configBytes);
+        ModelConfig modelConfig = ModelFile.configFromBytes(configBytes);
+        CtrModel fresh = new CtrModel(modelConfig);
+        Map<String, Tensor> freshDense = ModelTensors.denseTensors(fresh);
+        applyChunks(chunks, fresh, freshDense);
+        model = fresh;
+        dense = freshDense;
+        stamp(chunks[0]);
+    }
+
+    private void stamp(ModelUpdate head) {
+        version = head.getModelVersion();
+        createdAtMs = head.getCreatedAtMs();
+        samplesTrained = head.getSamplesTrained();
+        newestSampleTimeMs = head.getNewestSampleTimeMs();
+    }
+
+    private static void applyChunks(ModelUpdate[] chunks, CtrModel target, Map<String, Tensor> dense) {
+        Map<String, EmbeddingTable> tables = new HashMap<>();
+        for (EmbeddingTable t : target.tables()) {
+            tables.put(t.name, t);
+        }
+        // forgetting first: an id both expired and re-admitted since the base version ends up admitted
+        for (ModelUpdate chunk : chunks) {
+            for (SparseRows rows : chunk.getSparseRows()) {
+                EmbeddingTable table = table(tables, rows);
+                for (long id : rows.getExpiredIds()) {
+                    table.forget(id);
+                }
+            }
+        }
+        for (ModelUpdate chunk : chunks) {
+            for (SparseRows rows : chunk.getSparseRows()) {
+                EmbeddingTable table = table(tables, rows);
+                List<Long> ids = rows.getIds();
+                int d = table.dim;
+                if (rows.getValues().remaining() != ids.size() * d * Float.BYTES) {
+                    throw new IllegalArgumentException("table " + table.name + ": " + ids.size() + " rows of " + d
+                            + " floats need " + ids.size() * d * Float.BYTES + " bytes, got "
+                            + rows.getValues().remaining());
+                }
+                Tensor values = Tensor.zeros(table.type(), Math.max(1, ids.size()), d);
+                ModelTensors.decodeInto(rows.getValues(), values, 0);
+                for (int i = 0; i < ids.size(); i++) {
+                    table.assign(ids.get(i), values, i * d);
+                }
+            }
+            for (DenseTensor t : chunk.getDenseTensors()) {
+                Tensor into = dense.get(t.getName());
+                if (into == null || t.getShape().size() != 2 || t.getShape().get(0) != into.rows
+                        || t.getShape().get(1) != into.cols) {
+                    throw new IllegalArgumentException("dense tensor " + t.getName() + " " + t.getShape()
+                            + " does not fit this model" + (into == null ? "" : " ([" + into.rows + ", " + into.cols + "])"));
+                }
+                ModelTensors.decodeInto(t.getValues(), into, 0);
+            }
+        }
+    }
+
+    private static EmbeddingTable table(Map<String, EmbeddingTable> tables, SparseRows rows) {
+        EmbeddingTable table = tables.get(rows.getTable());
+        if (table == null || table.dim != rows.getDim()) {
+            throw new IllegalArgumentException("embedding table " + rows.getTable() + " (dim " + rows.getDim()
+                    + ") does not fit this model");
+        }
+        return table;
+    }
+
+    /** The current model, or null before the first FULL update. Valid until the next {@link #accept}. */
+    public CtrModel model() {
+        return model;
+    }
+
+    /** The applied version, −1 before any. */
+    public long version() {
+        return version;
+    }
+
+    /** When the trainer published the applied version (its clock), −1 before any. */
+    public long createdAtMs() {
+        return createdAtMs;
+    }
+
+    public long samplesTrained() {
+        return samplesTrained;
+    }
+
+    public long newestSampleTimeMs() {
+        return newestSampleTimeMs;
+    }
+
+    /** Versions applied, and chunks or versions ignored (stale, or a delta without its base). */
+    public long appliedCount() {
+        return applied;
+    }
+
+    public long ignoredCount() {
+        return ignored;
+    }
+}

@@ -1,0 +1,118 @@
+package io.istream.trainer.streaming;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.ModelUpdateKind;
+import io.istream.avro.Sample;
+import io.istream.schemas.Topics;
+import io.istream.trainer.data.Batch;
+import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.EmbeddingTable;
+import io.istream.trainer.updates.ModelFollower;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A follower that applies the published updates holds exactly the trainer's inference parameters. */
+class ModelUpdatesTest {
+
+    @Test
+    void followerRebuildsTheTrainersExactModelFromFullPlusDeltas() throws Exception {
+        // expiry on (event time moves 1 s per sample, ids unseen for 40 s are forgotten), 2 KiB chunks
+        StreamingTrainer trainer = new StreamingTrainer(StreamingTrainerTest.settings(40_000));
+        List<Sample> samples = PlantedSamples.generate(400, 30, 300, 10, 5);
+        List<ModelUpdate> published = new ArrayList<>(trainer.pollUpdate(0));
+        for (int i = 0; i < samples.size(); i++) {
+            StreamingTrainerTest.feed(trainer, samples.get(i), i * 1000L);   // expiry runs every 1 s
+            published.addAll(trainer.pollUpdate(i * 1000L));
+        }
+        published.addAll(trainer.pollUpdate(Long.MAX_VALUE / 2));   // due by time
+        assertTrue(trainer.expiredIds() > 0, "the test must exercise expiry");
+        assertTrue(published.stream().anyMatch(u -> u.getChunkCount() > 1), "the test must exercise chunking");
+        for (ModelUpdate u : published) {
+            byte[] encoded = Topics.MODEL_UPDATES.values().encode(u);
+            assertTrue(encoded.length <= 2048, "chunk of " + encoded.length + " bytes over the 2048 limit");
+        }
+
+        ModelFollower follower = new ModelFollower();
+        for (ModelUpdate u : published) {
+            // through the wire encoding, as a Kafka consumer would see it
+            follower.accept(Topics.MODEL_UPDATES.values().decode(Topics.MODEL_UPDATES.values().encode(u)));
+        }
+        assertEquals(trainer.version(), follower.version());
+        assertSameInference(trainer.model(), follower.model());
+    }
+
+    @Test
+    void followerThatJoinsMidStreamWaitsForTheNextFull() {
+        StreamingTrainer trainer = new StreamingTrainer(StreamingTrainerTest.settings(0));
+        List<Sample> samples = PlantedSamples.generate(200, 20, 100, 8, 6);
+        List<ModelUpdate> published = new ArrayList<>(trainer.pollUpdate(0));
+        for (int i = 0; i < samples.size(); i++) {
+            StreamingTrainerTest.feed(trainer, samples.get(i), i);
+            published.addAll(trainer.pollUpdate(i));
+        }
+        ModelFollower late = new ModelFollower();
+        List<ModelUpdate> deltas = published.stream().filter(u -> u.getKind() == ModelUpdateKind.DELTA).toList();
+        for (ModelUpdate u : deltas) {
+            ModelFollower.Outcome outcome = late.accept(u);
+            assertEquals(u.getChunkIndex() == u.getChunkCount() - 1 ? ModelFollower.Outcome.IGNORED_GAP
+                    : ModelFollower.Outcome.PENDING, outcome);
+        }
+        assertNull(late.model());
+        List<ModelUpdate> full = trainer.pollUpdate(10_000_000);   // the periodic FULL
+        assertEquals(ModelUpdateKind.FULL, full.get(0).getKind());
+        for (ModelUpdate u : full) {
+            late.accept(u);
+        }
+        assertEquals(trainer.version(), late.version());
+        assertSameInference(trainer.model(), late.model());
+    }
+
+    /** Every id's row, the unknown row, every dense tensor and Dice statistic, and the scores of a batch. */
+    static void assertSameInference(CtrModel trainer, CtrModel follower) {
+        List<EmbeddingTable> expected = trainer.tables();
+        List<EmbeddingTable> actual = follower.tables();
+        for (int k = 0; k < expected.size(); k++) {
+            EmbeddingTable e = expected.get(k);
+            EmbeddingTable a = actual.get(k);
+            assertArrayEquals(row(e, EmbeddingTable.UNKNOWN_ROW), row(a, EmbeddingTable.UNKNOWN_ROW),
+                    e.name + " unknown row");
+            e.forEachId((id, count, lastSeen, row) -> {
+                int followerRow = a.resolve(id);
+                assertEquals(row == EmbeddingTable.UNKNOWN_ROW, followerRow == EmbeddingTable.UNKNOWN_ROW,
+                        e.name + " id " + id + " admitted on one side only");
+                assertArrayEquals(row(e, row), row(a, followerRow), e.name + " id " + id);
+            });
+            a.forEachId((id, count, lastSeen, row) -> assertTrue(e.resolve(id) != EmbeddingTable.UNKNOWN_ROW,
+                    a.name + " follower keeps id " + id + " that the trainer forgot"));
+        }
+        for (int k = 0; k < trainer.params().size(); k++) {
+            assertArrayEquals(trainer.params().get(k).value().toDoubleArray(),
+                    follower.params().get(k).value().toDoubleArray(), trainer.params().get(k).name());
+        }
+        for (int k = 0; k < trainer.diceLayers().size(); k++) {
+            assertArrayEquals(trainer.diceLayers().get(k).movingMean().toDoubleArray(),
+                    follower.diceLayers().get(k).movingMean().toDoubleArray());
+            assertArrayEquals(trainer.diceLayers().get(k).movingVar().toDoubleArray(),
+                    follower.diceLayers().get(k).movingVar().toDoubleArray());
+        }
+        Batch probe = SampleBatches.of(PlantedSamples.generate(32, 30, 320, 10, 99), 10);
+        trainer.forward(probe, false);
+        double[] expectedScores = java.util.Arrays.copyOf(trainer.probabilities(), probe.size);
+        follower.forward(probe, false);
+        assertArrayEquals(expectedScores, java.util.Arrays.copyOf(follower.probabilities(), probe.size));
+    }
+
+    private static double[] row(EmbeddingTable table, int row) {
+        double[] out = new double[table.dim];
+        for (int j = 0; j < table.dim; j++) {
+            out[j] = table.values().get(row * table.dim + j);
+        }
+        return out;
+    }
+}
