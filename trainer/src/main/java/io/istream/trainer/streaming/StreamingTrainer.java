@@ -183,8 +183,13 @@ public final class StreamingTrainer {
      * model has a non-finite parameter (counted; training goes on and may recover).
      */
     public List<ModelUpdate> pollUpdate(long nowMs) {
+        return pollUpdate(nowMs, false);
+    }
+
+    /** As {@link #pollUpdate(long)}; {@code force} publishes any change at once (end of input, shutdown). */
+    public List<ModelUpdate> pollUpdate(long nowMs, boolean force) {
         boolean full = fullDue || nowMs - lastFullMs >= settings.fullEveryMs();
-        boolean delta = changedSincePublish && (batchesSincePublish >= settings.publishEveryBatches()
+        boolean delta = changedSincePublish && (force || batchesSincePublish >= settings.publishEveryBatches()
                 || nowMs - lastPublishMs >= settings.publishEveryMs());
         if (!full && !delta) {
             return List.of();
@@ -207,6 +212,12 @@ public final class StreamingTrainer {
         batchesSincePublish = 0;
         changedSincePublish = false;
         return update;
+    }
+
+    /** A FULL snapshot now, whatever is due (end of a bounded input: a self-contained final model). */
+    public List<ModelUpdate> publishFull(long nowMs) {
+        fullDue = true;
+        return pollUpdate(nowMs, true);
     }
 
     private boolean parametersFinite() {

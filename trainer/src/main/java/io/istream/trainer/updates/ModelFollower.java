@@ -161,6 +161,26 @@ public final class ModelFollower {
         return table;
     }
 
+    /**
+     * The follower's whole state as update chunks: a FULL of the current model (same version and stamp), then the
+     * chunks of a version still incomplete. Accepting them in order rebuilds this follower exactly (checkpoints).
+     */
+    public List<ModelUpdate> asUpdates(int maxChunkBytes) {
+        List<ModelUpdate> out = new java.util.ArrayList<>();
+        if (model != null) {
+            out.addAll(new ModelPublisher(maxChunkBytes, false).full(model, version,
+                    new ModelPublisher.Stamp(createdAtMs, samplesTrained, newestSampleTimeMs)));
+        }
+        if (pending != null) {
+            for (ModelUpdate u : pending) {
+                if (u != null) {
+                    out.add(u);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The current model, or null before the first FULL update. Valid until the next {@link #accept}. */
     public CtrModel model() {
         return model;

@@ -1,0 +1,166 @@
+package io.istream.scorer.job;
+
+import io.istream.avro.DeadLetter;
+import io.istream.avro.IngestedEvent;
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.ScoredCandidates;
+import io.istream.features.job.JobEnvironment;
+import io.istream.ingestion.config.KafkaConnection;
+import io.istream.ingestion.decode.EventDecoder;
+import io.istream.ingestion.decode.EventFields;
+import io.istream.ingestion.sink.KafkaSinks;
+import io.istream.ingestion.source.DeadLetterRouter;
+import io.istream.ingestion.source.EventSources;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.ingestion.validate.EventValidator;
+import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.schemas.AvroCodec;
+import io.istream.schemas.DecodeException;
+import io.istream.schemas.KeyCodec;
+import io.istream.schemas.Topic;
+import io.istream.schemas.Topics;
+import java.io.IOException;
+import java.util.List;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scoring job: score requests and behaviours (keyed by user) joined with the broadcast model updates; answers
+ * on the scored-candidates topic, exactly once. Bad requests and behaviours go to the dead letters.
+ */
+public final class ScorerJob {
+    public static final List<Topic<?>> INPUT_TOPICS = List.of(Topics.SCORE_REQUESTS, Topics.BEHAVIORS);
+
+    private ScorerJob() {
+    }
+
+    public record Streams(DataStream<ScoredCandidates> answers, DataStream<DeadLetter> deadLetters) {
+    }
+
+    public static Streams defineWorkflow(StreamExecutionEnvironment env, DataStream<IngestedEvent> events,
+                                         DataStream<ModelUpdate> updates, ReadableConfig options) {
+        SingleOutputStreamOperator<IngestedEvent> valid = events
+                .process(new DeadLetterRouter()).name("scorer-route-dead-letters").uid("scorer-route-dead-letters")
+                .returns(new AvroTypeInfo<>(IngestedEvent.class));
+        // the model lives in the function (applied whole, checkpointed by subtask 0); Flink's API wants a broadcast
+        // state descriptor all the same, and this one stays empty
+        BroadcastStream<ModelUpdate> model = updates.broadcast(new MapStateDescriptor<>("unused-broadcast-state",
+                Types.STRING, Types.STRING));
+        SingleOutputStreamOperator<ScoredCandidates> answers = valid
+                .keyBy(e -> EventFields.userId(e.getPayload()), Types.LONG)
+                .connect(model)
+                .process(new ScorerFunction(options.get(ScorerOptions.MAX_HISTORY),
+                        options.get(ScorerOptions.KEPT_BEHAVIOURS)))
+                .name("scorer").uid("scorer")
+                .returns(new AvroTypeInfo<>(ScoredCandidates.class));
+        return new Streams(answers, valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS));
+    }
+
+    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                              ReadableConfig options, String groupId, StartingPosition start,
+                                              boolean bounded) {
+        EventDecoder decoder = EventDecoder.forInputTopics(new EventValidator(ValidationLimits.from(options)));
+        DataStream<IngestedEvent> events = env.fromSource(
+                EventSources.kafka(kafka, INPUT_TOPICS, groupId, start, bounded, decoder),
+                WatermarkStrategy.noWatermarks(), "scorer-input-events").uid("scorer-input-events");
+        DataStream<ModelUpdate> updates = env.fromSource(modelUpdatesSource(kafka, groupId + "-model", bounded),
+                WatermarkStrategy.noWatermarks(), "model-updates").uid("model-updates-source").setParallelism(1);
+        Streams streams = defineWorkflow(env, events, updates, options);
+        streams.answers().sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.SCORED_CANDIDATES,
+                        a -> KeyCodec.userKey(a.getUserId()), groupId + "-scored"))
+                .name("scored-candidates-sink").uid("scored-candidates-sink");
+        streams.deadLetters().sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.DEAD_LETTERS,
+                        d -> KeyCodec.stringKey(d.getSourceTopic()), groupId + "-dead-letters"))
+                .name("scorer-dead-letters-sink").uid("scorer-dead-letters-sink");
+        return streams;
+    }
+
+    /**
+     * Model updates from the start of the topic (a follower needs the latest FULL and what follows it), committed
+     * transactions only. An undecodable record is logged and skipped: it cannot be applied, and the next FULL
+     * repairs the model.
+     */
+    public static KafkaSource<ModelUpdate> modelUpdatesSource(KafkaConnection kafka, String groupId, boolean bounded) {
+        var builder = KafkaSource.<ModelUpdate>builder()
+                .setProperties(kafka.toProperties())
+                .setTopics(Topics.MODEL_UPDATES.name())
+                .setGroupId(groupId)
+                .setClientIdPrefix(groupId)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setValueOnlyDeserializer(new ModelUpdateDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", bounded ? "-1" : "60000");
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    static final class ModelUpdateDeserializer implements DeserializationSchema<ModelUpdate> {
+        private static final Logger LOG = LoggerFactory.getLogger(ModelUpdateDeserializer.class);
+        private final AvroCodec<ModelUpdate> codec = Topics.MODEL_UPDATES.values();
+
+        @Override
+        public ModelUpdate deserialize(byte[] message) throws IOException {
+            throw new UnsupportedOperationException("the collector variant is used");
+        }
+
+        @Override
+        public void deserialize(byte[] message, Collector<ModelUpdate> out) {
+            try {
+                out.collect(codec.decode(message));
+            } catch (DecodeException e) {
+                LOG.warn("skipping an undecodable model update ({} bytes): {}", message == null ? 0 : message.length,
+                        e.getMessage());
+            }
+        }
+
+        @Override
+        public boolean isEndOfStream(ModelUpdate next) {
+            return false;
+        }
+
+        @Override
+        public TypeInformation<ModelUpdate> getProducedType() {
+            return new AvroTypeInfo<>(ModelUpdate.class);
+        }
+    }
+
+    /** Submits the scoring job to a cluster: {@code --bootstrap host:port [--group-id id]}. */
+    public static void main(String[] args) throws Exception {
+        String bootstrap = argument(args, "--bootstrap", "127.0.0.1:9092");
+        String groupId = argument(args, "--group-id", "istream-scorer");
+        Configuration options = new Configuration();
+        System.out.print("istream scorer, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
+                + ScorerOptions.describe(options));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                JobEnvironment.defaults(options));
+        defineKafkaWorkflow(env, KafkaConnection.of(bootstrap), options, groupId,
+                StartingPosition.COMMITTED_OR_EARLIEST, false);
+        env.execute("istream scorer");
+    }
+
+    private static String argument(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}

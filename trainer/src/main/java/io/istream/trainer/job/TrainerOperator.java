@@ -1,0 +1,167 @@
+package io.istream.trainer.job;
+
+import io.istream.avro.Metrics;
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.Sample;
+import io.istream.trainer.streaming.StreamingSettings;
+import io.istream.trainer.streaming.StreamingTrainer;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The streaming trainer in a Flink job: feeds labelled samples to a {@link StreamingTrainer}, emits its model
+ * updates (main output) and prequential metrics (side output {@link #METRICS}), and keeps its whole state (model,
+ * optimiser, counters, samples not trained yet) in operator state, so a restore continues exactly. One instance:
+ * the single writer of the model (parallelism 1).
+ */
+public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
+        implements OneInputStreamOperator<Sample, ModelUpdate>, BoundedOneInput, ProcessingTimeCallback {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerOperator.class);
+
+    public static final OutputTag<Metrics> METRICS = new OutputTag<>("prequential-metrics",
+            new AvroTypeInfo<>(Metrics.class));
+    private static final ListStateDescriptor<byte[]> STATE =
+            new ListStateDescriptor<>("streaming-trainer", BytePrimitiveArraySerializer.INSTANCE);
+    /** How often the timer looks at partial batches, due updates and the metrics window. */
+    private static final long TICK_MS = 100;
+
+    private final StreamingSettings settings;
+    private final long idleFlushMs;
+
+    private transient StreamingTrainer trainer;
+    private transient ListState<byte[]> state;
+    private transient long lastSampleMs;
+    private transient Counter samplesIn;
+    private transient Counter updateRecords;
+    private transient volatile Metrics lastMetrics;
+
+    public TrainerOperator(StreamingSettings settings, long idleFlushMs) {
+        this.settings = settings;
+        this.idleFlushMs = idleFlushMs;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        state = context.getOperatorStateStore().getListState(STATE);
+        Iterator<byte[]> stored = state.get().iterator();
+        if (context.isRestored() && stored.hasNext()) {
+            trainer = StreamingTrainer.restore(stored.next(), settings);
+            LOG.info("streaming trainer restored: model version {}, {} samples trained, {} buffered",
+                    trainer.version(), trainer.samplesTrained(), trainer.buffered());
+        } else {
+            trainer = new StreamingTrainer(settings);
+            LOG.info("streaming trainer started with a fresh {} model", settings.model().kind());
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        MetricGroup group = getMetricGroup().addGroup("trainer");
+        samplesIn = group.counter("samplesIn");
+        updateRecords = group.counter("modelUpdateRecords");
+        group.gauge("samplesTrained", () -> trainer.samplesTrained());
+        group.gauge("skippedBatches", () -> trainer.skippedBatches());
+        group.gauge("modelVersion", () -> trainer.version());
+        group.gauge("unpublishableModels", () -> trainer.unpublishable());
+        group.gauge("expiredIds", () -> trainer.expiredIds());
+        group.gauge("embeddingRows", () -> trainer.model().tables().stream().mapToLong(t -> t.rowCount()).sum());
+        group.gauge("onlineAuc", () -> value(lastMetrics == null ? null : lastMetrics.getAuc()));
+        group.gauge("onlineGauc", () -> value(lastMetrics == null ? null : lastMetrics.getGauc()));
+        group.gauge("onlineLogloss", () -> value(lastMetrics == null ? null : lastMetrics.getLogloss()));
+        group.gauge("samplesPerSecond", () -> lastMetrics == null ? 0 : lastMetrics.getSamplesPerSecond());
+        lastSampleMs = now();
+        getProcessingTimeService().registerTimer(now() + TICK_MS, this);
+    }
+
+    private static double value(Double d) {
+        return d == null ? Double.NaN : d;
+    }
+
+    @Override
+    public void processElement(StreamRecord<Sample> element) throws Exception {
+        // a copy: the trainer keeps samples until their batch is full, and object reuse is on
+        trainer.add(Sample.newBuilder(element.getValue()).build());
+        samplesIn.inc();
+        lastSampleMs = now();
+        if (trainer.batchReady()) {
+            trainer.trainBatch(lastSampleMs);
+            emitDue(lastSampleMs, false);
+        }
+    }
+
+    @Override
+    public void onProcessingTime(long time) throws Exception {
+        long now = now();
+        if (trainer.buffered() > 0 && now - lastSampleMs >= idleFlushMs) {
+            trainer.trainBatch(now);
+        }
+        emitDue(now, false);
+        getProcessingTimeService().registerTimer(now + TICK_MS, this);
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        long now = now();
+        while (trainer.buffered() > 0) {
+            trainer.trainBatch(now);
+        }
+        emitDue(now, true);
+        // and a FULL of the final model: a reader that joins now needs nothing else
+        for (ModelUpdate chunk : trainer.publishFull(now)) {
+            output.collect(new StreamRecord<>(chunk));
+            updateRecords.inc();
+        }
+        LOG.info("input ended: {} samples trained, model version {}", trainer.samplesTrained(), trainer.version());
+    }
+
+    private void emitDue(long now, boolean force) {
+        List<ModelUpdate> update = trainer.pollUpdate(now, force);
+        for (ModelUpdate chunk : update) {
+            output.collect(new StreamRecord<>(chunk));
+            updateRecords.inc();
+        }
+        Metrics m = trainer.pollMetrics(now, force);
+        if (m != null) {
+            lastMetrics = m;
+            output.collect(METRICS, new StreamRecord<>(m));
+            if (m.getSamples() > 0) {
+                LOG.info("prequential window: {} samples, AUC {}, gAUC {}, logloss {}, model version {}",
+                        m.getSamples(), m.getAuc(), m.getGauc(), m.getLogloss(), m.getModelVersion());
+            }
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        state.update(List.of(trainer.snapshot()));
+    }
+
+    private long now() {
+        return getProcessingTimeService().getCurrentProcessingTime();
+    }
+
+    /** The trainer itself, for tests in this JVM. */
+    StreamingTrainer trainer() {
+        return trainer;
+    }
+}

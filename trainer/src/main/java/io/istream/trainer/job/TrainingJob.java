@@ -1,0 +1,96 @@
+package io.istream.trainer.job;
+
+import io.istream.avro.Metrics;
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.Sample;
+import io.istream.features.job.DataPlaneJob;
+import io.istream.features.job.FeatureStateOptions;
+import io.istream.features.job.JobEnvironment;
+import io.istream.ingestion.config.KafkaConnection;
+import io.istream.ingestion.sink.KafkaSinks;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.schemas.KeyCodec;
+import io.istream.schemas.Topics;
+import io.istream.trainer.streaming.StreamingSettings;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The learning job: the data plane (events → dead letters, per-user state, labelled samples) with the streaming
+ * trainer on its samples, in one graph, so a sample reaches the model without waiting for the samples topic's
+ * transaction. Samples still go to their topic for other readers. Model updates and prequential metrics go to their
+ * topics through exactly-once sinks.
+ */
+public final class TrainingJob {
+    /** The model-updates topic has one key, so every update of one trainer lands in one partition, in order. */
+    public static final String MODEL_UPDATES_KEY = "model";
+
+    private TrainingJob() {
+    }
+
+    /** What the trainer produced. */
+    public record Streams(DataStream<ModelUpdate> modelUpdates, DataStream<Metrics> metrics) {
+    }
+
+    /** Attaches the single-writer trainer to a stream of samples. */
+    public static Streams attachTrainer(DataStream<Sample> samples, ReadableConfig options) {
+        StreamingSettings settings = TrainerOptions.settings(options);
+        SingleOutputStreamOperator<ModelUpdate> updates = samples
+                .transform("streaming-trainer", new AvroTypeInfo<>(ModelUpdate.class),
+                        new TrainerOperator(settings, options.get(TrainerOptions.IDLE_FLUSH).toMillis()))
+                .uid("streaming-trainer")
+                .setParallelism(1)
+                .setMaxParallelism(1);
+        return new Streams(updates, updates.getSideOutput(TrainerOperator.METRICS));
+    }
+
+    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                              ReadableConfig options, String groupId, StartingPosition start,
+                                              boolean bounded) {
+        DataPlaneJob.Streams plane = DataPlaneJob.defineKafkaWorkflow(env, kafka, options, groupId, start, bounded);
+        Streams trained = attachTrainer(plane.samples(), options);
+        trained.modelUpdates().sinkTo(modelUpdatesSink(kafka, groupId)).name("model-updates-sink")
+                .uid("model-updates-sink").setParallelism(1);
+        trained.metrics().sinkTo(metricsSink(kafka, groupId)).name("metrics-sink").uid("metrics-sink")
+                .setParallelism(1);
+        return trained;
+    }
+
+    public static KafkaSink<ModelUpdate> modelUpdatesSink(KafkaConnection kafka, String groupId) {
+        return KafkaSinks.exactlyOnce(kafka, Topics.MODEL_UPDATES, u -> KeyCodec.stringKey(MODEL_UPDATES_KEY),
+                groupId + "-model-updates");
+    }
+
+    public static KafkaSink<Metrics> metricsSink(KafkaConnection kafka, String groupId) {
+        return KafkaSinks.exactlyOnce(kafka, Topics.METRICS, m -> KeyCodec.stringKey("prequential"),
+                groupId + "-metrics");
+    }
+
+    /** Submits the learning job to a cluster: {@code --bootstrap host:port [--group-id id]}. */
+    public static void main(String[] args) throws Exception {
+        String bootstrap = argument(args, "--bootstrap", "127.0.0.1:9092");
+        String groupId = argument(args, "--group-id", "istream-learning");
+        Configuration options = new Configuration();
+        System.out.print("istream learning job, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
+                + FeatureStateOptions.describe(options) + TrainerOptions.describe(options));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                JobEnvironment.defaults(options));
+        defineKafkaWorkflow(env, KafkaConnection.of(bootstrap), options, groupId,
+                StartingPosition.COMMITTED_OR_EARLIEST, false);
+        env.execute("istream learning");
+    }
+
+    private static String argument(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
+    }
+}
