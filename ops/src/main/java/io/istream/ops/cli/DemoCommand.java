@@ -6,10 +6,13 @@ import io.istream.ingestion.replay.Replay;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.ValidationLimits;
 import io.istream.ops.local.LocalStack;
+import io.istream.ops.local.RequestGenerator;
 import io.istream.ops.local.ScriptChooser;
+import io.istream.ops.metrics.LiveMetrics;
 import io.istream.ops.metrics.PipelineCounts;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -21,7 +24,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start an embedded Kafka broker and a Flink MiniCluster, replay a dataset into it, run the "
-                + "data plane and print live counts every second. Ctrl-C stops it cleanly.")
+                + "learning job (data plane + streaming DIEN trainer) and the scorer, send score requests for "
+                + "replayed users, and print live figures every second. Ctrl-C stops it cleanly.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "dataset to replay; default ../shared/data/amazon-beauty; the synthetic "
             + "generator when it is absent")
@@ -33,8 +37,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--speed", defaultValue = "0", description = "0 = as fast as possible; else a multiple of real time")
     double speed;
 
+    @Option(names = "--requests-per-second", defaultValue = "20",
+            description = "score requests sent for replayed users (default: ${DEFAULT-VALUE})")
+    double requestsPerSecond;
+
+    @Option(names = "--candidates", defaultValue = "20", description = "candidates per score request "
+            + "(default: ${DEFAULT-VALUE})")
+    int candidates;
+
     @Option(names = "--seconds", defaultValue = "0",
-            description = "stop after this long; 0 = when the replay is done and the counts have settled")
+            description = "stop after this long; 0 = when the replay is done and every sample is trained")
     int seconds;
 
     @Mixin
@@ -49,53 +61,70 @@ final class DemoCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         try (LocalStack stack = LocalStack.start(Defaults.workDir("demo"), local.parallelism)) {
             Thread hook = new Thread(() -> {
-                System.out.println("\nstopping: cancelling the job and closing the broker");
+                System.out.println("\nstopping: cancelling the jobs and closing the broker");
                 stopped.countDown();
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            var job = stack.startDataPlane(options, StartingPosition.EARLIEST, false);
+            var learning = stack.startLearning(options, StartingPosition.EARLIEST, false);
+            var scorer = stack.startScorer(options, StartingPosition.EARLIEST);
             EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults());
             Replay replay = new Replay(publisher, speed, false);
             Thread replayer = new Thread(() -> replay.run(script), "replay");
             replayer.setDaemon(true);
             replayer.start();
+            RequestGenerator requests = new RequestGenerator(script, publisher, replay::published, candidates,
+                    local.seed).start(requestsPerSecond);
 
-            System.out.printf("%6s %11s %10s %10s %9s %10s %8s  %s%n", "t(s)", "replayed", "in", "in/s", "dead",
-                    "samples", "pos", "dead letters by reason");
+            System.out.println("freshness = age of the model the scorer serves; updates become visible when the "
+                    + "checkpoint that holds them commits (execution.checkpointing.interval)");
+            System.out.printf("%5s %9s %8s %6s %8s %8s %7s %5s %6s %6s %6s %7s %6s %6s  %s%n", "t(s)", "replayed",
+                    "in/s", "dead", "samples", "trained", "smp/s", "model", "fresh", "AUC", "gAUC", "answers",
+                    "p50ms", "p99ms", "dead letters by reason");
             long startNs = System.nanoTime();
-            PipelineCounts last = PipelineCounts.now();
+            PipelineCounts last = PipelineCounts.of(LocalStack.LEARNING_JOB);
             long settledSince = -1;
             while (!stopped.await(1, TimeUnit.SECONDS)) {
-                PipelineCounts now = PipelineCounts.now();
+                PipelineCounts now = PipelineCounts.of(LocalStack.LEARNING_JOB);
+                Live live = Live.now();
                 long t = (System.nanoTime() - startNs) / 1_000_000_000L;
-                System.out.printf("%6d %,11d %,10d %,10d %,9d %,10d %,8d  %s%n", t, replay.published(), now.recordsIn(),
-                        now.recordsIn() - last.recordsIn(), now.deadLetters(), now.samplesOut(), now.positives(),
-                        now.deadLettersByReason());
-                if (job.getJobStatus().get().isGloballyTerminalState()) {
-                    System.out.println("the data-plane job stopped: " + job.getJobStatus().get());
-                    job.getJobExecutionResult().get();
-                    break;
+                System.out.printf("%5d %,9d %,8d %,6d %,8d %,8d %,7.0f %5s %6s %6s %6s %,7d %6s %6s  %s%n", t,
+                        replay.published(), now.recordsIn() - last.recordsIn(), now.deadLetters(), now.samplesOut(),
+                        live.trained(), live.samplesPerSecond(), live.version() < 0 ? "-" : live.version(),
+                        live.freshnessSeconds(), fixed(live.auc(), 4), fixed(live.gauc(), 4), live.answered(),
+                        fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1), now.deadLettersByReason());
+                for (var job : List.of(learning, scorer)) {
+                    if (job.getJobStatus().get().isGloballyTerminalState()) {
+                        System.out.println("a job stopped: " + job.getJobStatus().get());
+                        job.getJobExecutionResult().get();
+                    }
                 }
-                // done when every replayed event has been read and nothing moved for 5 s
-                boolean quiet = !replayer.isAlive() && now.recordsIn() >= replay.published() && now.equals(last);
+                // done when every replayed event was read, every sample trained, and nothing moved for 5 s
+                boolean quiet = !replayer.isAlive() && now.recordsIn() >= replay.published() && now.equals(last)
+                        && live.trained() >= now.samplesOut();
                 settledSince = quiet ? (settledSince < 0 ? t : settledSince) : -1;
                 last = now;
                 if ((seconds > 0 && t >= seconds) || (seconds == 0 && settledSince >= 0 && t - settledSince >= 5)) {
                     break;
                 }
             }
+            requests.close();
             replayer.interrupt();
             publisher.close();
-            PipelineCounts end = PipelineCounts.now();
+            PipelineCounts end = PipelineCounts.of(LocalStack.LEARNING_JOB);
+            Live live = Live.now();
             System.out.printf("records in %,d = processed %,d + dead letters %,d + clicks still waiting for their "
-                            + "impression %,d; samples out %,d (%,d positive)%n", end.recordsIn(), end.processed(),
-                    end.deadLetters(), end.recordsIn() - end.processed() - end.deadLetters(), end.samplesOut(),
-                    end.positives());
+                            + "impression %,d; samples out %,d (%,d positive), trained %,d%n", end.recordsIn(),
+                    end.processed(), end.deadLetters(), end.recordsIn() - end.processed() - end.deadLetters(),
+                    end.samplesOut(), end.positives(), live.trained());
+            System.out.printf("score requests sent %,d, answered %,d; scoring latency p50 %s ms, p99 %s ms%n",
+                    requests.sent(), live.answered(), fixed(live.p50Ms(), 2), fixed(live.p99Ms(), 2));
             System.out.println("samples whose attribution window is still open stay pending until event time moves on");
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("script", script.name());
             figures.put("replayed", replay.published());
             figures.put("counts", end);
+            figures.put("training", live);
+            figures.put("requestsSent", requests.sent());
             FiguresFile.write(local.json, figures);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -104,5 +133,31 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static String fixed(double v, int decimals) {
+        return Double.isNaN(v) ? "-" : String.format(java.util.Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    /** The trainer's and scorer's live figures, from their Flink metrics. */
+    record Live(long trained, double samplesPerSecond, long version, double auc, double gauc, long answered,
+                double modelAgeMs, double p50Ms, double p99Ms) {
+        static Live now() {
+            double trained = LiveMetrics.gauge("istream.trainer.samplesTrained");
+            double version = LiveMetrics.gauge("istream.trainer.modelVersion");
+            return new Live(Double.isNaN(trained) ? 0 : (long) trained,
+                    LiveMetrics.gauge("istream.trainer.samplesPerSecond"),
+                    Double.isNaN(version) ? -1 : (long) version,
+                    LiveMetrics.gauge("istream.trainer.onlineAuc"), LiveMetrics.gauge("istream.trainer.onlineGauc"),
+                    LiveMetrics.get("istream.scorer.requestsAnswered"),
+                    LiveMetrics.gauge("istream.scorer.modelAgeMs"),
+                    LiveMetrics.quantile("istream.scorer.scoringLatencyMicros", 0.5) / 1000,
+                    LiveMetrics.quantile("istream.scorer.scoringLatencyMicros", 0.99) / 1000);
+        }
+
+        String freshnessSeconds() {
+            return Double.isNaN(modelAgeMs) || modelAgeMs < 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f",
+                    modelAgeMs / 1000);
+        }
     }
 }

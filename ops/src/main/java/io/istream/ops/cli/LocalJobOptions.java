@@ -28,8 +28,13 @@ final class LocalJobOptions {
         Configuration options = new Configuration();
         // replayed datasets span years of event time: keep every user's sequence for the whole replay
         options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
+        // and ids too: event time moves years during a replay
+        options.set(io.istream.trainer.job.TrainerOptions.EXPIRE_AFTER, Duration.ofDays(3650));
+        options.set(io.istream.trainer.job.TrainerOptions.METRICS_WINDOW, Duration.ofSeconds(5));
         options.addAll(Configuration.fromMap(conf));
         System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options)
+                + io.istream.trainer.job.TrainerOptions.describe(options)
+                + io.istream.scorer.job.ScorerOptions.describe(options)
                 + (conf.isEmpty() ? "" : "  given: " + conf + "\n"));
         return options;
     }

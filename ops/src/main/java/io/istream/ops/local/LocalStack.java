@@ -7,6 +7,8 @@ import io.istream.ingestion.config.TopicAdmin;
 import io.istream.ingestion.local.EmbeddedKafkaBroker;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.schemas.Topics;
+import io.istream.scorer.job.ScorerJob;
+import io.istream.trainer.job.TrainingJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,7 +28,7 @@ public final class LocalStack implements AutoCloseable {
     private final EmbeddedKafkaBroker broker;
     private final Path workDir;
     private final int parallelism;
-    private JobClient dataPlane;
+    private final java.util.List<JobClient> jobs = new java.util.ArrayList<>();
 
     private LocalStack(EmbeddedKafkaBroker broker, Path workDir, int parallelism) {
         this.broker = broker;
@@ -79,19 +81,45 @@ public final class LocalStack implements AutoCloseable {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                 flinkConfig(options));
         DataPlaneJob.defineKafkaWorkflow(env, kafka(), options, "istream-data-plane", start, bounded);
-        dataPlane = env.executeAsync("istream data plane");
-        LOG.info("data-plane job {} submitted to a local MiniCluster (parallelism {})", dataPlane.getJobID(),
-                parallelism);
-        return dataPlane;
+        JobClient job = env.executeAsync(DATA_PLANE_JOB);
+        jobs.add(job);
+        LOG.info("data-plane job {} submitted to a local MiniCluster (parallelism {})", job.getJobID(), parallelism);
+        return job;
+    }
+
+    public static final String DATA_PLANE_JOB = "istream data plane";
+    public static final String LEARNING_JOB = "istream learning";
+    public static final String SCORER_JOB = "istream scorer";
+
+    /** The data plane with the streaming trainer on its samples (model updates and metrics to Kafka). */
+    public JobClient startLearning(Configuration options, StartingPosition start, boolean bounded) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
+                flinkConfig(options));
+        TrainingJob.defineKafkaWorkflow(env, kafka(), options, "istream-learning", start, bounded);
+        JobClient job = env.executeAsync(LEARNING_JOB);
+        jobs.add(job);
+        LOG.info("learning job {} submitted (parallelism {}, trainer 1)", job.getJobID(), parallelism);
+        return job;
+    }
+
+    /** The scorer: score requests and behaviours in, model updates broadcast, scored candidates out. */
+    public JobClient startScorer(Configuration options, StartingPosition start) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
+                flinkConfig(options));
+        ScorerJob.defineKafkaWorkflow(env, kafka(), options, "istream-scorer", start, false);
+        JobClient job = env.executeAsync(SCORER_JOB);
+        jobs.add(job);
+        LOG.info("scorer job {} submitted (parallelism {})", job.getJobID(), parallelism);
+        return job;
     }
 
     @Override
     public void close() {
-        if (dataPlane != null) {
+        for (JobClient job : jobs) {
             try {
-                dataPlane.cancel().get();
+                job.cancel().get();
             } catch (Exception e) {
-                LOG.debug("data plane already stopped: {}", e.getMessage());
+                LOG.debug("job {} already stopped: {}", job.getJobID(), e.getMessage());
             }
         }
         broker.close();

@@ -4,6 +4,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.metrics.MetricConfig;
 import org.apache.flink.metrics.MetricGroup;
@@ -13,13 +15,15 @@ import java.util.Properties;
 
 /**
  * A Flink metric reporter for jobs running in this JVM (the local stack): it keeps the istream counters so that
- * the launcher can print live figures without a metrics backend. Counters of all subtasks are summed by name;
+ * the launcher can print live figures without a metrics backend. Gauges and histograms are kept too, by name. Counters of all subtasks are summed by name;
  * a {@code reason} group becomes part of the name, e.g. {@code istream.ingestion.deadLetters[BAD_HEADER]}.
  *
  * <p>Enabled with {@code metrics.reporter.live.factory.class: io.istream.ops.metrics.LiveMetrics$Factory}.
  */
 public final class LiveMetrics implements MetricReporter {
     private static final Map<Counter, String> COUNTERS = new ConcurrentHashMap<>();
+    private static final Map<Counter, String> COUNTER_JOBS = new ConcurrentHashMap<>();
+    private static final Map<Metric, String> READINGS = new ConcurrentHashMap<>();   // gauges and histograms
 
     @Override
     public void open(MetricConfig config) {
@@ -31,12 +35,17 @@ public final class LiveMetrics implements MetricReporter {
 
     @Override
     public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
+        String id = group.getMetricIdentifier(metricName);
+        int at = id.indexOf("istream.");
+        if (at < 0) {
+            return;
+        }
+        String name = nameOf(id.substring(at));
         if (metric instanceof Counter counter) {
-            String id = group.getMetricIdentifier(metricName);
-            int at = id.indexOf("istream.");
-            if (at >= 0) {
-                COUNTERS.put(counter, nameOf(id.substring(at)));
-            }
+            COUNTERS.put(counter, name);
+            COUNTER_JOBS.put(counter, String.valueOf(group.getAllVariables().get("<job_name>")));
+        } else if (metric instanceof Gauge<?> || metric instanceof Histogram) {
+            READINGS.put(metric, name);
         }
     }
 
@@ -63,12 +72,52 @@ public final class LiveMetrics implements MetricReporter {
         return totals;
     }
 
+    /** As {@link #snapshot()}, counting only the subtasks of the job named {@code jobName}. */
+    public static Map<String, Long> snapshot(String jobName) {
+        Map<String, Long> totals = new TreeMap<>();
+        COUNTERS.forEach((counter, name) -> {
+            if (jobName.equals(COUNTER_JOBS.get(counter))) {
+                totals.merge(name, counter.getCount(), Long::sum);
+            }
+        });
+        return totals;
+    }
+
+    /** The largest numeric value of the gauges called {@code name} (one per subtask), NaN when none is numeric. */
+    public static double gauge(String name) {
+        double out = Double.NaN;
+        for (Map.Entry<Metric, String> e : READINGS.entrySet()) {
+            if (e.getValue().equals(name) && e.getKey() instanceof Gauge<?> g && g.getValue() instanceof Number n
+                    && !Double.isNaN(n.doubleValue())) {
+                out = Double.isNaN(out) ? n.doubleValue() : Math.max(out, n.doubleValue());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The quantile of the histograms called {@code name}, the worst over subtasks (each subtask keeps its own
+     * sample); NaN without data.
+     */
+    public static double quantile(String name, double quantile) {
+        double out = Double.NaN;
+        for (Map.Entry<Metric, String> e : READINGS.entrySet()) {
+            if (e.getValue().equals(name) && e.getKey() instanceof Histogram h && h.getCount() > 0) {
+                double q = h.getStatistics().getQuantile(quantile);
+                out = Double.isNaN(out) ? q : Math.max(out, q);
+            }
+        }
+        return out;
+    }
+
     public static long get(String name) {
         return snapshot().getOrDefault(name, 0L);
     }
 
     public static void reset() {
         COUNTERS.clear();
+        COUNTER_JOBS.clear();
+        READINGS.clear();
     }
 
     public static final class Factory implements MetricReporterFactory {

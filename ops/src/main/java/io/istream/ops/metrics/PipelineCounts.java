@@ -8,7 +8,15 @@ public record PipelineCounts(long recordsIn, long recordsPassed, long deadLetter
                              long impressions, long clicksJoined, long behaviors, long samplesOut, long positives) {
 
     public static PipelineCounts now() {
-        Map<String, Long> all = LiveMetrics.snapshot();
+        return of(LiveMetrics.snapshot());
+    }
+
+    /** The counts of one job (the demo runs the scorer too, which reads behaviours again). */
+    public static PipelineCounts of(String jobName) {
+        return of(LiveMetrics.snapshot(jobName));
+    }
+
+    private static PipelineCounts of(Map<String, Long> all) {
         Map<String, Long> reasons = new TreeMap<>();
         all.forEach((name, value) -> {
             int open = name.indexOf(".deadLetters[");

@@ -76,7 +76,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
         scorer = new Scorer(maxHistory);
         behaviors = getRuntimeContext().getListState(BEHAVIORS);
         behaviorCount = getRuntimeContext().getState(BEHAVIOR_COUNT);
-        var group = getRuntimeContext().getMetricGroup().addGroup("scorer");
+        var group = getRuntimeContext().getMetricGroup().addGroup("istream").addGroup("scorer");
         answered = group.counter("requestsAnswered");
         answeredWithoutModel = group.counter("requestsWithoutModel");
         latencyMicros = group.histogram("scoringLatencyMicros", new DescriptiveStatisticsHistogram(10_000));

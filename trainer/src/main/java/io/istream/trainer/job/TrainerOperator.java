@@ -75,7 +75,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     @Override
     public void open() throws Exception {
         super.open();
-        MetricGroup group = getMetricGroup().addGroup("trainer");
+        MetricGroup group = getMetricGroup().addGroup("istream").addGroup("trainer");
         samplesIn = group.counter("samplesIn");
         updateRecords = group.counter("modelUpdateRecords");
         group.gauge("samplesTrained", () -> trainer.samplesTrained());
