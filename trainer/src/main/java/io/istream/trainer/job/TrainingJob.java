@@ -52,8 +52,16 @@ public final class TrainingJob {
     public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
                                               ReadableConfig options, String groupId, StartingPosition start,
                                               boolean bounded) {
+        return defineKafkaWorkflow(env, kafka, options, groupId, start, bounded, samples -> samples);
+    }
+
+    /** As above, with {@code beforeTrainer} applied to the samples the trainer reads (fault-injection tests). */
+    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                              ReadableConfig options, String groupId, StartingPosition start,
+                                              boolean bounded,
+                                              java.util.function.UnaryOperator<DataStream<Sample>> beforeTrainer) {
         DataPlaneJob.Streams plane = DataPlaneJob.defineKafkaWorkflow(env, kafka, options, groupId, start, bounded);
-        Streams trained = attachTrainer(plane.samples(), options);
+        Streams trained = attachTrainer(beforeTrainer.apply(plane.samples()), options);
         trained.modelUpdates().sinkTo(modelUpdatesSink(kafka, groupId)).name("model-updates-sink")
                 .uid("model-updates-sink").setParallelism(1);
         trained.metrics().sinkTo(metricsSink(kafka, groupId)).name("metrics-sink").uid("metrics-sink")

@@ -200,7 +200,8 @@ public final class StreamingTrainer {
         }
         long base = version;
         version++;
-        ModelPublisher.Stamp stamp = new ModelPublisher.Stamp(nowMs, samplesTrained, newestSampleTimeMs);
+        ModelPublisher.Stamp stamp = new ModelPublisher.Stamp(nowMs, samplesTrained, sampleChecksum,
+                newestSampleTimeMs);
         List<ModelUpdate> update = full
                 ? publisher.full(model, version, stamp)
                 : publisher.delta(model, version, base, stamp);
@@ -277,7 +278,7 @@ public final class StreamingTrainer {
     }
 
     /** A 64-bit mix of a sample id, summed into the order-independent checksum. */
-    static long mix(String sampleId) {
+    public static long mix(String sampleId) {
         long h = 0xcbf29ce484222325L;                         // FNV-1a over the UTF-8 bytes …
         for (byte c : sampleId.getBytes(StandardCharsets.UTF_8)) {
             h = (h ^ (c & 0xff)) * 0x100000001b3L;

@@ -30,6 +30,7 @@ public final class ModelFollower {
     private long version = -1;
     private long createdAtMs = -1;
     private long samplesTrained;
+    private long sampleChecksum;
     private long newestSampleTimeMs;
     private ModelUpdate[] pending;
     private int pendingReceived;
@@ -107,6 +108,7 @@ public final class ModelFollower {
         version = head.getModelVersion();
         createdAtMs = head.getCreatedAtMs();
         samplesTrained = head.getSamplesTrained();
+        sampleChecksum = head.getSampleChecksum();
         newestSampleTimeMs = head.getNewestSampleTimeMs();
     }
 
@@ -169,7 +171,7 @@ public final class ModelFollower {
         List<ModelUpdate> out = new java.util.ArrayList<>();
         if (model != null) {
             out.addAll(new ModelPublisher(maxChunkBytes, false).full(model, version,
-                    new ModelPublisher.Stamp(createdAtMs, samplesTrained, newestSampleTimeMs)));
+                    new ModelPublisher.Stamp(createdAtMs, samplesTrained, sampleChecksum, newestSampleTimeMs)));
         }
         if (pending != null) {
             for (ModelUpdate u : pending) {
@@ -198,6 +200,11 @@ public final class ModelFollower {
 
     public long samplesTrained() {
         return samplesTrained;
+    }
+
+    /** The trainer's order-independent checksum of the sample ids it consumed (see StreamingTrainer). */
+    public long sampleChecksum() {
+        return sampleChecksum;
     }
 
     public long newestSampleTimeMs() {

@@ -36,7 +36,7 @@ public final class ModelPublisher {
     private final Map<String, byte[]> publishedDense = new HashMap<>();
 
     /** What an update says about the model besides its parameters. */
-    public record Stamp(long createdAtMs, long samplesTrained, long newestSampleTimeMs) {
+    public record Stamp(long createdAtMs, long samplesTrained, long sampleChecksum, long newestSampleTimeMs) {
     }
 
     /**
@@ -206,6 +206,7 @@ public final class ModelPublisher {
                     .setDenseTensors(dense.get(c))
                     .setConfig(c == 0 && config != null ? ByteBuffer.wrap(config) : null)
                     .setSamplesTrained(stamp.samplesTrained())
+                    .setSampleChecksum(stamp.sampleChecksum())
                     .setNewestSampleTimeMs(stamp.newestSampleTimeMs())
                     .build());
         }
