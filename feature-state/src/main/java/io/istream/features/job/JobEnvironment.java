@@ -22,10 +22,9 @@ public final class JobEnvironment {
         config.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));
         config.setString("execution.checkpointing.min-pause", "1 s");
         // the trainer is the slow end of the learning job: behind a backlog of samples an aligned barrier waits
-        // for every buffered sample to be trained (seconds), delaying model updates and restores. After 1 s of
-        // alignment the barrier overtakes the buffers and they go into the checkpoint instead.
+        // for every buffered sample to be trained (seconds to never), delaying model updates and restores.
+        // Unaligned barriers overtake the buffers, which go into the checkpoint instead (still exactly once).
         config.setString("execution.checkpointing.unaligned.enabled", "true");
-        config.setString("execution.checkpointing.aligned-checkpoint-timeout", "1 s");
         // timers on the heap (still in every checkpoint): a user has a few (window ends, label release, expiry),
         // and RocksDB's timer queue was a tenth of the keyed operator's time. With tens of millions of active
         // users per TaskManager, set this back to ROCKSDB.

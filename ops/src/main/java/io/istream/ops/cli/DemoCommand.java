@@ -87,9 +87,9 @@ final class DemoCommand implements Callable<Integer> {
                 PipelineCounts now = PipelineCounts.of(LocalStack.LEARNING_JOB);
                 Live live = Live.now();
                 long t = (System.nanoTime() - startNs) / 1_000_000_000L;
-                System.out.printf("%5d %,9d %,8d %,6d %,8d %,8d %,7.0f %5s %6s %6s %6s %,7d %6s %6s  %s%n", t,
+                System.out.printf("%5d %,9d %,8d %,6d %,8d %,8d %7s %5s %6s %6s %6s %,7d %6s %6s  %s%n", t,
                         replay.published(), now.recordsIn() - last.recordsIn(), now.deadLetters(), now.samplesOut(),
-                        live.trained(), live.samplesPerSecond(), live.version() < 0 ? "-" : live.version(),
+                        live.trained(), fixed(live.samplesPerSecond(), 0), live.version() < 0 ? "-" : live.version(),
                         live.freshnessSeconds(), fixed(live.auc(), 4), fixed(live.gauc(), 4), live.answered(),
                         fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1), now.deadLettersByReason());
                 for (var job : List.of(learning, scorer)) {

@@ -144,7 +144,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             lastMetrics = m;
             output.collect(METRICS, new StreamRecord<>(m));
             if (m.getSamples() > 0) {
-                LOG.info("prequential window: {} samples, AUC {}, gAUC {}, logloss {}, model version {}",
+                LOG.debug("prequential window: {} samples, AUC {}, gAUC {}, logloss {}, model version {}",
                         m.getSamples(), m.getAuc(), m.getGauc(), m.getLogloss(), m.getModelVersion());
             }
         }
