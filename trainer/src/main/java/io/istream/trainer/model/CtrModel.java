@@ -58,6 +58,8 @@ public final class CtrModel {
     private Tensor dinWeights;                     // DIN w [T·B, 1]
     private Tensor interests;                      // DIEN h [T·B, H]
     private Tensor attentionWeights;               // DIEN a [T·B, 1]
+    private Tensor oneHistory;                     // scoring: sample 0's e_b [T, D]
+    private Tensor tiledInterests;                 // scoring: its extractor states tiled [T·B, H]
     private Tensor headInput;                      // [B, headWidth]
     private Tensor logits;                         // [B, 1]
     private double[] probabilities = new double[0]; // [B]
@@ -218,7 +220,9 @@ public final class CtrModel {
                 col = putItemFeatures(weightedPool, 0);
             }
             default -> {
-                interests = extractor.forward(history, batch, steps, lengths, null);
+                interests = !training && batch > 1 && sharesOneHistory(b)
+                        ? extractOnceAndTile()
+                        : extractor.forward(history, batch, steps, lengths, null);
                 attentionWeights = bilinear != null
                         ? bilinear.forward(interests, target, batch, steps, lengths)
                         : ffnAttention.forward(interests, target, batch, steps, lengths, training);
@@ -249,6 +253,46 @@ public final class CtrModel {
         lossBce = batch == 0 ? 0 : bce / batch;
         lossAux = training && usesAuxLoss() && steps >= 2 ? auxiliaryForward(b) : 0;
         return lossBce + config.auxWeight() * lossAux;
+    }
+
+    /**
+     * Whether every sample of the batch has sample 0's history: one user's candidates at scoring time. The interest
+     * extractor does not see the candidate, so it need run only once for them.
+     */
+    private static boolean sharesOneHistory(Batch b) {
+        int n = b.historyLength[0];
+        for (int s = 1; s < b.size; s++) {
+            if (b.historyLength[s] != n) {
+                return false;
+            }
+            int from = s * b.steps;
+            for (int t = 0; t < n; t++) {
+                if (b.historyItem[from + t] != b.historyItem[t] || b.historyCategory[from + t] != b.historyCategory[t]) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The extractor over sample 0's history alone (B = 1), tiled to every sample: h[t·B + s] = h₁[t]. Inference
+     * only: the extractor's saved state is then of the one-row run, which no backward pass reads.
+     */
+    private Tensor extractOnceAndTile() {
+        int h = config.hiddenSize();
+        oneHistory = Tensor.reuse(oneHistory, type, steps, itemWidth);           // [T, D]
+        for (int t = 0; t < steps; t++) {
+            oneHistory.copyFrom(history, t * batch * itemWidth, t * itemWidth, itemWidth);
+        }
+        Tensor one = extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null);   // [T, H]
+        tiledInterests = Tensor.reuse(tiledInterests, type, steps * batch, h);   // [T·B, H]
+        for (int t = 0; t < steps; t++) {
+            for (int s = 0; s < batch; s++) {
+                tiledInterests.copyFrom(one, t * h, (t * batch + s) * h, h);
+            }
+        }
+        return tiledInterests;
     }
 
     /** −[y·log σ(z) + (1 − y)·log(1 − σ(z))], computed stably from the logit. */
