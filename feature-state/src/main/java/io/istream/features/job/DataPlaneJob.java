@@ -99,8 +99,8 @@ public final class DataPlaneJob {
 
     /** Submits the data plane to a cluster: {@code --bootstrap host:port [--group-id id]}. */
     public static void main(String[] args) throws Exception {
-        String bootstrap = argument(args, "--bootstrap", "127.0.0.1:9092");
-        String groupId = argument(args, "--group-id", "istream-data-plane");
+        String bootstrap = JobOptions.argument(args, "--bootstrap", "127.0.0.1:9092");
+        String groupId = JobOptions.argument(args, "--group-id", "istream-data-plane");
         Configuration options = new Configuration();
         System.out.print("istream data plane, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
                 + FeatureStateOptions.describe(options));
@@ -111,12 +111,4 @@ public final class DataPlaneJob {
         env.execute("istream data plane");
     }
 
-    private static String argument(String[] args, String name, String fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
-    }
 }

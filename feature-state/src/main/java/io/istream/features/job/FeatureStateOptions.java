@@ -43,17 +43,11 @@ public final class FeatureStateOptions {
     public static final java.util.List<ConfigOption<?>> ALL = java.util.List.of(MAX_SEQUENCE_LENGTH,
             SEQUENCE_READ_AHEAD, SEQUENCE_TTL, ATTRIBUTION_WINDOW, SHOWN_NOT_CLICKED, POPULARITY_POOL);
 
-    /** The effective value of every option, one per line, for the start of a job. */
+    /** The effective value of every ingestion and feature-state option, one per line, for the start of a job. */
     public static String describe(ReadableConfig config) {
-        StringBuilder out = new StringBuilder();
         java.util.List<ConfigOption<?>> options = new java.util.ArrayList<>(io.istream.ingestion.config.IngestionOptions.ALL);
         options.addAll(ALL);
-        for (ConfigOption<?> option : options) {
-            Object value = config.get(option);
-            out.append(String.format("  %-36s %s%s%n", option.key(), value,
-                    java.util.Objects.equals(value, option.defaultValue()) ? "" : "   (default " + option.defaultValue() + ")"));
-        }
-        return out.toString();
+        return JobOptions.describe(options, config);
     }
 
     /** Throws IllegalArgumentException naming the option at fault. */

@@ -11,15 +11,10 @@ import io.istream.avro.Sample;
 import io.istream.avro.ScoreRequest;
 import io.istream.avro.ScoreStatus;
 import io.istream.avro.ScoredCandidates;
-import io.istream.features.job.FeatureStateOptions;
 import io.istream.features.job.JobEnvironment;
 import io.istream.features.sequence.BehaviorSequence;
-import io.istream.ingestion.config.IngestionOptions;
-import io.istream.ingestion.config.KafkaConnection;
-import io.istream.ingestion.config.TopicAdmin;
 import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.dataset.TimedEvent;
-import io.istream.ingestion.local.EmbeddedKafkaBroker;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;
@@ -47,70 +42,23 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole system at parallelism 2 on a real broker, a MiniCluster and RocksDB: a replayed slice (amazon-beauty
  * when present, else the synthetic planted-interest data) flows through the data plane into the streaming trainer;
  * model updates reach a scorer job, which answers score requests exactly once with the newest model.
  */
-class LearningPipelineITCase {
-    private static final int PARALLELISM = 2;
+class LearningPipelineITCase extends PipelineTestBase {
     private static final int USERS = 300;
     private static final int REQUESTS = 40;
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2 * PARALLELISM).build());
-
-    static EmbeddedKafkaBroker broker;
-    static KafkaConnection kafka;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-        kafka = broker.connection();
-        TopicAdmin.ensureTopics(kafka, Topics.ALL, PARALLELISM, (short) 1);
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
-    static Configuration jobConfig() {
-        Configuration config = new Configuration();
-        config.setString("restart-strategy.type", "none");
-        config.setString("execution.checkpointing.interval", "300 ms");
-        config.setString("execution.checkpointing.min-pause", "100 ms");
-        config.set(IngestionOptions.IDLE_PARTITION_TIMEOUT, Duration.ZERO);
-        config.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
-        config.set(TrainerOptions.METRICS_WINDOW, Duration.ofMillis(500));
-        config.set(TrainerOptions.PUBLISH_EVERY_BATCHES, 5);
-        config.set(TrainerOptions.BATCH_SIZE, 64);
-        config.set(TrainerOptions.LEARNING_RATE, 0.003);
-        config.set(TrainerOptions.EXPIRE_AFTER, Duration.ZERO);
-        return config;
-    }
 
     @Test
     void replayTrainsServesAndAnswersEveryRequestOnceWithTheNewestModel() throws Exception {
         EventScript script = ScriptChooser.load(SharedData.dataset(SharedData.AMAZON_BEAUTY), USERS, 3, false,
                 System.out);
-        try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
-            for (TimedEvent event : script.events()) {
-                publisher.publish(event.event());
-            }
-            publisher.flush();
-        }
+        publish(script);
 
         // the learning job over the whole replay (bounded: it trains everything, then publishes a final FULL)
         Configuration config = jobConfig();

@@ -6,11 +6,8 @@ import io.istream.avro.ModelUpdate;
 import io.istream.avro.ModelUpdateKind;
 import io.istream.avro.Sample;
 import io.istream.features.job.JobEnvironment;
-import io.istream.ingestion.config.KafkaConnection;
-import io.istream.ingestion.config.TopicAdmin;
 import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.dataset.TimedEvent;
-import io.istream.ingestion.local.EmbeddedKafkaBroker;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;
@@ -28,13 +25,8 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The learning job fails in front of the trainer mid-stream and restarts from its last checkpoint: the trainer's
@@ -42,15 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * labelled sample was trained exactly once (count and order-independent checksum of sample ids, kept in trainer
  * state and stamped on every model update), with model versions still consecutive on read_committed.
  */
-class TrainerRestartITCase {
-    private static final int PARALLELISM = 2;
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(PARALLELISM).build());
-
-    static EmbeddedKafkaBroker broker;
-    static KafkaConnection kafka;
+class TrainerRestartITCase extends PipelineTestBase {
 
     /**
      * Throws once, at the first sample after a checkpoint completed with at least {@code PROGRESS} samples through:
@@ -60,20 +44,6 @@ class TrainerRestartITCase {
     static final AtomicBoolean CHECKPOINTED_WITH_PROGRESS = new AtomicBoolean();
     static final AtomicLong PASSED = new AtomicLong();
     static final long PROGRESS = 1_000;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-        kafka = broker.connection();
-        TopicAdmin.ensureTopics(kafka, Topics.ALL, PARALLELISM, (short) 1);
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     static final class FailOnce implements MapFunction<Sample, Sample>, CheckpointListener {
         @Override
@@ -98,13 +68,8 @@ class TrainerRestartITCase {
     void restartFromCheckpointTrainsEverySampleExactlyOnce() throws Exception {
         EventScript script = ScriptChooser.load(SharedData.dataset(SharedData.AMAZON_BEAUTY), 150, 5, false,
                 System.out);
-        try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
-            for (TimedEvent event : script.events()) {
-                publisher.publish(event.event());
-            }
-            publisher.flush();
-        }
-        Configuration config = LearningPipelineITCase.jobConfig();
+        publish(script);
+        Configuration config = jobConfig();
         config.setString("restart-strategy.type", "fixed-delay");
         config.setString("restart-strategy.fixed-delay.attempts", "3");
         config.setString("restart-strategy.fixed-delay.delay", "500 ms");

@@ -5,6 +5,7 @@ import io.istream.avro.IngestedEvent;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.ScoredCandidates;
 import io.istream.features.job.JobEnvironment;
+import io.istream.features.job.JobOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.decode.EventDecoder;
 import io.istream.ingestion.decode.EventFields;
@@ -143,8 +144,8 @@ public final class ScorerJob {
 
     /** Submits the scoring job to a cluster: {@code --bootstrap host:port [--group-id id]}. */
     public static void main(String[] args) throws Exception {
-        String bootstrap = argument(args, "--bootstrap", "127.0.0.1:9092");
-        String groupId = argument(args, "--group-id", "istream-scorer");
+        String bootstrap = JobOptions.argument(args, "--bootstrap", "127.0.0.1:9092");
+        String groupId = JobOptions.argument(args, "--group-id", "istream-scorer");
         Configuration options = new Configuration();
         System.out.print("istream scorer, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
                 + ScorerOptions.describe(options));
@@ -155,12 +156,4 @@ public final class ScorerJob {
         env.execute("istream scorer");
     }
 
-    private static String argument(String[] args, String name, String fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
-    }
 }

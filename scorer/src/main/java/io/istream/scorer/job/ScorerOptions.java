@@ -1,7 +1,7 @@
 package io.istream.scorer.job;
 
+import io.istream.features.job.JobOptions;
 import java.util.List;
-import java.util.Objects;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -23,12 +23,6 @@ public final class ScorerOptions {
     public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS);
 
     public static String describe(ReadableConfig config) {
-        StringBuilder out = new StringBuilder();
-        for (ConfigOption<?> option : ALL) {
-            Object value = config.get(option);
-            out.append(String.format("  %-36s %s%s%n", option.key(), value,
-                    Objects.equals(value, option.defaultValue()) ? "" : "   (default " + option.defaultValue() + ")"));
-        }
-        return out.toString();
+        return JobOptions.describe(ALL, config);
     }
 }

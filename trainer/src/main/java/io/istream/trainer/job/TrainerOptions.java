@@ -1,5 +1,6 @@
 package io.istream.trainer.job;
 
+import io.istream.features.job.JobOptions;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelKind;
 import io.istream.trainer.model.OptimizerConfig;
@@ -7,9 +8,7 @@ import io.istream.trainer.model.OptimizerKind;
 import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.streaming.StreamingSettings;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -102,12 +101,6 @@ public final class TrainerOptions {
     }
 
     public static String describe(ReadableConfig config) {
-        StringBuilder out = new StringBuilder();
-        for (ConfigOption<?> option : new ArrayList<>(ALL)) {
-            Object value = config.get(option);
-            out.append(String.format("  %-36s %s%s%n", option.key(), value,
-                    Objects.equals(value, option.defaultValue()) ? "" : "   (default " + option.defaultValue() + ")"));
-        }
-        return out.toString();
+        return JobOptions.describe(ALL, config);
     }
 }

@@ -6,6 +6,7 @@ import io.istream.avro.Sample;
 import io.istream.features.job.DataPlaneJob;
 import io.istream.features.job.FeatureStateOptions;
 import io.istream.features.job.JobEnvironment;
+import io.istream.features.job.JobOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.StartingPosition;
@@ -81,8 +82,8 @@ public final class TrainingJob {
 
     /** Submits the learning job to a cluster: {@code --bootstrap host:port [--group-id id]}. */
     public static void main(String[] args) throws Exception {
-        String bootstrap = argument(args, "--bootstrap", "127.0.0.1:9092");
-        String groupId = argument(args, "--group-id", "istream-learning");
+        String bootstrap = JobOptions.argument(args, "--bootstrap", "127.0.0.1:9092");
+        String groupId = JobOptions.argument(args, "--group-id", "istream-learning");
         Configuration options = new Configuration();
         System.out.print("istream learning job, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
                 + FeatureStateOptions.describe(options) + TrainerOptions.describe(options));
@@ -93,12 +94,4 @@ public final class TrainingJob {
         env.execute("istream learning");
     }
 
-    private static String argument(String[] args, String name, String fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
-    }
 }
