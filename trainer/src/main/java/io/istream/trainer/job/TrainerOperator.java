@@ -159,9 +159,4 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private long now() {
         return getProcessingTimeService().getCurrentProcessingTime();
     }
-
-    /** The trainer itself, for tests in this JVM. */
-    StreamingTrainer trainer() {
-        return trainer;
-    }
 }

@@ -22,6 +22,8 @@ public final class EmbeddingTable {
 
     public static final int PADDING = -1;
     public static final int UNKNOWN_ROW = 0;
+    /** The id that stands for the unknown row in model updates (real ids are positive, 0 is padding). */
+    public static final long UNKNOWN_ID = -1;
 
     public final String name;
     public final int dim;                    // d
@@ -283,9 +285,6 @@ public final class EmbeddingTable {
         entryRow[entry] = UNKNOWN_ROW;
         freeEntries = push(freeEntries, freeEntryCount++, entry);
     }
-
-    /** The id that stands for the unknown row in model updates (real ids are positive, 0 is padding). */
-    public static final long UNKNOWN_ID = -1;
 
     /** The value tensor [R, d] (R ≥ {@link #rowCount()}); rows beyond the count are unused. */
     public Tensor values() {
