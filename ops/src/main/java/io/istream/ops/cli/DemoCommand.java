@@ -75,11 +75,11 @@ final class DemoCommand implements Callable<Integer> {
             RequestGenerator requests = new RequestGenerator(script, publisher, replay::published, candidates,
                     local.seed).start(requestsPerSecond);
 
-            System.out.println("freshness = age of the model the scorer serves; updates become visible when the "
-                    + "checkpoint that holds them commits (execution.checkpointing.interval)");
-            System.out.printf("%5s %9s %8s %6s %8s %8s %7s %5s %6s %6s %6s %7s %6s %6s  %s%n", "t(s)", "replayed",
-                    "in/s", "dead", "samples", "trained", "smp/s", "model", "fresh", "AUC", "gAUC", "answers",
-                    "p50ms", "p99ms", "dead letters by reason");
+            System.out.println("fresh = age (s) of the model the scorer serves: updates become visible when the "
+                    + "learning job's checkpoint that holds them commits; ckptms = that job's last checkpoint duration");
+            System.out.printf("%5s %9s %8s %6s %8s %8s %7s %5s %6s %6s %6s %7s %6s %6s %6s  %s%n", "t(s)",
+                    "replayed", "in/s", "dead", "samples", "trained", "smp/s", "model", "fresh", "AUC", "gAUC",
+                    "answers", "p50ms", "p99ms", "ckptms", "dead letters by reason");
             long startNs = System.nanoTime();
             PipelineCounts last = PipelineCounts.of(LocalStack.LEARNING_JOB);
             long settledSince = -1;
@@ -87,11 +87,12 @@ final class DemoCommand implements Callable<Integer> {
                 PipelineCounts now = PipelineCounts.of(LocalStack.LEARNING_JOB);
                 Live live = Live.now();
                 long t = (System.nanoTime() - startNs) / 1_000_000_000L;
-                System.out.printf("%5d %,9d %,8d %,6d %,8d %,8d %7s %5s %6s %6s %6s %,7d %6s %6s  %s%n", t,
+                System.out.printf("%5d %,9d %,8d %,6d %,8d %,8d %7s %5s %6s %6s %6s %,7d %6s %6s %6s  %s%n", t,
                         replay.published(), now.recordsIn() - last.recordsIn(), now.deadLetters(), now.samplesOut(),
                         live.trained(), fixed(live.samplesPerSecond(), 0), live.version() < 0 ? "-" : live.version(),
                         live.freshnessSeconds(), fixed(live.auc(), 4), fixed(live.gauc(), 4), live.answered(),
-                        fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1), now.deadLettersByReason());
+                        fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1), fixed(live.checkpointMs(), 0),
+                        now.deadLettersByReason());
                 for (var job : List.of(learning, scorer)) {
                     if (job.getJobStatus().get().isGloballyTerminalState()) {
                         System.out.println("a job stopped: " + job.getJobStatus().get());
@@ -141,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The trainer's and scorer's live figures, from their Flink metrics. */
     record Live(long trained, double samplesPerSecond, long version, double auc, double gauc, long answered,
-                double modelAgeMs, double p50Ms, double p99Ms) {
+                double modelAgeMs, double p50Ms, double p99Ms, double checkpointMs) {
         static Live now() {
             double trained = LiveMetrics.gauge("istream.trainer.samplesTrained");
             double version = LiveMetrics.gauge("istream.trainer.modelVersion");
@@ -152,7 +153,8 @@ final class DemoCommand implements Callable<Integer> {
                     LiveMetrics.get("istream.scorer.requestsAnswered"),
                     LiveMetrics.gauge("istream.scorer.modelAgeMs"),
                     LiveMetrics.quantile("istream.scorer.scoringLatencyMicros", 0.5) / 1000,
-                    LiveMetrics.quantile("istream.scorer.scoringLatencyMicros", 0.99) / 1000);
+                    LiveMetrics.quantile("istream.scorer.scoringLatencyMicros", 0.99) / 1000,
+                    LiveMetrics.gauge("flink.checkpoint.lastCheckpointDuration[" + LocalStack.LEARNING_JOB + "]"));
         }
 
         String freshnessSeconds() {

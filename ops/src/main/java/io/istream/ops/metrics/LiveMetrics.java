@@ -24,6 +24,8 @@ public final class LiveMetrics implements MetricReporter {
     private static final Map<Counter, String> COUNTERS = new ConcurrentHashMap<>();
     private static final Map<Counter, String> COUNTER_JOBS = new ConcurrentHashMap<>();
     private static final Map<Metric, String> READINGS = new ConcurrentHashMap<>();   // gauges and histograms
+    private static final java.util.Set<String> CHECKPOINT_GAUGES = java.util.Set.of("lastCheckpointDuration",
+            "lastCheckpointSize", "numberOfCompletedCheckpoints");
 
     @Override
     public void open(MetricConfig config) {
@@ -36,6 +38,11 @@ public final class LiveMetrics implements MetricReporter {
     @Override
     public void notifyOfAddedMetric(Metric metric, String metricName, MetricGroup group) {
         String id = group.getMetricIdentifier(metricName);
+        if (CHECKPOINT_GAUGES.contains(metricName) && metric instanceof Gauge<?>) {
+            // Flink's own job-level checkpoint gauges, by job: flink.checkpoint.lastCheckpointDuration[istream learning]
+            READINGS.put(metric, "flink.checkpoint." + metricName + "[" + group.getAllVariables().get("<job_name>") + "]");
+            return;
+        }
         int at = id.indexOf("istream.");
         if (at < 0) {
             return;
