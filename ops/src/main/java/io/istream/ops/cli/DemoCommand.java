@@ -91,7 +91,8 @@ final class DemoCommand implements Callable<Integer> {
                         replay.published(), now.recordsIn() - last.recordsIn(), now.deadLetters(), now.samplesOut(),
                         live.trained(), fixed(live.samplesPerSecond(), 0), live.version() < 0 ? "-" : live.version(),
                         live.freshnessSeconds(), fixed(live.auc(), 4), fixed(live.gauc(), 4), live.answered(),
-                        fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1), fixed(live.checkpointMs(), 0),
+                        fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1),
+                        fixed(live.checkpointMs() < 0 ? Double.NaN : live.checkpointMs(), 0),
                         now.deadLettersByReason());
                 for (var job : List.of(learning, scorer)) {
                     if (job.getJobStatus().get().isGloballyTerminalState()) {
