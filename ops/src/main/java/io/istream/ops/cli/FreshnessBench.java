@@ -1,0 +1,227 @@
+package io.istream.ops.cli;
+
+import io.istream.avro.Behavior;
+import io.istream.avro.BehaviorType;
+import io.istream.avro.Click;
+import io.istream.avro.Impression;
+import io.istream.avro.ItemRef;
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.ScoreRequest;
+import io.istream.avro.ScoredCandidates;
+import io.istream.ingestion.config.KafkaConnection;
+import io.istream.ingestion.dataset.EventScript;
+import io.istream.ingestion.producer.EventPublisher;
+import io.istream.ingestion.replay.Replay;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.ops.local.LocalStack;
+import io.istream.ops.local.ScriptChooser;
+import io.istream.ops.metrics.LiveMetrics;
+import io.istream.schemas.AvroCodec;
+import io.istream.schemas.DecodeException;
+import io.istream.schemas.Topic;
+import io.istream.schemas.Topics;
+import io.istream.trainer.job.TrainerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code istream bench freshness}: after a warm-up replay, each probe is one new user's impression and click, sent
+ * at wall-clock time t0 (with a later behaviour, so the watermark releases the label at once). The probe is done
+ * when the scorer answers a request for that user with a model version whose training count includes the probe's
+ * sample; freshness = that answer's time − t0. The stream is otherwise quiet, so the trainer keeps up: this is the
+ * steady-state latency of the learning loop, not of a backlog.
+ */
+@Command(name = "freshness", mixinStandardHelpOptions = true,
+        description = "Click into Kafka → the scorer answering with a model trained on it: p50/p99 over probes.")
+final class FreshnessBench implements Callable<Integer> {
+    @Option(names = "--data", description = "warm-up dataset; default ../shared/data/amazon-beauty (synthetic when absent)")
+    Path data;
+
+    @Option(names = "--users", defaultValue = "300", description = "warm-up users (default: ${DEFAULT-VALUE})")
+    int users;
+
+    @Option(names = "--probes", defaultValue = "20", description = "probes (default: ${DEFAULT-VALUE})")
+    int probes;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "1s",
+            description = "execution.checkpointing.interval of both jobs: updates and answers commit at this pace "
+                    + "(default: ${DEFAULT-VALUE})")
+    String checkpointInterval;
+
+    @Mixin
+    LocalJobOptions local = new LocalJobOptions();
+
+    private static final long PROBE_USER_BASE = 900_000_000L;
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(60);
+    /** Users whose behaviours tick event time forward; enough of them to land on every partition. */
+    private static final int CLOCK_USERS = 16;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataset = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
+        EventScript script = ScriptChooser.load(dataset, users, local.seed, false, System.out);
+        local.conf.putIfAbsent("execution.checkpointing.interval", checkpointInterval);
+        local.conf.putIfAbsent("execution.checkpointing.min-pause", "100 ms");
+        local.conf.putIfAbsent(TrainerOptions.IDLE_FLUSH.key(), "100 ms");
+        local.conf.putIfAbsent(TrainerOptions.PUBLISH_INTERVAL.key(), "200 ms");
+        Configuration options = local.jobOptions();
+        List<Double> freshness = new ArrayList<>();
+        try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-freshness"), local.parallelism)) {
+            stack.startLearning(options, StartingPosition.EARLIEST, false);
+            stack.startScorer(options, StartingPosition.EARLIEST);
+            try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults());
+                 Tail<ModelUpdate> updates = new Tail<>(stack.kafka(), Topics.MODEL_UPDATES);
+                 Tail<ScoredCandidates> answers = new Tail<>(stack.kafka(), Topics.SCORED_CANDIDATES)) {
+                new Replay(publisher, 0, true).run(script);
+                System.out.printf("warm-up replayed (%,d samples expected); waiting until the trainer has them%n",
+                        script.expectedSamples());
+                // most: impressions whose attribution window is still open at the end of the replay are pending
+                awaitTrained((long) (0.99 * script.expectedSamples()));
+                System.out.printf("trainer has %,.0f samples%n", LiveMetrics.gauge("istream.trainer.samplesTrained"));
+                // partitions without probe traffic go idle and stop holding the watermark back
+                awaitQuiet(options.get(io.istream.ingestion.config.IngestionOptions.IDLE_PARTITION_TIMEOUT)
+                        .plusSeconds(1));
+                ItemRef item = firstItem(script);
+                System.out.printf("%6s %12s %10s %14s%n", "probe", "version", "trained", "freshness ms");
+                // probe 0 is not counted: its watermark step also releases the warm-up's pending impressions
+                for (int p = 0; p <= probes; p++) {
+                    double ms = probe(publisher, updates, answers, PROBE_USER_BASE + p, item, p);
+                    if (p > 0) {
+                        freshness.add(ms);
+                    }
+                }
+            }
+        }
+        List<Double> sorted = new ArrayList<>(freshness);
+        Collections.sort(sorted);
+        double p50 = sorted.get((int) Math.ceil(0.5 * sorted.size()) - 1);
+        double p99 = sorted.get((int) Math.ceil(0.99 * sorted.size()) - 1);
+        System.out.printf(Locale.ROOT, "freshness over %d probes: p50 %.0f ms, p99 %.0f ms, max %.0f ms (checkpoint "
+                + "interval %s; target p99 <= 1000 ms)%n", sorted.size(), p50, p99, sorted.get(sorted.size() - 1),
+                checkpointInterval);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("benchmark", "freshness");
+        figures.put("checkpointInterval", checkpointInterval);
+        figures.put("probes", freshness.size());
+        figures.put("freshnessMs", freshness);
+        figures.put("p50Ms", p50);
+        figures.put("p99Ms", p99);
+        FiguresFile.write(local.json, figures);
+        return 0;
+    }
+
+    private double probe(EventPublisher publisher, Tail<ModelUpdate> updates, Tail<ScoredCandidates> answers,
+                         long user, ItemRef item, int n) throws Exception {
+        long trainedBefore = (long) LiveMetrics.gauge("istream.trainer.samplesTrained");
+        String request = "freshness-probe-" + n;
+        long t0 = System.currentTimeMillis();
+        publisher.publish(new Impression(request, user, item.getItemId(), item.getCategoryId(), t0, null));
+        publisher.publish(new Click(request, user, item.getItemId(), t0 + 50));
+        // later behaviours on every partition (the probe user's and clock users') move the watermark past the
+        // impression at once; otherwise a partition without traffic would hold it back for the idle timeout
+        publisher.publish(new Behavior(user, item.getItemId(), item.getCategoryId(), BehaviorType.VIEW, t0 + 1_000));
+        for (long clock = 1; clock <= CLOCK_USERS; clock++) {
+            publisher.publish(new Behavior(PROBE_USER_BASE - clock, item.getItemId(), item.getCategoryId(),
+                    BehaviorType.VIEW, t0 + 1_000));
+        }
+        publisher.flush();
+        long deadline = System.nanoTime() + PROBE_TIMEOUT.toNanos();
+        long trainedVersion = Long.MAX_VALUE;
+        int asked = 0;
+        while (System.nanoTime() < deadline) {
+            for (ModelUpdate u : updates.poll()) {
+                if (u.getSamplesTrained() > trainedBefore && u.getModelVersion() < trainedVersion) {
+                    trainedVersion = u.getModelVersion();
+                }
+            }
+            publisher.publish(new ScoreRequest(request + "-ask-" + asked++, user, List.of(item),
+                    System.currentTimeMillis()));
+            publisher.flush();
+            for (ScoredCandidates a : answers.poll()) {
+                if (a.getUserId() == user && a.getModelVersion() >= trainedVersion) {
+                    double ms = a.getAnsweredAtMs() - t0;
+                    System.out.printf(Locale.ROOT, "%6d %12d %,10d %14.0f%n", n, a.getModelVersion(),
+                            trainedBefore + 1, ms);
+                    return ms;
+                }
+            }
+        }
+        throw new IllegalStateException("probe " + n + ": no answer with a model trained on it within "
+                + PROBE_TIMEOUT + " (trained count before: " + trainedBefore + ")");
+    }
+
+    private static ItemRef firstItem(EventScript script) {
+        return script.events().stream().map(e -> e.event()).filter(e -> e instanceof Behavior).map(e -> (Behavior) e)
+                .findFirst().map(b -> new ItemRef(b.getItemId(), b.getCategoryId()))
+                .orElseThrow(() -> new IllegalStateException("the warm-up script has no behaviour"));
+    }
+
+    private static void awaitTrained(long samples) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (LiveMetrics.gauge("istream.trainer.samplesTrained") < samples || Double.isNaN(
+                LiveMetrics.gauge("istream.trainer.samplesTrained"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the warm-up was not trained within 10 minutes");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Lets the data plane's partitions go idle (a processing-time timeout: nothing to poll for). */
+    private static void awaitQuiet(Duration idle) {
+        long until = System.nanoTime() + idle.toNanos();
+        while (System.nanoTime() < until) {
+            java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+        }
+    }
+
+    /** A read_committed consumer of a topic from its current end: what arrives from now on. */
+    static final class Tail<V extends SpecificRecord> implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final AvroCodec<V> codec;
+
+        Tail(KafkaConnection kafka, Topic<V> topic) {
+            Properties props = kafka.toProperties();
+            props.put("isolation.level", "read_committed");
+            props.put("enable.auto.commit", "false");
+            consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            codec = topic.values();
+        }
+
+        List<V> poll() throws DecodeException {
+            List<V> out = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                out.add(codec.decode(r.value()));
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}
