@@ -174,10 +174,24 @@ final class FreshnessBench implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalStateException("the warm-up script has no behaviour"));
     }
 
+    /** Until the trainer has {@code samples}, or its count has not moved for 10 s (some became dead letters). */
     private static void awaitTrained(long samples) {
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (LiveMetrics.gauge("istream.trainer.samplesTrained") < samples || Double.isNaN(
-                LiveMetrics.gauge("istream.trainer.samplesTrained"))) {
+        double last = Double.NaN;
+        long lastChangeNs = System.nanoTime();
+        while (true) {
+            double trained = LiveMetrics.gauge("istream.trainer.samplesTrained");
+            if (trained >= samples) {
+                return;
+            }
+            if (trained != last) {
+                last = trained;
+                lastChangeNs = System.nanoTime();
+            } else if (trained > 0 && System.nanoTime() - lastChangeNs > Duration.ofSeconds(10).toNanos()) {
+                System.out.printf("the trainer settled at %,.0f of %,d warm-up samples (the rest are dead letters or "
+                        + "pending)%n", trained, samples);
+                return;
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the warm-up was not trained within 10 minutes");
             }
