@@ -44,9 +44,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code istream bench freshness}: after a warm-up replay, each probe is one new user's impression and click, sent
- * at wall-clock time t0 (with a later behaviour, so the watermark releases the label at once). The probe is done
- * when the scorer answers a request for that user with a model version whose training count includes the probe's
- * sample; freshness = that answer's time − t0. The stream is otherwise quiet, so the trainer keeps up: this is the
+ * at wall-clock time t0, with clock events 600 ms later on every input partition so the watermark releases the label
+ * at once. The probe is done when the scorer answers a request for that user with a model version that has trained
+ * on a sample labelled at or after the probe's click; freshness = that answer's time − t0. The stream is otherwise quiet, so the trainer keeps up: this is the
  * steady-state latency of the learning loop, not of a backlog.
  */
 @Command(name = "freshness", mixinStandardHelpOptions = true,
@@ -71,8 +71,10 @@ final class FreshnessBench implements Callable<Integer> {
 
     private static final long PROBE_USER_BASE = 900_000_000L;
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(60);
-    /** Users whose behaviours tick event time forward; enough of them to land on every partition. */
+    /** Users whose events tick event time forward; enough of them to land on every partition. */
     private static final int CLOCK_USERS = 16;
+    /** How far ahead of a probe the clock events are: the watermark (500 ms behind) then passes the impression. */
+    private static final long CLOCK_MS = 600;
 
     @Override
     public Integer call() throws Exception {
@@ -135,12 +137,18 @@ final class FreshnessBench implements Callable<Integer> {
         long t0 = System.currentTimeMillis();
         publisher.publish(new Impression(request, user, item.getItemId(), item.getCategoryId(), t0, null));
         publisher.publish(new Click(request, user, item.getItemId(), t0 + 50));
-        // later behaviours on every partition (the probe user's and clock users') move the watermark past the
-        // impression at once; otherwise a partition without traffic would hold it back for the idle timeout
-        publisher.publish(new Behavior(user, item.getItemId(), item.getCategoryId(), BehaviorType.VIEW, t0 + 1_000));
+        // events on every partition of every input topic move the watermark past the impression at once; a
+        // partition without traffic would hold it back until the idle-partition timeout. The clock users' own
+        // samples are labelled at t0 + 610 ms and released by the next probe: they cannot be mistaken for this one.
+        publisher.publish(new Behavior(user, item.getItemId(), item.getCategoryId(), BehaviorType.VIEW, t0 + CLOCK_MS));
         for (long clock = 1; clock <= CLOCK_USERS; clock++) {
-            publisher.publish(new Behavior(PROBE_USER_BASE - clock, item.getItemId(), item.getCategoryId(),
-                    BehaviorType.VIEW, t0 + 1_000));
+            long clockUser = PROBE_USER_BASE - 1_000 * n - clock;
+            String clockRequest = request + "-clock-" + clock;
+            publisher.publish(new Impression(clockRequest, clockUser, item.getItemId(), item.getCategoryId(),
+                    t0 + CLOCK_MS, null));
+            publisher.publish(new Click(clockRequest, clockUser, item.getItemId(), t0 + CLOCK_MS + 10));
+            publisher.publish(new Behavior(clockUser, item.getItemId(), item.getCategoryId(), BehaviorType.VIEW,
+                    t0 + CLOCK_MS));
         }
         publisher.flush();
         long deadline = System.nanoTime() + PROBE_TIMEOUT.toNanos();
@@ -148,7 +156,8 @@ final class FreshnessBench implements Callable<Integer> {
         int asked = 0;
         while (System.nanoTime() < deadline) {
             for (ModelUpdate u : updates.poll()) {
-                if (u.getSamplesTrained() > trainedBefore && u.getModelVersion() < trainedVersion) {
+                // the probe's label time is its click's; every earlier sample's label is older
+                if (u.getNewestSampleTimeMs() >= t0 + 50 && u.getModelVersion() < trainedVersion) {
                     trainedVersion = u.getModelVersion();
                 }
             }
