@@ -61,7 +61,11 @@ abstract class PipelineTestBase {
     }
 
     static void publish(EventScript script) {
-        try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
+        publish(kafka, script);
+    }
+
+    static void publish(KafkaConnection to, EventScript script) {
+        try (EventPublisher publisher = new EventPublisher(to, ValidationLimits.defaults())) {
             for (TimedEvent event : script.events()) {
                 publisher.publish(event.event());
             }
