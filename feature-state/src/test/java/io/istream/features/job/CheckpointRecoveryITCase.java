@@ -74,8 +74,8 @@ class CheckpointRecoveryITCase extends DataPlaneTestBase {
 
     /**
      * Throws once, on the first record after a checkpoint completed and some samples went into the open
-     * transaction. It also slows records slightly until then, so that a checkpoint completes mid-stream even on a
-     * fast machine; parking a few microseconds per record is the throttle, not a wait for a condition.
+     * transaction. It also slows records until then, so that a checkpoint completes mid-stream whatever the machine's
+     * speed; parking a millisecond per record is the throttle, not a wait for a condition.
      */
     static final class FailOnceAfterCheckpoint implements MapFunction<Sample, Sample>, CheckpointListener {
         private transient boolean checkpointCompleted;
@@ -88,7 +88,9 @@ class CheckpointRecoveryITCase extends DataPlaneTestBase {
                     FAILED.set(true);
                     throw new IllegalStateException("injected failure after checkpoint");
                 }
-                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+                // 1 ms a record until the failure: the whole input takes seconds, so a checkpoint completes first
+                // even when the MiniCluster is slow to take its first one (200 µs was too little on a busy box)
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
             return sample;
         }
