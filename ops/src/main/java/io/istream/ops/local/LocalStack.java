@@ -77,39 +77,36 @@ public final class LocalStack implements AutoCloseable {
         return config;
     }
 
-    public JobClient startDataPlane(Configuration options, StartingPosition start, boolean bounded) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
-                flinkConfig(options));
-        DataPlaneJob.defineKafkaWorkflow(env, kafka(), options, "istream-data-plane", start, bounded);
-        JobClient job = env.executeAsync(DATA_PLANE_JOB);
-        jobs.add(job);
-        LOG.info("data-plane job {} submitted to a local MiniCluster (parallelism {})", job.getJobID(), parallelism);
-        return job;
-    }
-
     public static final String DATA_PLANE_JOB = "istream data plane";
     public static final String LEARNING_JOB = "istream learning";
     public static final String SCORER_JOB = "istream scorer";
 
+    public JobClient startDataPlane(Configuration options, StartingPosition start, boolean bounded) throws Exception {
+        return submit(DATA_PLANE_JOB, options, env ->
+                DataPlaneJob.defineKafkaWorkflow(env, kafka(), options, "istream-data-plane", start, bounded));
+    }
+
     /** The data plane with the streaming trainer on its samples (model updates and metrics to Kafka). */
     public JobClient startLearning(Configuration options, StartingPosition start, boolean bounded) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
-                flinkConfig(options));
-        TrainingJob.defineKafkaWorkflow(env, kafka(), options, "istream-learning", start, bounded);
-        JobClient job = env.executeAsync(LEARNING_JOB);
-        jobs.add(job);
-        LOG.info("learning job {} submitted (parallelism {}, trainer 1)", job.getJobID(), parallelism);
-        return job;
+        return submit(LEARNING_JOB, options, env ->
+                TrainingJob.defineKafkaWorkflow(env, kafka(), options, "istream-learning", start, bounded));
     }
 
     /** The scorer: score requests and behaviours in, model updates broadcast, scored candidates out. */
     public JobClient startScorer(Configuration options, StartingPosition start) throws Exception {
+        return submit(SCORER_JOB, options, env ->
+                ScorerJob.defineKafkaWorkflow(env, kafka(), options, "istream-scorer", start, false));
+    }
+
+    /** Defines a job on a local environment with this stack's configuration and submits it; closed with the stack. */
+    private JobClient submit(String name, Configuration options,
+                             java.util.function.Consumer<StreamExecutionEnvironment> define) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                 flinkConfig(options));
-        ScorerJob.defineKafkaWorkflow(env, kafka(), options, "istream-scorer", start, false);
-        JobClient job = env.executeAsync(SCORER_JOB);
+        define.accept(env);
+        JobClient job = env.executeAsync(name);
         jobs.add(job);
-        LOG.info("scorer job {} submitted (parallelism {})", job.getJobID(), parallelism);
+        LOG.info("job '{}' ({}) submitted to a local MiniCluster, parallelism {}", name, job.getJobID(), parallelism);
         return job;
     }
 

@@ -32,9 +32,15 @@ abstract class PipelineTestBase {
 
     @BeforeAll
     static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
+        broker = brokerWithTopics(PARALLELISM);
         kafka = broker.connection();
-        TopicAdmin.ensureTopics(kafka, Topics.ALL, PARALLELISM, (short) 1);
+    }
+
+    /** An embedded broker with every catalogue topic, {@code partitions} partitions each. */
+    static EmbeddedKafkaBroker brokerWithTopics(int partitions) {
+        EmbeddedKafkaBroker started = EmbeddedKafkaBroker.start();
+        TopicAdmin.ensureTopics(started.connection(), Topics.ALL, partitions, (short) 1);
+        return started;
     }
 
     @AfterAll

@@ -36,7 +36,6 @@ import java.util.Set;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import io.istream.ingestion.config.KafkaConnection;
-import io.istream.ingestion.config.TopicAdmin;
 import io.istream.ingestion.local.EmbeddedKafkaBroker;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -67,9 +66,8 @@ class StreamingVsOfflineITCase {
 
     @BeforeAll
     static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
+        broker = PipelineTestBase.brokerWithTopics(1);
         kafka = broker.connection();
-        TopicAdmin.ensureTopics(kafka, Topics.ALL, 1, (short) 1);
     }
 
     @AfterAll
