@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code ops/istream}: the one launcher of the local stack, replays and benchmarks. */
 @Command(name = "istream", mixinStandardHelpOptions = true, version = "istream 0.1.0",
         description = "Interest Stream: real-time CTR learning on Kafka + Flink.",
-        subcommands = {DemoCommand.class, ReplayCommand.class, TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ReplayCommand.class, TrainCommand.class, ExplainCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class IstreamCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,7 @@ package io.istream.ops.cli;
 import io.istream.ingestion.dataset.ReadOptions;
 import io.istream.ingestion.dataset.SyntheticConfig;
 import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.ops.explain.Charts;
 import io.istream.trainer.data.OfflineDataset;
 import io.istream.trainer.data.SyntheticProtocol;
 import io.istream.trainer.eval.EvaluationResult;
@@ -132,6 +133,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
+    @Option(names = "--curves", paramLabel = "PNG", description = "Learning curves (loss and validation AUC per"
+            + " epoch) go here (default: beside --json as NAME-curves.png, else train-curves.png).")
+    Path curves;
+
     @Override
     public Integer call() {
         long started = System.nanoTime();
@@ -178,9 +183,29 @@ final class TrainCommand implements Callable<Integer> {
                 throw new UncheckedIOException(e);
             }
         }
-        FiguresFile.write(json, figures(dataset, modelConfig, optimizerConfig, options, report, oracleAuc,
-                (System.nanoTime() - started) / 1e9));
+        Path curvesFile = curvesFile();
+        double[] epochs = report.epochs().stream().mapToDouble(EpochReport::epoch).toArray();
+        Charts.learningCurves(curvesFile, modelConfig.kind().name() + " on " + dataset.name(), epochs,
+                report.epochs().stream().mapToDouble(EpochReport::trainLoss).toArray(),
+                report.epochs().stream().mapToDouble(e -> e.validation().logloss()).toArray(),
+                report.epochs().stream().mapToDouble(e -> e.validation().auc()).toArray());
+        System.out.println("learning curves written to " + curvesFile);
+        Map<String, Object> figures = figures(dataset, modelConfig, optimizerConfig, options, report, oracleAuc,
+                (System.nanoTime() - started) / 1e9);
+        figures.put("curves", curvesFile.toString());
+        FiguresFile.write(json, figures);
         return 0;
+    }
+
+    Path curvesFile() {
+        if (curves != null) {
+            return curves;
+        }
+        if (json != null) {
+            String name = json.getFileName().toString().replaceFirst("\\.json$", "");
+            return json.resolveSibling(name + "-curves.png");
+        }
+        return Path.of("train-curves.png");
     }
 
     ModelConfig modelConfig() {

@@ -58,6 +58,7 @@ public final class CtrModel {
     private Tensor dinWeights;                     // DIN w [T·B, 1]
     private Tensor interests;                      // DIEN h [T·B, H]
     private Tensor attentionWeights;               // DIEN a [T·B, 1]
+    private Tensor evolvingStates;                 // DIEN h' [T·B, H]
     private Tensor oneHistory;                     // scoring: sample 0's e_b [T, D]
     private Tensor tiledInterests;                 // scoring: its extractor states tiled [T·B, H]
     private Tensor headInput;                      // [B, headWidth]
@@ -226,7 +227,7 @@ public final class CtrModel {
                 attentionWeights = bilinear != null
                         ? bilinear.forward(interests, target, batch, steps, lengths)
                         : ffnAttention.forward(interests, target, batch, steps, lengths, training);
-                evolving.forward(interests, batch, steps, lengths, attentionWeights);
+                evolvingStates = evolving.forward(interests, batch, steps, lengths, attentionWeights);
                 Tensor last = evolving.last();
                 int h = config.hiddenSize();
                 for (int s = 0; s < batch; s++) {
@@ -253,6 +254,42 @@ public final class CtrModel {
         lossBce = batch == 0 ? 0 : bce / batch;
         lossAux = training && usesAuxLoss() && steps >= 2 ? auxiliaryForward(b) : 0;
         return lossBce + config.auxWeight() * lossAux;
+    }
+
+    /**
+     * Scores {@code b} in inference mode and returns what the scores rest on: for each sample, the attention weight of
+     * each valid behaviour (DIN's local activation w_t, DIEN's a_t; none for the base model) and, for DIEN, the
+     * interest-evolving state h'_t after each valid behaviour. Inference: changes no parameter, counts no sighting.
+     */
+    public Explanation explain(Batch b) {
+        forward(b, false);
+        Tensor weights = switch (config.kind()) {
+            case BASE -> null;
+            case DIN -> dinWeights;
+            default -> attentionWeights;
+        };
+        int h = config.hiddenSize();
+        double[][] attention = new double[batch][];
+        double[][][] states = config.kind() == ModelKind.DIEN ? new double[batch][][] : null;
+        for (int s = 0; s < batch; s++) {
+            int len = lengths[s];
+            attention[s] = new double[weights == null ? 0 : len];
+            if (states != null) {
+                states[s] = new double[len][h];
+            }
+            for (int t = 0; t < len; t++) {
+                int row = t * batch + s;
+                if (weights != null) {
+                    attention[s][t] = weights.get(row);
+                }
+                if (states != null) {
+                    for (int j = 0; j < h; j++) {
+                        states[s][t][j] = evolvingStates.get(row * h + j);
+                    }
+                }
+            }
+        }
+        return new Explanation(probabilities.clone(), attention, states);
     }
 
     /**
