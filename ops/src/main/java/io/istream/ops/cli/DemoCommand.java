@@ -7,6 +7,9 @@ import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.ValidationLimits;
 import io.istream.ops.local.LocalStack;
 import io.istream.ops.local.RequestGenerator;
+import io.istream.ops.live.LivePage;
+import io.istream.ops.live.LiveSeries;
+import io.istream.ops.live.MetricsTopicFeed;
 import io.istream.ops.local.ScriptChooser;
 import io.istream.ops.metrics.LiveMetrics;
 import io.istream.ops.metrics.PipelineCounts;
@@ -49,6 +52,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "stop after this long; 0 = when the replay is done and every sample is trained")
     int seconds;
 
+    @Option(names = "--live-port", defaultValue = "8321", description = "port of the live page on 127.0.0.1; 0 = any"
+            + " free port, -1 = no page (default: ${DEFAULT-VALUE})")
+    int livePort;
+
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
 
@@ -74,6 +81,14 @@ final class DemoCommand implements Callable<Integer> {
             replayer.start();
             RequestGenerator requests = new RequestGenerator(script, publisher, replay::published, candidates,
                     local.seed).start(requestsPerSecond);
+            LiveSeries series = new LiveSeries(3_600);
+            MetricsTopicFeed feed = MetricsTopicFeed.start(stack.kafka(), series);
+            long startedMs = System.currentTimeMillis();
+            LivePage page = livePort < 0 ? null : LivePage.start(livePort, series, () -> pageInfo(script.name(),
+                    startedMs, replay.published()));
+            if (page != null) {
+                System.out.println("live page: " + page.url() + "  (charts of the metrics topic and the jobs' metrics)");
+            }
 
             System.out.println("fresh = age (s) of the model the scorer serves: updates become visible when the "
                     + "learning job's checkpoint that holds them commits; ckptms = that job's last checkpoint duration");
@@ -94,6 +109,7 @@ final class DemoCommand implements Callable<Integer> {
                         fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1),
                         fixed(live.checkpointMs() < 0 ? Double.NaN : live.checkpointMs(), 0),
                         now.deadLettersByReason());
+                sample(series, now.recordsIn() - last.recordsIn(), now.deadLetters(), live);
                 for (var job : List.of(learning, scorer)) {
                     if (job.getJobStatus().get().isGloballyTerminalState()) {
                         System.out.println("a job stopped: " + job.getJobStatus().get());
@@ -110,6 +126,10 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             requests.close();
+            if (page != null) {
+                page.close();
+            }
+            feed.close();
             replayer.interrupt();
             publisher.close();
             PipelineCounts end = PipelineCounts.of(LocalStack.LEARNING_JOB);
@@ -135,6 +155,27 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The demo's once-a-second figures that are not on the metrics topic: ingestion, serving, checkpoints. */
+    private static void sample(LiveSeries series, long eventsInLastSecond, long deadLetters, Live live) {
+        long t = System.currentTimeMillis();
+        series.add("eventsPerSecond", t, eventsInLastSecond);
+        series.add("deadLetters", t, deadLetters);
+        double served = LiveMetrics.gauge("istream.scorer.modelVersion");
+        series.add("servedVersion", t, served < 0 ? Double.NaN : served);
+        series.add("freshnessSeconds", t, live.modelAgeMs() < 0 ? Double.NaN : live.modelAgeMs() / 1000);
+        series.add("latencyP50Ms", t, live.p50Ms());
+        series.add("latencyP99Ms", t, live.p99Ms());
+        series.add("checkpointMs", t, live.checkpointMs() < 0 ? Double.NaN : live.checkpointMs());
+    }
+
+    private static Map<String, Object> pageInfo(String script, long startedMs, long replayed) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("data", script);
+        info.put("running", (System.currentTimeMillis() - startedMs) / 1000 + " s");
+        info.put("events replayed", String.format(java.util.Locale.ROOT, "%,d", replayed));
+        return info;
     }
 
     private static String fixed(double v, int decimals) {

@@ -100,17 +100,19 @@ public final class Charts {
         save(chart, file);
     }
 
-    /** Learning curves: training loss and validation AUC per epoch, side by side. */
+    /** Learning curves: training logloss (without the auxiliary loss), validation logloss and AUC per epoch. */
     public static void learningCurves(Path file, String title, double[] epochs, double[] trainLoss,
                                       double[] validationLoss, double[] validationAuc) {
         XYChart loss = new XYChartBuilder().width(700).height(500).title(title + ": loss")
                 .xAxisTitle("epoch").yAxisTitle("logloss").build();
         loss.getStyler().setXAxisDecimalPattern("0");
-        loss.addSeries("training loss (incl. aux)", epochs, trainLoss);
+        loss.getStyler().setYAxisDecimalPattern("0.000");
+        loss.addSeries("training logloss", epochs, trainLoss);
         loss.addSeries("validation logloss", epochs, validationLoss);
         XYChart auc = new XYChartBuilder().width(700).height(500).title(title + ": validation AUC")
                 .xAxisTitle("epoch").yAxisTitle("AUC").build();
         auc.getStyler().setXAxisDecimalPattern("0");
+        auc.getStyler().setYAxisDecimalPattern("0.000");
         auc.addSeries("validation AUC", epochs, validationAuc);
         try {
             createParent(file);
