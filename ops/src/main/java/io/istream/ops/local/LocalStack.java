@@ -58,14 +58,23 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public Path rocksDbDir() {
+        return rocksDbDir(workDir);
+    }
+
+    private static Path rocksDbDir(Path workDir) {
         return workDir.resolve("rocksdb");
     }
 
     /** The Flink configuration of local jobs: the production defaults plus local directories and live metrics. */
     public Configuration flinkConfig(Configuration options) {
+        return flinkConfig(workDir, options);
+    }
+
+    /** As above for a stack whose work directory is {@code workDir} (ClusterFilesTest compares it with the cluster's). */
+    public static Configuration flinkConfig(Path workDir, Configuration options) {
         Configuration config = JobEnvironment.defaults(options);
         config.setString("execution.checkpointing.dir", workDir.resolve("checkpoints").toUri().toString());
-        config.setString("state.backend.rocksdb.localdir", rocksDbDir().toString());
+        config.setString("state.backend.rocksdb.localdir", rocksDbDir(workDir).toString());
         config.setString("metrics.reporter.live.factory.class", io.istream.ops.metrics.LiveMetrics.Factory.class.getName());
         config.setString("restart-strategy.type", "fixed-delay");
         config.setString("restart-strategy.fixed-delay.attempts", "10");
