@@ -6,6 +6,7 @@ import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.replay.Replay;
 import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.ops.local.RequestGenerator;
 import io.istream.ops.local.ScriptChooser;
 import io.istream.schemas.Topics;
 import java.nio.file.Path;
@@ -44,6 +45,18 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--kafka-property", description = "extra client setting, e.g. security.protocol=SASL_SSL")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+    @Option(names = "--requests-per-second", defaultValue = "0", description = "also send this many score requests a"
+            + " second for users the replay has reached, as rankers would (0 = none; default: ${DEFAULT-VALUE})")
+    double requestsPerSecond;
+
+    @Option(names = "--candidates", defaultValue = "20",
+            description = "candidates per score request (default: ${DEFAULT-VALUE})")
+    int candidates;
+
+    @Option(names = "--requests-for", defaultValue = "0", description = "keep sending score requests this many seconds"
+            + " after the replay ends (default: ${DEFAULT-VALUE})")
+    long requestsForSeconds;
+
     @Option(names = "--json", description = "also write the figures to this JSON file")
     Path json;
 
@@ -55,8 +68,26 @@ final class ReplayCommand implements Callable<Integer> {
         EventScript script = ScriptChooser.load(data != null ? data : Defaults.dataRoot().resolve("amazon-beauty"),
                 users, seed, false, System.out);
         Replay.Result result;
+        long requestsSent = 0;
         try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
-            result = new Replay(publisher, speed, true).run(script);
+            Replay replay = new Replay(publisher, speed, true);
+            RequestGenerator requests = requestsPerSecond <= 0 ? null
+                    : new RequestGenerator(script, publisher, replay::published, candidates, seed)
+                            .start(requestsPerSecond);
+            result = replay.run(script);
+            if (requests != null) {
+                if (requestsForSeconds > 0) {
+                    System.out.printf("replay done; sending score requests for %d s more%n", requestsForSeconds);
+                    try {
+                        Thread.sleep(requestsForSeconds * 1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                requests.close();
+                requestsSent = requests.sent();
+                System.out.printf("sent %,d score requests%n", requestsSent);
+            }
         }
         System.out.printf("replayed %,d events in %.1f s (%,.0f events/s)%n", result.events(),
                 result.elapsed().toMillis() / 1000.0, result.eventsPerSecond());
@@ -66,6 +97,7 @@ final class ReplayCommand implements Callable<Integer> {
         figures.put("seconds", result.elapsed().toMillis() / 1000.0);
         figures.put("eventsPerSecond", result.eventsPerSecond());
         figures.put("expectedSamples", script.expectedSamples());
+        figures.put("scoreRequestsSent", requestsSent);
         FiguresFile.write(json, figures);
         return 0;
     }

@@ -20,7 +20,8 @@ class ReplayCommandITCase {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             Path json = dir.resolve("replay.json");
             int exit = new CommandLine(new IstreamCli()).execute("replay", "--bootstrap", broker.bootstrapServers(),
-                    "--data", dir.resolve("no-such-dataset").toString(), "--seed", "7", "--json", json.toString());
+                    "--data", dir.resolve("no-such-dataset").toString(), "--seed", "7", "--requests-per-second", "50",
+                    "--requests-for", "2", "--json", json.toString());
 
             assertThat(exit).isZero();
             var script = SyntheticInterests.generate(SyntheticConfig.small().withSeed(7)).script();
@@ -31,6 +32,12 @@ class ReplayCommandITCase {
             assertThat(KafkaTestSupport.readCommitted(broker.connection(), Topics.IMPRESSIONS))
                     .hasSize((int) script.expectedSamples());
             assertThat(Files.readString(json)).contains("\"events\" : " + script.size());
+            // score requests for replayed users, as rankers would send them: every one sent is on the topic
+            var requests = KafkaTestSupport.readCommitted(broker.connection(), Topics.SCORE_REQUESTS);
+            assertThat(requests).isNotEmpty();
+            assertThat(Files.readString(json)).contains("\"scoreRequestsSent\" : " + requests.size());
+            // up to 20 candidates: distinct items the replay had published when the request was sent
+            assertThat(requests).allSatisfy(r -> assertThat(r.getCandidates().size()).isBetween(1, 20));
         }
     }
 }
