@@ -91,7 +91,7 @@ class ClusterFilesTest {
                     "addGroup(\"istream\").addGroup(\"trainer\")",
                     "flink_taskmanager_job_task_operator_istream_trainer_",
                     List.of("samplesIn", "modelUpdateRecords", "samplesTrained", "skippedBatches", "modelVersion",
-                            "unpublishableModels", "expiredIds", "embeddingRows", "onlineAuc", "onlineGauc",
+                            "gpuDevice", "unpublishableModels", "expiredIds", "embeddingRows", "onlineAuc", "onlineGauc",
                             "onlineLogloss", "samplesPerSecond")),
             new Registration("scorer/src/main/java/io/istream/scorer/job/ScorerFunction.java",
                     "addGroup(\"istream\").addGroup(\"scorer\")",

@@ -21,6 +21,7 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
 import org.apache.flink.util.OutputTag;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private final long idleFlushMs;
 
     private transient StreamingTrainer trainer;
+    private transient GpuPlacement placement;
     private transient ListState<byte[]> state;
     private transient long lastSampleMs;
     private transient Counter samplesIn;
@@ -60,6 +62,18 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
+        // before the model allocates anything on this thread: the slot's GPU, if the cluster gives it one
+        List<String> gpus = getRuntimeContext().getExternalResourceInfos("gpu").stream()
+                .map(info -> info.getProperty("index").orElse("")).filter(index -> !index.isEmpty()).toList();
+        placement = GpuPlacement.choose(gpus, Nd4j.getEnvironment().isCPU());
+        if (placement.device() >= 0) {
+            Nd4j.getAffinityManager().unsafeSetDevice(placement.device());
+        }
+        if (!gpus.isEmpty() && placement.device() < 0) {
+            LOG.warn(placement.message());
+        } else {
+            LOG.info(placement.message());
+        }
         state = context.getOperatorStateStore().getListState(STATE);
         Iterator<byte[]> stored = state.get().iterator();
         if (context.isRestored() && stored.hasNext()) {
@@ -79,6 +93,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         samplesIn = group.counter("samplesIn");
         updateRecords = group.counter("modelUpdateRecords");
         group.gauge("samplesTrained", () -> trainer.samplesTrained());
+        group.gauge("gpuDevice", () -> placement.device());
         group.gauge("skippedBatches", () -> trainer.skippedBatches());
         group.gauge("modelVersion", () -> trainer.version());
         group.gauge("unpublishableModels", () -> trainer.unpublishable());
