@@ -1,5 +1,6 @@
 package io.istream.ops.cli;
 
+import io.istream.features.job.JobOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.config.TopicAdmin;
 import io.istream.ingestion.dataset.EventScript;
@@ -45,6 +46,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--kafka-property", description = "extra client setting, e.g. security.protocol=SASL_SSL")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+    @Option(names = "--kafka-properties", paramLabel = "FILE", description = "client settings from a properties file"
+            + " (security.protocol, sasl.*, ssl.*); --kafka-property wins. Keep secrets here, not in arguments")
+    Path kafkaPropertiesFile;
+
     @Option(names = "--requests-per-second", defaultValue = "0", description = "also send this many score requests a"
             + " second for users the replay has reached, as rankers would (0 = none; default: ${DEFAULT-VALUE})")
     double requestsPerSecond;
@@ -62,7 +67,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        KafkaConnection kafka = new KafkaConnection(bootstrap, kafkaProperties);
+        KafkaConnection kafka = JobOptions.kafkaConnection(bootstrap, kafkaPropertiesFile, kafkaProperties);
         System.out.println("replaying to " + kafka);
         TopicAdmin.ensureTopics(kafka, Topics.ALL, partitions, replicationFactor);
         EventScript script = ScriptChooser.load(data != null ? data : Defaults.dataRoot().resolve("amazon-beauty"),

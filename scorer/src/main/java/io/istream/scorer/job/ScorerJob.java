@@ -142,16 +142,17 @@ public final class ScorerJob {
         }
     }
 
-    /** Submits the scoring job to a cluster: {@code --bootstrap host:port [--group-id id]}. */
+    /** Submits the scoring job to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
+     * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
     public static void main(String[] args) throws Exception {
-        String bootstrap = JobOptions.argument(args, "--bootstrap", "127.0.0.1:9092");
+        KafkaConnection kafka = JobOptions.kafkaConnection(args, "127.0.0.1:9092");
         String groupId = JobOptions.argument(args, "--group-id", "istream-scorer");
         Configuration options = new Configuration();
-        System.out.print("istream scorer, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
+        System.out.print("istream scorer, " + kafka + ", group " + groupId + ", configuration:\n"
                 + ScorerOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, KafkaConnection.of(bootstrap), options, groupId,
+        defineKafkaWorkflow(env, kafka, options, groupId,
                 StartingPosition.COMMITTED_OR_EARLIEST, false);
         env.execute("istream scorer");
     }

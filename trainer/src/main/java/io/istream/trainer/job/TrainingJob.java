@@ -80,16 +80,17 @@ public final class TrainingJob {
                 groupId + "-metrics");
     }
 
-    /** Submits the learning job to a cluster: {@code --bootstrap host:port [--group-id id]}. */
+    /** Submits the learning job to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
+     * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
     public static void main(String[] args) throws Exception {
-        String bootstrap = JobOptions.argument(args, "--bootstrap", "127.0.0.1:9092");
+        KafkaConnection kafka = JobOptions.kafkaConnection(args, "127.0.0.1:9092");
         String groupId = JobOptions.argument(args, "--group-id", "istream-learning");
         Configuration options = new Configuration();
-        System.out.print("istream learning job, bootstrap " + bootstrap + ", group " + groupId + ", configuration:\n"
+        System.out.print("istream learning job, " + kafka + ", group " + groupId + ", configuration:\n"
                 + FeatureStateOptions.describe(options) + TrainerOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, KafkaConnection.of(bootstrap), options, groupId,
+        defineKafkaWorkflow(env, kafka, options, groupId,
                 StartingPosition.COMMITTED_OR_EARLIEST, false);
         env.execute("istream learning");
     }
