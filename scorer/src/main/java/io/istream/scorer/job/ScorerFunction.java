@@ -9,11 +9,14 @@ import io.istream.features.sequence.BehaviorSequence;
 import io.istream.schemas.AvroCodec;
 import io.istream.scorer.Scorer;
 import io.istream.trainer.updates.ModelFollower;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.StateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -56,6 +59,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
 
     private final int maxHistory;
     private final int keptBehaviours;
+    private final long userTtlMs;
 
     private transient Scorer scorer;
     private transient ModelFollower follower = new ModelFollower();
@@ -66,16 +70,35 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     private transient Counter answeredWithoutModel;
     private transient Histogram latencyMicros;
 
-    public ScorerFunction(int maxHistory, int keptBehaviours) {
+    /** @param userTtlMs processing time after which a stored behaviour expires (0 = never) */
+    public ScorerFunction(int maxHistory, int keptBehaviours, long userTtlMs) {
         this.maxHistory = maxHistory;
         this.keptBehaviours = Math.max(maxHistory, keptBehaviours);
+        this.userTtlMs = userTtlMs;
+    }
+
+    /**
+     * Each behaviour expires {@code userTtlMs} after it was written, and the count with the newest: a user who stops
+     * acting disappears from RocksDB at its next compactions. Expired entries are never returned.
+     */
+    static <D extends StateDescriptor<?, ?>> D withTtl(D descriptor, long ttlMs) {
+        if (ttlMs > 0) {
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofMillis(ttlMs))
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .cleanupInRocksdbCompactFilter(1000)
+                    .build());
+        }
+        return descriptor;
     }
 
     @Override
     public void open(OpenContext context) {
         scorer = new Scorer(maxHistory);
-        behaviors = getRuntimeContext().getListState(BEHAVIORS);
-        behaviorCount = getRuntimeContext().getState(BEHAVIOR_COUNT);
+        behaviors = getRuntimeContext().getListState(withTtl(new ListStateDescriptor<>(BEHAVIORS.getName(),
+                PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO), userTtlMs));
+        behaviorCount = getRuntimeContext().getState(withTtl(new ValueStateDescriptor<>(BEHAVIOR_COUNT.getName(),
+                Types.INT), userTtlMs));
         var group = getRuntimeContext().getMetricGroup().addGroup("istream").addGroup("scorer");
         answered = group.counter("requestsAnswered");
         answeredWithoutModel = group.counter("requestsWithoutModel");

@@ -66,7 +66,7 @@ public final class ScorerJob {
                 .keyBy(e -> EventFields.userId(e.getPayload()), Types.LONG)
                 .connect(model)
                 .process(new ScorerFunction(options.get(ScorerOptions.MAX_HISTORY),
-                        options.get(ScorerOptions.KEPT_BEHAVIOURS)))
+                        options.get(ScorerOptions.KEPT_BEHAVIOURS), options.get(ScorerOptions.USER_TTL).toMillis()))
                 .name("scorer").uid("scorer")
                 .returns(new AvroTypeInfo<>(ScoredCandidates.class));
         return new Streams(answers, valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS));

@@ -1,6 +1,7 @@
 package io.istream.scorer.job;
 
 import io.istream.features.job.JobOptions;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -20,7 +21,13 @@ public final class ScorerOptions {
             .withDescription("Behaviours kept per user; the oldest beyond it are dropped (at least scorer.max-history, "
                     + "more for requests whose event time lags their user's behaviours).");
 
-    public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS);
+    public static final ConfigOption<Duration> USER_TTL = ConfigOptions.key("scorer.user-ttl")
+            .durationType().defaultValue(Duration.ofDays(30))
+            .withDescription("Processing time after which a stored behaviour is forgotten, and a user without newer "
+                    + "ones with it (Flink state TTL, cleaned in RocksDB compaction): keeps the scorer's state bounded"
+                    + " on an endless stream of new users. 0 = never.");
+
+    public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS, USER_TTL);
 
     public static String describe(ReadableConfig config) {
         return JobOptions.describe(ALL, config);
