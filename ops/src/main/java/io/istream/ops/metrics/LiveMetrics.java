@@ -1,5 +1,6 @@
 package io.istream.ops.metrics;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,7 @@ public final class LiveMetrics implements MetricReporter {
     private static final Map<Counter, String> COUNTER_JOBS = new ConcurrentHashMap<>();
     private static final Map<Metric, String> READINGS = new ConcurrentHashMap<>();   // gauges and histograms
     private static final java.util.Set<String> CHECKPOINT_GAUGES = java.util.Set.of("lastCheckpointDuration",
+            "lastCheckpointFullSize",
             "lastCheckpointSize", "numberOfCompletedCheckpoints");
 
     @Override
@@ -115,6 +117,11 @@ public final class LiveMetrics implements MetricReporter {
             }
         }
         return out;
+    }
+
+    /** The names of every gauge and histogram reported so far, sorted. */
+    public static List<String> readingNames() {
+        return READINGS.values().stream().distinct().sorted().toList();
     }
 
     public static long get(String name) {
