@@ -99,6 +99,12 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         group.gauge("unpublishableModels", () -> trainer.unpublishable());
         group.gauge("expiredIds", () -> trainer.expiredIds());
         group.gauge("embeddingRows", () -> trainer.model().tables().stream().mapToLong(t -> t.rowCount()).sum());
+        // and per table: istream.trainer.table.<item|category|user>.embeddingRows (a `table` label in Prometheus)
+        for (var table : trainer.model().tables()) {
+            String name = table.name;
+            group.addGroup("table", name).gauge("embeddingRows", () -> trainer.model().tables().stream()
+                    .filter(t -> t.name.equals(name)).mapToLong(t -> t.rowCount()).sum());
+        }
         group.gauge("onlineAuc", () -> value(lastMetrics == null ? null : lastMetrics.getAuc()));
         group.gauge("onlineGauc", () -> value(lastMetrics == null ? null : lastMetrics.getGauc()));
         group.gauge("onlineLogloss", () -> value(lastMetrics == null ? null : lastMetrics.getLogloss()));
