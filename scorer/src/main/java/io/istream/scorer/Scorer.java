@@ -8,7 +8,9 @@ import io.istream.avro.ScoredCandidates;
 import io.istream.features.sequence.BehaviorSequence;
 import io.istream.trainer.data.Batch;
 import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.ModelKind;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -19,12 +21,32 @@ import java.util.List;
  */
 public final class Scorer {
     private final int maxHistory;
+    private final InterestCache cache;   // null: no caching
 
     public Scorer(int maxHistory) {
+        this(maxHistory, 0);
+    }
+
+    /** @param cachedUsers users whose DIEN interest-extractor states are kept between requests (0 = none) */
+    public Scorer(int maxHistory, int cachedUsers) {
         if (maxHistory <= 0) {
             throw new IllegalArgumentException("max history must be positive, got " + maxHistory);
         }
+        if (cachedUsers < 0) {
+            throw new IllegalArgumentException("cached users must be 0 or more, got " + cachedUsers);
+        }
         this.maxHistory = maxHistory;
+        this.cache = cachedUsers > 0 ? new InterestCache(cachedUsers) : null;
+    }
+
+    /** Requests whose interest-extractor states came from the cache. */
+    public long cacheHits() {
+        return cache == null ? 0 : cache.hits();
+    }
+
+    /** Requests whose interest-extractor states were computed (and cached). */
+    public long cacheMisses() {
+        return cache == null ? 0 : cache.misses();
     }
 
     /** The batch of a request: one row per candidate, the newest T behaviours strictly before the request. */
@@ -63,7 +85,16 @@ public final class Scorer {
         } else if (candidates.isEmpty()) {
             status = ScoreStatus.OK;
         } else {
-            model.forward(batchOf(request, history), false);
+            Batch batch = batchOf(request, history);
+            int n = batch.historyLength[0];
+            if (cache != null && n > 0 && model.config().kind() == ModelKind.DIEN) {
+                long[] items = Arrays.copyOf(batch.historyItem, n);
+                long[] categories = Arrays.copyOf(batch.historyCategory, n);
+                model.forwardWithInterestStates(batch, cache.statesFor(model, modelVersion, request.getUserId(),
+                        items, categories));
+            } else {
+                model.forward(batch, false);
+            }
             double[] p = model.probabilities();
             for (int i = 0; i < candidates.size(); i++) {
                 scored.add(new ScoredCandidate(candidates.get(i).getItemId(), candidates.get(i).getCategoryId(), p[i]));

@@ -102,4 +102,38 @@ class ScorerTest {
         assertThat(b.historyLength).containsExactly(4, 4);
         assertThat(b.historyItem).containsExactly(7, 8, 9, 10, 7, 8, 9, 10);
     }
+
+    /**
+     * A cached user's extractor states score exactly as computing them: bit-identical pCTRs on hits, a miss when the
+     * history or the model version changes, and nothing stale after either.
+     */
+    @Test
+    void cachedInterestStatesScoreExactlyAsComputedOnes() {
+        CtrModel m = model();
+        Scorer plain = new Scorer(100);
+        Scorer cached = new Scorer(100, 10);
+        BehaviorSequence h = history();
+        ScoreRequest r = request("r", candidates(6));
+        ScoredCandidates expected = plain.score(m, 1, 0, r, h, 0);
+        ScoredCandidates miss = cached.score(m, 1, 0, r, h, 0);
+        ScoredCandidates hit = cached.score(m, 1, 0, r, h, 0);
+        assertThat(miss.getCandidates()).isEqualTo(expected.getCandidates());
+        assertThat(hit.getCandidates()).isEqualTo(expected.getCandidates());
+        assertThat(cached.cacheHits()).isEqualTo(1);
+        assertThat(cached.cacheMisses()).isEqualTo(1);
+
+        // a new behaviour before the request: the history changed, so the states are computed again
+        h.insert(33, 4, (byte) 0, 9_500L);
+        assertThat(cached.score(m, 1, 0, r, h, 0).getCandidates())
+                .isEqualTo(plain.score(m, 1, 0, r, h, 0).getCandidates());
+        assertThat(cached.cacheMisses()).isEqualTo(2);
+
+        // the model changes (a new version, here in the extractor itself): never the old states
+        var extractorWeight = m.params().stream().filter(p -> p.name().startsWith("dien.extractor")).findFirst()
+                .orElseThrow().value();
+        extractorWeight.set(0, extractorWeight.get(0) + 0.5);
+        assertThat(cached.score(m, 2, 0, r, h, 0).getCandidates())
+                .isEqualTo(plain.score(m, 2, 0, r, h, 0).getCandidates());
+        assertThat(cached.cacheMisses()).isEqualTo(3);
+    }
 }

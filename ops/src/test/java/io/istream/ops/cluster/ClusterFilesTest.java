@@ -96,8 +96,8 @@ class ClusterFilesTest {
             new Registration("scorer/src/main/java/io/istream/scorer/job/ScorerFunction.java",
                     "addGroup(\"istream\").addGroup(\"scorer\")",
                     "flink_taskmanager_job_task_operator_istream_scorer_",
-                    List.of("requestsAnswered", "requestsWithoutModel", "scoringLatencyMicros",
-                            "scoringLatencyMicros_count", "modelVersion", "modelAgeMs")));
+                    List.of("interestCacheHits", "interestCacheMisses", "requestsAnswered", "requestsWithoutModel",
+                            "scoringLatencyMicros", "scoringLatencyMicros_count", "modelVersion", "modelAgeMs")));
 
     /** What the issue asks the dashboard to show, by the metric that shows it. */
     private static final List<String> DASHBOARD_MUST_SHOW = List.of(

@@ -60,6 +60,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     private final int maxHistory;
     private final int keptBehaviours;
     private final long userTtlMs;
+    private final int interestCacheUsers;
 
     private transient Scorer scorer;
     private transient ModelFollower follower = new ModelFollower();
@@ -70,11 +71,15 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     private transient Counter answeredWithoutModel;
     private transient Histogram latencyMicros;
 
-    /** @param userTtlMs processing time after which a stored behaviour expires (0 = never) */
-    public ScorerFunction(int maxHistory, int keptBehaviours, long userTtlMs) {
+    /**
+     * @param userTtlMs          processing time after which a stored behaviour expires (0 = never)
+     * @param interestCacheUsers users whose DIEN extractor states are cached between requests (0 = none)
+     */
+    public ScorerFunction(int maxHistory, int keptBehaviours, long userTtlMs, int interestCacheUsers) {
         this.maxHistory = maxHistory;
         this.keptBehaviours = Math.max(maxHistory, keptBehaviours);
         this.userTtlMs = userTtlMs;
+        this.interestCacheUsers = interestCacheUsers;
     }
 
     /**
@@ -94,7 +99,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
 
     @Override
     public void open(OpenContext context) {
-        scorer = new Scorer(maxHistory);
+        scorer = new Scorer(maxHistory, interestCacheUsers);
         behaviors = getRuntimeContext().getListState(withTtl(new ListStateDescriptor<>(BEHAVIORS.getName(),
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO), userTtlMs));
         behaviorCount = getRuntimeContext().getState(withTtl(new ValueStateDescriptor<>(BEHAVIOR_COUNT.getName(),
@@ -102,6 +107,8 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
         var group = getRuntimeContext().getMetricGroup().addGroup("istream").addGroup("scorer");
         answered = group.counter("requestsAnswered");
         answeredWithoutModel = group.counter("requestsWithoutModel");
+        group.gauge("interestCacheHits", () -> scorer.cacheHits());
+        group.gauge("interestCacheMisses", () -> scorer.cacheMisses());
         latencyMicros = group.histogram("scoringLatencyMicros", new DescriptiveStatisticsHistogram(10_000));
         group.gauge("modelVersion", () -> follower == null ? -1L : follower.version());
         group.gauge("modelAgeMs", () -> follower == null || follower.version() < 0 ? -1L

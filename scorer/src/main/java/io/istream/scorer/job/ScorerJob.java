@@ -66,7 +66,8 @@ public final class ScorerJob {
                 .keyBy(e -> EventFields.userId(e.getPayload()), Types.LONG)
                 .connect(model)
                 .process(new ScorerFunction(options.get(ScorerOptions.MAX_HISTORY),
-                        options.get(ScorerOptions.KEPT_BEHAVIOURS), options.get(ScorerOptions.USER_TTL).toMillis()))
+                        options.get(ScorerOptions.KEPT_BEHAVIOURS), options.get(ScorerOptions.USER_TTL).toMillis(),
+                        options.get(ScorerOptions.INTEREST_CACHE_USERS)))
                 .name("scorer").uid("scorer")
                 .returns(new AvroTypeInfo<>(ScoredCandidates.class));
         return new Streams(answers, valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS));

@@ -27,7 +27,13 @@ public final class ScorerOptions {
                     + "ones with it (Flink state TTL, cleaned in RocksDB compaction): keeps the scorer's state bounded"
                     + " on an endless stream of new users. 0 = never.");
 
-    public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS, USER_TTL);
+    public static final ConfigOption<Integer> INTEREST_CACHE_USERS = ConfigOptions.key("scorer.interest-cache-users")
+            .intType().defaultValue(1000)
+            .withDescription("Users per scorer subtask whose DIEN interest-extractor states are kept between requests "
+                    + "for the current model version (about T·H·4 bytes each: 14 KB at T = 100, H = 36); 0 = none.");
+
+    public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS, USER_TTL,
+            INTEREST_CACHE_USERS);
 
     public static String describe(ReadableConfig config) {
         return JobOptions.describe(ALL, config);

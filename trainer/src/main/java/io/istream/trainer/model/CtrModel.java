@@ -61,6 +61,7 @@ public final class CtrModel {
     private Tensor evolvingStates;                 // DIEN h' [T·B, H]
     private Tensor oneHistory;                     // scoring: sample 0's e_b [T, D]
     private Tensor tiledInterests;                 // scoring: its extractor states tiled [T·B, H]
+    private Tensor suppliedStates;                 // scoring: the shared history's extractor states, given [T, H]
     private Tensor headInput;                      // [B, headWidth]
     private Tensor logits;                         // [B, 1]
     private double[] probabilities = new double[0]; // [B]
@@ -221,8 +222,8 @@ public final class CtrModel {
                 col = putItemFeatures(weightedPool, 0);
             }
             default -> {
-                interests = !training && batch > 1 && sharesOneHistory(b)
-                        ? extractOnceAndTile()
+                interests = suppliedStates != null ? tile(suppliedStates)
+                        : !training && batch > 1 && sharesOneHistory(b) ? extractOnceAndTile()
                         : extractor.forward(history, batch, steps, lengths, null);
                 attentionWeights = bilinear != null
                         ? bilinear.forward(interests, target, batch, steps, lengths)
@@ -317,12 +318,17 @@ public final class CtrModel {
      * only: the extractor's saved state is then of the one-row run, which no backward pass reads.
      */
     private Tensor extractOnceAndTile() {
-        int h = config.hiddenSize();
         oneHistory = Tensor.reuse(oneHistory, type, steps, itemWidth);           // [T, D]
         for (int t = 0; t < steps; t++) {
             oneHistory.copyFrom(history, t * batch * itemWidth, t * itemWidth, itemWidth);
         }
-        Tensor one = extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null);   // [T, H]
+        return tile(extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null));   // [T, H]
+    }
+
+    /** h[t·B + s] = one[t] for every sample s: one [T, H] → [T·B, H]. */
+    private Tensor tile(Tensor one) {
+        int h = config.hiddenSize();
+        one.requireShape(steps, h);
         tiledInterests = Tensor.reuse(tiledInterests, type, steps * batch, h);   // [T·B, H]
         for (int t = 0; t < steps; t++) {
             for (int s = 0; s < batch; s++) {
@@ -330,6 +336,52 @@ public final class CtrModel {
             }
         }
         return tiledInterests;
+    }
+
+    /**
+     * DIEN's interest-extractor states over one history (inference), for a scorer to cache per user and model
+     * version: the extractor does not see the candidate, so a user's states serve every request until the history or
+     * the model changes.
+     *
+     * @param items      [T] behaviour item ids, oldest first (T ≥ 1; all valid)
+     * @param categories [T]
+     * @return a copy of h [T, H]
+     */
+    public Tensor interestStates(long[] items, long[] categories) {
+        requireDien();
+        Batch one = new Batch(1, items.length);
+        System.arraycopy(items, 0, one.historyItem, 0, items.length);
+        System.arraycopy(categories, 0, one.historyCategory, 0, categories.length);
+        one.historyLength[0] = items.length;
+        batch = 1;
+        steps = items.length;
+        lookup(one, false);
+        history = Tensor.reuse(history, type, steps, itemWidth);                  // [T, D]
+        this.items.gather(historyItemRows, steps, history, 0);
+        this.categories.gather(historyCategoryRows, steps, history, d);
+        return extractor.forward(history, 1, steps, new int[] {steps}, null).copy();
+    }
+
+    /**
+     * Inference on a batch whose samples all share one history, with that history's extractor states given
+     * ({@link #interestStates}) instead of computed: the same probabilities as {@code forward(b, false)}.
+     *
+     * @param states h [T, H] of the shared history, T = b.steps
+     */
+    public double forwardWithInterestStates(Batch b, Tensor states) {
+        requireDien();
+        suppliedStates = states;
+        try {
+            return forward(b, false);
+        } finally {
+            suppliedStates = null;
+        }
+    }
+
+    private void requireDien() {
+        if (config.kind() != ModelKind.DIEN) {
+            throw new IllegalStateException("interest-extractor states exist only in DIEN, not " + config.kind());
+        }
     }
 
     /** −[y·log σ(z) + (1 − y)·log(1 − σ(z))], computed stably from the logit. */
