@@ -74,6 +74,15 @@ final class ScoreBench implements Callable<Integer> {
             c.put("p99Ms", quantile(latencyMs, 0.99));
             c.put("p999Ms", quantile(latencyMs, 0.999));
             c.put("singleThreadRequestsPerSecond", requests / (Arrays.stream(latencyMs).sum() / 1000));
+            if (kind == ModelKind.DIEN) {
+                double[] hitMs = cacheHitLatencies(candidates, requests);
+                Arrays.sort(hitMs);
+                c.put("cacheHitP50Ms", quantile(hitMs, 0.5));
+                c.put("cacheHitP99Ms", quantile(hitMs, 0.99));
+                System.out.printf(Locale.ROOT, "%s, T=%d, %d candidates, interest states from the scorer's cache: "
+                        + "p50 %.2f ms, p99 %.2f ms%n", kind, history, candidates, c.get("cacheHitP50Ms"),
+                        c.get("cacheHitP99Ms"));
+            }
             double throughput = throughput(kind, candidates, threads);
             c.put("threads", threads);
             c.put("requestsPerSecond", throughput);
@@ -141,6 +150,44 @@ final class ScoreBench implements Callable<Integer> {
             out[i] = (System.nanoTime() - begin) / 1e6;
         }
         return out;
+    }
+
+    /**
+     * Latency when the user's interest-extractor states are cached (a user asking again before a new behaviour or
+     * model version): 100 users, each request after the first of its user a hit.
+     */
+    private double[] cacheHitLatencies(int candidates, int count) {
+        CtrModel m = model(ModelKind.DIEN);
+        Scorer scorer = new Scorer(history, 1_000);
+        SplittableRandom random = new SplittableRandom(7);
+        int users = 100;
+        BehaviorSequence[] sequences = new BehaviorSequence[users];
+        for (int u = 0; u < users; u++) {
+            sequences[u] = sequence(random);
+        }
+        for (int i = 0; i < 200 + users; i++) {
+            int u = i % users;
+            scorer.score(m, 1, 0, requestFor(random, candidates, u + 1), sequences[u], 0);
+        }
+        long hitsBefore = scorer.cacheHits();
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) {
+            int u = random.nextInt(users);
+            ScoreRequest r = requestFor(random, candidates, u + 1);
+            long begin = System.nanoTime();
+            scorer.score(m, 1, 0, r, sequences[u], 0);
+            out[i] = (System.nanoTime() - begin) / 1e6;
+        }
+        if (scorer.cacheHits() - hitsBefore != count) {
+            throw new IllegalStateException("expected every timed request to hit the cache");
+        }
+        return out;
+    }
+
+    private static ScoreRequest requestFor(SplittableRandom random, int candidates, long user) {
+        ScoreRequest r = request(random, candidates);
+        r.setUserId(user);
+        return r;
     }
 
     /** Requests/s of {@code scorers} threads, each with its own model, timed after all have warmed up. */

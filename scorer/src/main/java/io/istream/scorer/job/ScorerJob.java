@@ -76,6 +76,14 @@ public final class ScorerJob {
     public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
                                               ReadableConfig options, String groupId, StartingPosition start,
                                               boolean bounded) {
+        return defineKafkaWorkflow(env, kafka, options, groupId, start, bounded, answers -> answers);
+    }
+
+    /** As above, with {@code beforeSink} applied to the answers the sink writes (fault-injection tests). */
+    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                              ReadableConfig options, String groupId, StartingPosition start,
+                                              boolean bounded,
+                                              java.util.function.UnaryOperator<DataStream<ScoredCandidates>> beforeSink) {
         EventDecoder decoder = EventDecoder.forInputTopics(new EventValidator(ValidationLimits.from(options)));
         DataStream<IngestedEvent> events = env.fromSource(
                 EventSources.kafka(kafka, INPUT_TOPICS, groupId, start, bounded, decoder),
@@ -83,7 +91,7 @@ public final class ScorerJob {
         DataStream<ModelUpdate> updates = env.fromSource(modelUpdatesSource(kafka, groupId + "-model", bounded),
                 WatermarkStrategy.noWatermarks(), "model-updates").uid("model-updates-source").setParallelism(1);
         Streams streams = defineWorkflow(env, events, updates, options);
-        streams.answers().sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.SCORED_CANDIDATES,
+        beforeSink.apply(streams.answers()).sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.SCORED_CANDIDATES,
                         a -> KeyCodec.userKey(a.getUserId()), groupId + "-scored"))
                 .name("scored-candidates-sink").uid("scored-candidates-sink");
         streams.deadLetters().sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.DEAD_LETTERS,

@@ -6,6 +6,7 @@ import io.istream.trainer.model.ModelKind;
 import io.istream.trainer.model.OptimizerConfig;
 import io.istream.trainer.model.OptimizerKind;
 import io.istream.trainer.model.RegularizationKind;
+import io.istream.trainer.streaming.PrequentialScore;
 import io.istream.trainer.streaming.StreamingSettings;
 import java.time.Duration;
 import java.util.List;
@@ -73,6 +74,12 @@ public final class TrainerOptions {
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("Window of the prequential metrics (processing time) on the metrics topic.");
 
+    public static final ConfigOption<PrequentialScore> PREQUENTIAL = ConfigOptions.key("trainer.prequential-score")
+            .enumType(PrequentialScore.class).defaultValue(PrequentialScore.SERVED)
+            .withDescription("SERVED: a separate inference pass scores each batch as the scorer would, before the "
+                    + "step; TRAINING_PASS: the training step's own forward pass (before the update) does, which saves "
+                    + "that pass but uses Dice's batch statistics and new ids' fresh rows.");
+
     public static final ConfigOption<Duration> IDLE_FLUSH = ConfigOptions.key("trainer.idle-flush")
             .durationType().defaultValue(Duration.ofSeconds(1))
             .withDescription("A partial batch is trained when no sample has come for this long, so a quiet stream "
@@ -83,7 +90,7 @@ public final class TrainerOptions {
 
     public static final List<ConfigOption<?>> ALL = List.of(MODEL, BATCH_SIZE, MAX_HISTORY, OPTIMIZER, LEARNING_RATE,
             REGULARIZATION, LAMBDA, ADMIT_AFTER, EXPIRE_AFTER, PUBLISH_EVERY_BATCHES, PUBLISH_INTERVAL, FULL_INTERVAL,
-            MAX_CHUNK, METRICS_WINDOW, IDLE_FLUSH, SEED);
+            MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, SEED);
 
     /** The trainer's settings from the options; throws IllegalArgumentException naming what is wrong. */
     public static StreamingSettings settings(ReadableConfig config) {
@@ -97,7 +104,7 @@ public final class TrainerOptions {
         return new StreamingSettings(model, optimizer, config.get(BATCH_SIZE), config.get(MAX_HISTORY),
                 config.get(PUBLISH_EVERY_BATCHES), publishMs, config.get(FULL_INTERVAL).toMillis(),
                 (int) config.get(MAX_CHUNK).getBytes(), config.get(METRICS_WINDOW).toMillis(),
-                Math.max(1_000, publishMs));
+                Math.max(1_000, publishMs), config.get(PREQUENTIAL));
     }
 
     public static String describe(ReadableConfig config) {

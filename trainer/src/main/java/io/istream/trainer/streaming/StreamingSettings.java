@@ -14,11 +14,23 @@ import io.istream.trainer.model.OptimizerConfig;
  * @param maxChunkBytes       payload bound per model-update record (under the broker's message.max.bytes)
  * @param metricsWindowMs     prequential metrics window
  * @param expireEveryMs       how often embedding expiry runs (when the model config sets an expiry age)
+ * @param prequential         which pre-update score the prequential metrics use
  */
 public record StreamingSettings(ModelConfig model, OptimizerConfig optimizer, int batchSize, int maxHistory,
                                 int publishEveryBatches, long publishEveryMs, long fullEveryMs, int maxChunkBytes,
-                                long metricsWindowMs, long expireEveryMs) implements java.io.Serializable {
+                                long metricsWindowMs, long expireEveryMs, PrequentialScore prequential)
+        implements java.io.Serializable {
+
+    /** With the served score for the prequential metrics. */
+    public StreamingSettings(ModelConfig model, OptimizerConfig optimizer, int batchSize, int maxHistory,
+                             int publishEveryBatches, long publishEveryMs, long fullEveryMs, int maxChunkBytes,
+                             long metricsWindowMs, long expireEveryMs) {
+        this(model, optimizer, batchSize, maxHistory, publishEveryBatches, publishEveryMs, fullEveryMs, maxChunkBytes,
+                metricsWindowMs, expireEveryMs, PrequentialScore.SERVED);
+    }
+
     public StreamingSettings {
+        require(prequential != null, "a prequential score mode is needed");
         require(batchSize > 0, "batch size must be positive");
         require(maxHistory > 0, "max history must be positive");
         require(publishEveryBatches > 0, "publish-every-batches must be positive");

@@ -122,17 +122,16 @@ public final class StreamingTrainer {
         openWindow(nowMs);
 
         // prequential: the score this model would have served, before it learns from the label
-        model.forward(batch, false);
-        double[] served = model.probabilities();
-        for (int b = 0; b < batch.size; b++) {
-            double p = served[b];
-            if (Double.isFinite(p)) {
-                window.add(p, batch.label[b], batch.sampleKey[b]);
-            }
+        if (settings.prequential() == PrequentialScore.SERVED) {
+            model.forward(batch, false);
+            addToWindow(batch, model.probabilities());
         }
 
         model.setClock(newestSampleTimeMs);
         double loss = model.forward(batch, true);
+        if (settings.prequential() == PrequentialScore.TRAINING_PASS) {
+            addToWindow(batch, model.probabilities());   // still before the update
+        }
         model.backward();
         // the forward admitted ids (fresh rows) even if the guard skips the step: followers need those rows too
         publisher.touch(batch);
@@ -153,6 +152,15 @@ public final class StreamingTrainer {
         changedSincePublish = true;
         expireIfDue(nowMs);
         return true;
+    }
+
+    private void addToWindow(Batch batch, double[] scores) {
+        for (int b = 0; b < batch.size; b++) {
+            double p = scores[b];
+            if (Double.isFinite(p)) {
+                window.add(p, batch.label[b], batch.sampleKey[b]);
+            }
+        }
     }
 
     /**

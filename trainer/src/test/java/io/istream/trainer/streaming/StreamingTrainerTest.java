@@ -157,6 +157,36 @@ class StreamingTrainerTest {
         assertTrue(aucs.get(3) > 0.7 && aucs.get(3) > aucs.get(0) + 0.05, "AUC per window " + aucs);
     }
 
+    /**
+     * Scoring from the training pass (no separate inference pass) trains the same model bit for bit, and its
+     * prequential AUC still tracks learning, close to the served score's.
+     */
+    @Test
+    void trainingPassScoresTrainTheSameModelAndStillMeasureLearning() {
+        StreamingSettings served = settings(0, 0.03);
+        StreamingSettings pass = new StreamingSettings(served.model(), served.optimizer(), served.batchSize(),
+                served.maxHistory(), served.publishEveryBatches(), served.publishEveryMs(), served.fullEveryMs(),
+                served.maxChunkBytes(), served.metricsWindowMs(), served.expireEveryMs(),
+                PrequentialScore.TRAINING_PASS);
+        StreamingTrainer a = new StreamingTrainer(served);
+        StreamingTrainer b = new StreamingTrainer(pass);
+        List<Sample> samples = PlantedSamples.generate(3200, 50, 400, 10, 8);
+        List<Double> servedAuc = new java.util.ArrayList<>();
+        List<Double> passAuc = new java.util.ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            feed(a, samples.get(i), i);
+            feed(b, samples.get(i), i);
+            if ((i + 1) % 800 == 0) {
+                servedAuc.add(a.pollMetrics(i, true).getAuc());
+                passAuc.add(b.pollMetrics(i, true).getAuc());
+            }
+        }
+        System.out.println("prequential AUC per 800 samples, served " + servedAuc + ", training pass " + passAuc);
+        assertArrayEquals(ModelFile.toBytes(a.model(), a.optimizer()), ModelFile.toBytes(b.model(), b.optimizer()));
+        assertTrue(passAuc.get(3) > 0.7 && passAuc.get(3) > passAuc.get(0) + 0.05, "AUC per window " + passAuc);
+        assertTrue(Math.abs(passAuc.get(3) - servedAuc.get(3)) < 0.05, servedAuc + " vs " + passAuc);
+    }
+
     static void feed(StreamingTrainer trainer, Sample sample, long now) {
         trainer.add(sample);
         if (trainer.batchReady()) {
