@@ -45,6 +45,8 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
 
     private final StreamingSettings settings;
     private final long idleFlushMs;
+    private final int drillNonFiniteEvery;
+    private transient long batches;
 
     private transient StreamingTrainer trainer;
     private transient GpuPlacement placement;
@@ -55,6 +57,12 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient volatile Metrics lastMetrics;
 
     public TrainerOperator(StreamingSettings settings, long idleFlushMs) {
+        this(settings, idleFlushMs, 0);
+    }
+
+    /** @param drillNonFiniteEvery fault drill: every Nth batch gets a non-finite gradient (0 = never) */
+    public TrainerOperator(StreamingSettings settings, long idleFlushMs, int drillNonFiniteEvery) {
+        this.drillNonFiniteEvery = drillNonFiniteEvery;
         this.settings = settings;
         this.idleFlushMs = idleFlushMs;
     }
@@ -124,7 +132,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         samplesIn.inc();
         lastSampleMs = now();
         if (trainer.batchReady()) {
-            trainer.trainBatch(lastSampleMs);
+            train(lastSampleMs);
             emitDue(lastSampleMs, false);
         }
     }
@@ -133,7 +141,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     public void onProcessingTime(long time) throws Exception {
         long now = now();
         if (trainer.buffered() > 0 && now - lastSampleMs >= idleFlushMs) {
-            trainer.trainBatch(now);
+            train(now);
         }
         emitDue(now, false);
         getProcessingTimeService().registerTimer(now + TICK_MS, this);
@@ -143,7 +151,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     public void endInput() throws Exception {
         long now = now();
         while (trainer.buffered() > 0) {
-            trainer.trainBatch(now);
+            train(now);
         }
         emitDue(now, true);
         // and a FULL of the final model: a reader that joins now needs nothing else
@@ -152,6 +160,13 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             updateRecords.inc();
         }
         LOG.info("input ended: {} samples trained, model version {}", trainer.samplesTrained(), trainer.version());
+    }
+
+    private void train(long now) {
+        if (drillNonFiniteEvery > 0 && ++batches % drillNonFiniteEvery == 0) {
+            trainer.injectNonFiniteGradient();
+        }
+        trainer.trainBatch(now);
     }
 
     private void emitDue(long now, boolean force) {

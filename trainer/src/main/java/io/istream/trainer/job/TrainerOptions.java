@@ -80,6 +80,11 @@ public final class TrainerOptions {
                     + "step; TRAINING_PASS: the training step's own forward pass (before the update) does, which saves "
                     + "that pass but uses Dice's batch statistics and new ids' fresh rows.");
 
+    public static final ConfigOption<Integer> DRILL_NON_FINITE_EVERY = ConfigOptions
+            .key("trainer.drill.non-finite-every-batches").intType().defaultValue(0)
+            .withDescription("Fault drill: every Nth batch gets a NaN gradient after its backward pass, which the "
+                    + "guard must skip and count (skippedBatches); for testing alerts and recovery. 0 = off.");
+
     public static final ConfigOption<Duration> IDLE_FLUSH = ConfigOptions.key("trainer.idle-flush")
             .durationType().defaultValue(Duration.ofSeconds(1))
             .withDescription("A partial batch is trained when no sample has come for this long, so a quiet stream "
@@ -90,7 +95,7 @@ public final class TrainerOptions {
 
     public static final List<ConfigOption<?>> ALL = List.of(MODEL, BATCH_SIZE, MAX_HISTORY, OPTIMIZER, LEARNING_RATE,
             REGULARIZATION, LAMBDA, ADMIT_AFTER, EXPIRE_AFTER, PUBLISH_EVERY_BATCHES, PUBLISH_INTERVAL, FULL_INTERVAL,
-            MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, SEED);
+            MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, SEED, DRILL_NON_FINITE_EVERY);
 
     /** The trainer's settings from the options; throws IllegalArgumentException naming what is wrong. */
     public static StreamingSettings settings(ReadableConfig config) {

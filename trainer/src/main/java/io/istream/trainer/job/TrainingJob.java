@@ -43,7 +43,8 @@ public final class TrainingJob {
         StreamingSettings settings = TrainerOptions.settings(options);
         SingleOutputStreamOperator<ModelUpdate> updates = samples
                 .transform("streaming-trainer", new AvroTypeInfo<>(ModelUpdate.class),
-                        new TrainerOperator(settings, options.get(TrainerOptions.IDLE_FLUSH).toMillis()))
+                        new TrainerOperator(settings, options.get(TrainerOptions.IDLE_FLUSH).toMillis(),
+                                options.get(TrainerOptions.DRILL_NON_FINITE_EVERY)))
                 .uid("streaming-trainer")
                 .setParallelism(1)
                 .setMaxParallelism(1);
