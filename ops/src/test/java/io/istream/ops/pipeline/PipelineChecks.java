@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.Behavior;
 import io.istream.avro.BehaviorType;
+import io.istream.avro.Click;
 import io.istream.avro.Impression;
 import io.istream.avro.ItemRef;
 import io.istream.avro.ModelUpdate;
@@ -44,11 +45,18 @@ final class PipelineChecks {
         }
     }
 
-    /** A behaviour of 16 otherwise unknown users at {@code timeMs}: enough users to move every partition's clock. */
+    /**
+     * Moves event time to {@code timeMs} on every partition of every input topic (the watermark is the minimum over
+     * all of them): an impression, its click and a behaviour of each of 16 otherwise unknown users. Their own
+     * impressions stay pending (the watermark stays just behind them), so they add no samples.
+     */
     static void publishClock(KafkaConnection kafka, long timeMs) {
         try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
             for (int u = 0; u < 16; u++) {
-                publisher.publish(new Behavior(CLOCK_USER_BASE + u, 1L, 1L, BehaviorType.CLICK, timeMs));
+                long user = CLOCK_USER_BASE + u;
+                publisher.publish(new Impression("clock-" + user, user, 1L, 1L, timeMs, null));
+                publisher.publish(new Click("clock-" + user, user, 1L, timeMs + 10));
+                publisher.publish(new Behavior(user, 1L, 1L, BehaviorType.CLICK, timeMs));
             }
             publisher.flush();
         }
