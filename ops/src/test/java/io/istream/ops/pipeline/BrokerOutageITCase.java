@@ -1,0 +1,108 @@
+package io.istream.ops.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.istream.avro.ScoredCandidates;
+import io.istream.features.job.JobEnvironment;
+import io.istream.ingestion.config.KafkaConnection;
+import io.istream.ingestion.config.TopicAdmin;
+import io.istream.ingestion.dataset.EventScript;
+import io.istream.ingestion.dataset.SyntheticConfig;
+import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.ingestion.dataset.TimedEvent;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.schemas.Topics;
+import io.istream.scorer.job.ScorerJob;
+import io.istream.trainer.job.TrainingJob;
+import io.istream.trainer.updates.ModelFollower;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The broker goes away for {@value #OUTAGE_SECONDS} s mid-stream: a real KRaft broker in a child process is stopped
+ * (SIGTERM) while the learning job and the scorer run, and started again on the same ports and log directory. The
+ * jobs fail over and restart from their checkpoints until it is back; then nothing is lost or doubled: every
+ * impression is one sample with its whole history, every sample was trained exactly once, versions are consecutive,
+ * and every score request is answered exactly once on read_committed.
+ */
+class BrokerOutageITCase {
+    private static final int OUTAGE_SECONDS = 30;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theJobsRideOutABrokerOutageWithNothingLostOrDoubled() throws Exception {
+        EventScript script = SyntheticInterests.generate(SyntheticConfig.small().withSize(100, 20).withSeed(13))
+                .script();
+        List<TimedEvent> events = script.events();
+        long split = events.get(events.size() / 2).eventTimeMs();
+        long end = events.get(events.size() - 1).eventTimeMs();
+        try (ChildProcessBroker broker = ChildProcessBroker.startNew(dir.resolve("broker"))) {
+            KafkaConnection kafka = broker.connection();
+            TopicAdmin.ensureTopics(kafka, Topics.ALL, 2, (short) 1);
+            PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() < split).toList());
+
+            Configuration config = PipelineTestBase.jobConfig();
+            // ride out the outage: restart (from the last checkpoint) for as long as the broker is away
+            config.setString("restart-strategy.type", "fixed-delay");
+            config.setString("restart-strategy.fixed-delay.attempts", "1000");
+            config.setString("restart-strategy.fixed-delay.delay", "1 s");
+            JobClient learning = start(config, env -> TrainingJob.defineKafkaWorkflow(env, kafka, config,
+                    "it-outage", StartingPosition.EARLIEST, false), "it-outage-learning");
+            JobClient scorer = start(config, env -> ScorerJob.defineKafkaWorkflow(env, kafka, config,
+                    "it-outage-scorer", StartingPosition.EARLIEST, false), "it-outage-scorer");
+            ModelFollower before = PipelineChecks.awaitSettledModel(kafka, 1, Duration.ofSeconds(120));
+            PipelineChecks.sendRequests(kafka, script, "before", split - 1);
+            PipelineChecks.awaitAnswers(kafka, 20, Duration.ofSeconds(60));
+
+            broker.stop();
+            System.out.printf("broker stopped at model version %d (%d samples); away for %d s%n", before.version(),
+                    before.samplesTrained(), OUTAGE_SECONDS);
+            Thread.sleep(OUTAGE_SECONDS * 1000L);
+            broker.start();
+            System.out.println("broker back on " + kafka.bootstrapServers());
+
+            PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() >= split).toList());
+            PipelineChecks.publishClock(kafka, end + Duration.ofHours(3).toMillis());
+            ModelFollower after = PipelineChecks.awaitSettledModel(kafka, script.expectedSamples(),
+                    Duration.ofSeconds(180));
+            PipelineChecks.sendRequests(kafka, script, "after", end);
+            List<ScoredCandidates> answers = PipelineChecks.awaitAnswers(kafka, 40, Duration.ofSeconds(90));
+            Thread.sleep(2_000);   // a late duplicate would show up here
+            answers = PipelineChecks.awaitAnswers(kafka, 40, Duration.ofSeconds(1));
+            learning.cancel().get();
+            scorer.cancel().get();
+
+            PipelineChecks.assertExactlyOnce(kafka, script, after);
+            assertThat(after.version()).isGreaterThan(before.version());
+            assertThat(answers.stream().collect(Collectors.groupingBy(ScoredCandidates::getRequestId,
+                    Collectors.counting()))).as("each request answered exactly once").hasSize(40)
+                    .allSatisfy((request, count) -> assertThat(count).isEqualTo(1L));
+        }
+    }
+
+    private static JobClient start(Configuration config,
+                                   java.util.function.Consumer<StreamExecutionEnvironment> define, String name)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+                JobEnvironment.defaults(config));
+        env.setParallelism(PipelineTestBase.PARALLELISM);
+        define.accept(env);
+        return env.executeAsync(name);
+    }
+}
