@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.DeadLetter;
 import io.istream.avro.Sample;
+import io.istream.ingestion.corpus.CorruptCorpus;
 import io.istream.ingestion.decode.EventFields;
 import io.istream.ingestion.testing.KafkaTestSupport;
 import io.istream.schemas.DeadLetterReason;
@@ -26,8 +27,9 @@ import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * (b) A corpus of bad records on every input topic lands in dead letters with the right reasons, the good records
- * still become samples, and the counts reconcile: records in = records processed + dead letters.
+ * (b) A corpus of bad records on every input topic the data plane reads (built here, plus the committed corpus of
+ * {@code CorruptCorpus}) lands in dead letters with the right reasons, the job survives, the good records still
+ * become samples, and the counts reconcile: records in = records processed + dead letters.
  */
 class CorruptInputITCase extends DataPlaneTestBase {
     private final Map<String, List<byte[][]>> recordsByTopic = new HashMap<>();
@@ -76,6 +78,16 @@ class CorruptInputITCase extends DataPlaneTestBase {
         bad("impressions", impression(4, "r4", 200, at(5 * SECOND)), DeadLetterReason.DUPLICATE_IMPRESSION);
         bad("clicks", click(5, "r5", 200, at(9 * SECOND)), DeadLetterReason.DUPLICATE_CLICK);
         bad("clicks", click(6, "r6", 201, at(5 * SECOND + 31 * MINUTE)), DeadLetterReason.CLICK_OUTSIDE_WINDOW);
+
+        // ---- the committed corpus (ingestion's test resources), for the topics the data plane reads ----
+        int fromCorpus = 0;
+        for (CorruptCorpus.Entry e : CorruptCorpus.load()) {
+            if (!e.topic().equals("score-requests")) {
+                bad(e.topic(), e.key(), e.value(), e.reason());
+                fromCorpus++;
+            }
+        }
+        assertThat(fromCorpus).as("corpus records for impressions, clicks and behaviors").isGreaterThan(30);
 
         int recordsIn = 0;
         for (var entry : recordsByTopic.entrySet()) {
