@@ -97,8 +97,9 @@ final class SoakBench implements Callable<Integer> {
                         base.expectedSamples(), requestsPerSecond), "soak-rounds");
                 looper.setDaemon(true);
                 looper.start();
-                System.out.printf("%4s %6s %11s %11s %9s %10s %10s %10s %9s %12s %12s%n", "min", "rounds", "replayed",
-                        "trained", "heap MB", "rocksdb MB", "item rows", "cat rows", "user rows", "learn ckpt", "score ckpt");
+                System.out.printf("%4s %6s %11s %11s %9s %10s %8s %10s %10s %9s %12s %12s%n", "min", "rounds",
+                        "replayed", "trained", "heap MB", "rocksdb MB", "sst MB", "item rows", "cat rows", "user rows",
+                        "learn ckpt", "score ckpt");
                 long startNs = System.nanoTime();
                 for (int minute = 1; minute <= minutes; minute++) {
                     long wakeNs = startNs + Duration.ofMinutes(minute).toNanos();
@@ -107,9 +108,10 @@ final class SoakBench implements Callable<Integer> {
                     }
                     Map<String, Object> row = reading(minute, roundsDone.get(), replayed.get(), stack.rocksDbDir());
                     rows.add(row);
-                    System.out.printf(Locale.ROOT, "%4d %6d %,11d %,11d %9.0f %10.1f %,10d %,10d %,9d %12s %12s%n",
+                    System.out.printf(Locale.ROOT, "%4d %6d %,11d %,11d %9.0f %10.1f %8.1f %,10d %,10d %,9d %12s %12s%n",
                             minute, roundsDone.get(), replayed.get(), (long) row.get("samplesTrained"),
                             (double) row.get("heapUsedAfterGcMb"), (double) row.get("rocksDbMb"),
+                            (double) row.get("rocksDbSstMb"),
                             (long) row.get("itemRows"), (long) row.get("categoryRows"), (long) row.get("userRows"),
                             kb((double) row.get("learningCheckpointFullBytes")),
                             kb((double) row.get("scorerCheckpointFullBytes")));
@@ -118,7 +120,7 @@ final class SoakBench implements Callable<Integer> {
             }
         }
         Map<String, Object> plateau = new LinkedHashMap<>();
-        for (String series : List.of("heapUsedAfterGcMb", "rocksDbMb", "itemRows", "categoryRows",
+        for (String series : List.of("heapUsedAfterGcMb", "rocksDbMb", "rocksDbSstMb", "itemRows", "categoryRows",
                 "learningCheckpointFullBytes", "scorerCheckpointFullBytes")) {
             plateau.put(series, growth(rows, series));
         }
@@ -191,7 +193,9 @@ final class SoakBench implements Callable<Integer> {
         row.put("eventsReplayed", replayed);
         row.put("samplesTrained", (long) orZero(LiveMetrics.gauge("istream.trainer.samplesTrained")));
         row.put("heapUsedAfterGcMb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0);
-        row.put("rocksDbMb", sizeOf(rocksDb) / 1048576.0);
+        row.put("rocksDbMb", sizeOf(rocksDb, "") / 1048576.0);
+        // the data: RocksDB's SST files (the rest is its info LOG, manifests and options files)
+        row.put("rocksDbSstMb", sizeOf(rocksDb, ".sst") / 1048576.0);
         row.put("itemRows", (long) orZero(LiveMetrics.gauge("istream.trainer.table.item.embeddingRows")));
         row.put("categoryRows", (long) orZero(LiveMetrics.gauge("istream.trainer.table.category.embeddingRows")));
         row.put("userRows", (long) orZero(LiveMetrics.gauge("istream.trainer.table.user.embeddingRows")));
@@ -226,18 +230,20 @@ final class SoakBench implements Callable<Integer> {
         return Double.isNaN(bytes) ? "-" : String.format(Locale.ROOT, "%,.0f kB", bytes / 1024);
     }
 
-    private static long sizeOf(Path dir) {
+    /** Bytes of the regular files under {@code dir} whose names end with {@code suffix} ("" = all). */
+    private static long sizeOf(Path dir, String suffix) {
         if (!Files.isDirectory(dir)) {
             return 0;
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException gone) {
-                    return 0;   // RocksDB deleted it while we walked
-                }
-            }).sum();
+            return files.filter(p -> p.getFileName().toString().endsWith(suffix)).filter(Files::isRegularFile)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException gone) {
+                            return 0;   // RocksDB deleted it while we walked
+                        }
+                    }).sum();
         } catch (IOException | UncheckedIOException e) {
             return 0;
         }
