@@ -31,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The broker goes away for {@value #OUTAGE_SECONDS} s mid-stream: a real KRaft broker in a child process is stopped
  * (SIGTERM) while the learning job and the scorer run, and started again on the same ports and log directory. The
- * jobs fail over and restart from their checkpoints until it is back; then nothing is lost or doubled: every
- * impression is one sample with its whole history, every sample was trained exactly once, versions are consecutive,
- * and every score request is answered exactly once on read_committed.
+ * jobs ride it out (Kafka clients retry; a task that fails restarts from the last checkpoint); then nothing is lost or
+ * doubled: every impression is one sample with its whole history, every sample was trained exactly once, versions
+ * are consecutive, and every score request is answered exactly once on read_committed.
  */
 class BrokerOutageITCase {
     private static final int OUTAGE_SECONDS = 30;
