@@ -2,17 +2,23 @@ package io.istream.ops.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.istream.avro.DeadLetter;
 import io.istream.avro.ScoredCandidates;
 import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.dataset.SyntheticConfig;
 import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.ingestion.corpus.CorruptCorpus;
 import io.istream.ingestion.source.StartingPosition;
+import io.istream.ingestion.testing.KafkaTestSupport;
+import io.istream.schemas.Topics;
 import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.job.TrainingJob;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -27,7 +33,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The scorer fails between scoring and its sink after a checkpoint, with answers in flight, and restarts from the
  * checkpoint: the model comes back from its union state, requests after the checkpoint are read and answered again,
- * and on read_committed every request is answered exactly once.
+ * and on read_committed every request is answered exactly once. The committed corrupt corpus of score requests is in
+ * the same topic: each of its records is one dead letter with its reason, and the job survives it.
  */
 class ScorerRestartITCase extends PipelineTestBase {
     static final AtomicBoolean FAILED = new AtomicBoolean();
@@ -72,6 +79,16 @@ class ScorerRestartITCase extends PipelineTestBase {
                 answers -> answers.map(new FailOnce()).returns(new AvroTypeInfo<>(ScoredCandidates.class))
                         .name("fail-once").uid("fail-once")), "it-scorer-restart-scorer");
         long end = script.events().get(script.size() - 1).eventTimeMs();
+        // the committed corrupt corpus of the scorer's own input topic, among the valid requests
+        List<byte[][]> corrupt = new ArrayList<>();
+        Map<String, Long> expectedReasons = new TreeMap<>();
+        for (CorruptCorpus.Entry e : CorruptCorpus.load()) {
+            if (e.topic().equals(Topics.SCORE_REQUESTS.name())) {
+                corrupt.add(new byte[][] {e.key(), e.value()});
+                expectedReasons.merge(e.reason().name(), 1L, Long::sum);
+            }
+        }
+        KafkaTestSupport.sendRaw(kafka, Topics.SCORE_REQUESTS.name(), corrupt);
         // three waves of 20 requests: the failure comes after a checkpoint that holds some answers
         for (int wave = 0; wave < 3; wave++) {
             PipelineChecks.sendRequests(kafka, script, "wave" + wave, end);
@@ -83,6 +100,10 @@ class ScorerRestartITCase extends PipelineTestBase {
         learning.cancel().get();
 
         assertThat(FAILED).as("the failure was injected").isTrue();
+        Map<String, Long> reasons = KafkaTestSupport.readCommitted(kafka, Topics.DEAD_LETTERS).stream()
+                .filter(d -> d.getSourceTopic().equals(Topics.SCORE_REQUESTS.name()))
+                .collect(Collectors.groupingBy(DeadLetter::getReasonCode, TreeMap::new, Collectors.counting()));
+        assertThat(reasons).as("each corrupt request a dead letter with its reason, once").isEqualTo(expectedReasons);
         Map<String, Long> perRequest = answers.stream().collect(Collectors.groupingBy(ScoredCandidates::getRequestId,
                 Collectors.counting()));
         assertThat(perRequest).hasSize(60).allSatisfy((request, count) -> assertThat(count).isEqualTo(1L));
