@@ -3,12 +3,16 @@ package io.istream.ingestion.config;
 import io.istream.schemas.Topic;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * Creates the catalogue's topics where they do not exist yet.
@@ -33,13 +37,23 @@ public final class TopicAdmin {
         while (true) {
             boolean ready;
             try {
-                ready = admin.describeTopics(names).allTopicNames().get().values().stream()
+                var described = admin.describeTopics(names).allTopicNames().get().values();
+                ready = described.stream()
                         .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    // a leader in the metadata is not yet a leader that serves: a produce right after creation got
+                    // NOT_LEADER_OR_FOLLOWER on a fresh broker, and the idempotent producer's retries then failed with
+                    // OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout. ListOffsets is answered by leaders only.
+                    Map<TopicPartition, OffsetSpec> all = new HashMap<>();
+                    described.forEach(d -> d.partitions().forEach(p -> all.put(
+                            new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+                    admin.listOffsets(all).all().get();
+                }
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof RetriableException)) {
                     throw e;
                 }
-                ready = false; // created, but not yet in this broker's metadata
+                ready = false; // created, but not yet in this broker's metadata, or its leader not yet serving
             }
             if (ready) {
                 return;

@@ -75,6 +75,8 @@ class BrokerOutageITCase {
                     before.samplesTrained(), OUTAGE_SECONDS);
             Thread.sleep(OUTAGE_SECONDS * 1000L);
             broker.start();
+            // the same topics: returns once every partition's leader serves again
+            TopicAdmin.ensureTopics(kafka, Topics.ALL, 2, (short) 1);
             System.out.println("broker back on " + kafka.bootstrapServers());
 
             PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() >= split).toList());
