@@ -84,7 +84,7 @@ final class ReplayCommand implements Callable<Integer> {
                 if (requestsForSeconds > 0) {
                     System.out.printf("replay done; sending score requests for %d s more%n", requestsForSeconds);
                     try {
-                        Thread.sleep(requestsForSeconds * 1000);
+                        Thread.sleep(requestsForSeconds * 1000);   // the generator sends on its own thread meanwhile
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

@@ -104,6 +104,7 @@ final class SoakBench implements Callable<Integer> {
                 for (int minute = 1; minute <= minutes; minute++) {
                     long wakeNs = startNs + Duration.ofMinutes(minute).toNanos();
                     while (System.nanoTime() < wakeNs) {
+                        // a reading a minute: the wait is for the clock itself
                         Thread.sleep(Math.max(1, Math.min(1_000, (wakeNs - System.nanoTime()) / 1_000_000)));
                     }
                     Map<String, Object> row = reading(minute, roundsDone.get(), replayed.get(), stack.rocksDbDir());
@@ -171,7 +172,7 @@ final class SoakBench implements Callable<Integer> {
                     } else if (System.nanoTime() - stillSinceNs > Duration.ofSeconds(5).toNanos()) {
                         break;
                     }
-                    Thread.sleep(200);
+                    Thread.sleep(200);   // polling the trainer's gauge: it has no notification to wait on
                 }
             } catch (InterruptedException e) {
                 return;

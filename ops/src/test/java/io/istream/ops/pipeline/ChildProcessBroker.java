@@ -77,10 +77,9 @@ final class ChildProcessBroker implements AutoCloseable {
                         + dir.resolve("broker.log"));
             }
             try (Socket socket = new Socket("127.0.0.1", port)) {
-                Thread.sleep(1_000);   // the listener opens a little before the broker is ready
-                return;
+                return;   // listening; TopicAdmin.ensureTopics then waits until every partition's leader serves
             } catch (IOException notYet) {
-                Thread.sleep(200);
+                Thread.sleep(200);   // polling the port: a process gives no notice when it listens
             }
         }
         throw new IllegalStateException("the broker did not open 127.0.0.1:" + port + " within 60 s");

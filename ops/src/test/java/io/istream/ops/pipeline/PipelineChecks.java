@@ -36,6 +36,25 @@ final class PipelineChecks {
     private PipelineChecks() {
     }
 
+    /** A script cut at its middle event's time: the first half goes before a disruption, the rest after it. */
+    record Halves(EventScript script, long splitMs, long endMs) {
+        static Halves of(EventScript script) {
+            List<TimedEvent> events = script.events();
+            return new Halves(script, events.get(events.size() / 2).eventTimeMs(),
+                    events.get(events.size() - 1).eventTimeMs());
+        }
+
+        void publishFirst(KafkaConnection kafka) {
+            publishAll(kafka, script.events().stream().filter(e -> e.eventTimeMs() < splitMs).toList());
+        }
+
+        /** The rest, then event time 3 h past the end on every partition: every label is released. */
+        void publishRestAndClock(KafkaConnection kafka) {
+            publishAll(kafka, script.events().stream().filter(e -> e.eventTimeMs() >= splitMs).toList());
+            publishClock(kafka, endMs + Duration.ofHours(3).toMillis());
+        }
+    }
+
     static void publishAll(KafkaConnection kafka, List<TimedEvent> events) {
         try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
             for (TimedEvent e : events) {

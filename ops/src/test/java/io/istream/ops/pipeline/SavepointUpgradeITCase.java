@@ -50,16 +50,14 @@ class SavepointUpgradeITCase extends PipelineTestBase {
     void bothJobsUpgradeThroughASavepointWithStateAndModelIntact() throws Exception {
         EventScript script = SyntheticInterests.generate(SyntheticConfig.small().withSize(120, 20).withSeed(11))
                 .script();
-        List<TimedEvent> events = script.events();
-        long split = events.get(events.size() / 2).eventTimeMs();
-        long end = events.get(events.size() - 1).eventTimeMs();
-        PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() < split).toList());
+        PipelineChecks.Halves halves = PipelineChecks.Halves.of(script);
+        halves.publishFirst(kafka);
 
         // ---- version 1: parallelism 2
         JobClient learning = startLearning(jobConfig(), PARALLELISM, false);
         JobClient scorer = startScorer(jobConfig(), PARALLELISM);
         ModelFollower before = PipelineChecks.awaitSettledModel(kafka, 1, Duration.ofSeconds(120));
-        PipelineChecks.sendRequests(kafka, script, "before", split - 1);
+        PipelineChecks.sendRequests(kafka, script, "before", halves.splitMs() - 1);
         PipelineChecks.awaitAnswers(kafka, 20, Duration.ofSeconds(60));
         String learningSavepoint = learning.stopWithSavepoint(false, savepoints.toUri().toString(),
                 SavepointFormatType.CANONICAL).get();
@@ -70,8 +68,7 @@ class SavepointUpgradeITCase extends PipelineTestBase {
                 before.samplesTrained(), learningSavepoint, scorerSavepoint);
 
         // ---- the rest of the stream, then clock events far ahead on every partition: every label is released
-        PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() >= split).toList());
-        PipelineChecks.publishClock(kafka, end + Duration.ofHours(3).toMillis());
+        halves.publishRestAndClock(kafka);
 
         // ---- version 2: parallelism 1 and an added operator, from the savepoints
         Configuration restoreLearning = jobConfig();
@@ -82,16 +79,16 @@ class SavepointUpgradeITCase extends PipelineTestBase {
         JobClient scorer2 = startScorer(restoreScorer, 1);
         ModelFollower after = PipelineChecks.awaitSettledModel(kafka, script.expectedSamples(),
                 Duration.ofSeconds(120));
-        PipelineChecks.sendRequests(kafka, script, "after", end);
+        PipelineChecks.sendRequests(kafka, script, "after", halves.endMs());
         List<ScoredCandidates> answers = PipelineChecks.awaitAnswers(kafka, 40, Duration.ofSeconds(60));
         learning2.cancel().get();
         scorer2.cancel().get();
 
         // every impression one sample with its whole history, every sample trained once, versions consecutive
         List<Sample> samples = PipelineChecks.assertExactlyOnce(kafka, script, after);
-        Map<Long, List<TimedEvent>> behaviours = PipelineChecks.behavioursByUser(events);
-        long spanning = samples.stream().filter(s -> s.getImpressionTimeMs() >= split
-                && !PipelineChecks.historyBefore(behaviours.get(s.getUserId()), split).isEmpty()).count();
+        Map<Long, List<TimedEvent>> behaviours = PipelineChecks.behavioursByUser(script.events());
+        long spanning = samples.stream().filter(s -> s.getImpressionTimeMs() >= halves.splitMs()
+                && !PipelineChecks.historyBefore(behaviours.get(s.getUserId()), halves.splitMs()).isEmpty()).count();
         assertThat(spanning).as("samples after the upgrade whose history began before it").isPositive();
         assertThat(after.version()).isGreaterThan(versionAtSavepoint);
 

@@ -8,7 +8,6 @@ import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.dataset.SyntheticConfig;
 import io.istream.ingestion.dataset.SyntheticInterests;
-import io.istream.ingestion.dataset.TimedEvent;
 import io.istream.ingestion.local.EmbeddedKafkaBroker;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;
@@ -16,7 +15,6 @@ import io.istream.schemas.Topics;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.updates.ModelFollower;
 import java.time.Duration;
-import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -43,12 +41,10 @@ class TaskManagerLossITCase {
     void losingATaskManagerLosesAndDoublesNothing(@InjectMiniCluster MiniCluster cluster) throws Exception {
         EventScript script = SyntheticInterests.generate(SyntheticConfig.small().withSize(100, 20).withSeed(23))
                 .script();
-        List<TimedEvent> events = script.events();
-        long split = events.get(events.size() / 2).eventTimeMs();
-        long end = events.get(events.size() - 1).eventTimeMs();
+        PipelineChecks.Halves halves = PipelineChecks.Halves.of(script);
         try (EmbeddedKafkaBroker broker = PipelineTestBase.brokerWithTopics(PipelineTestBase.PARALLELISM)) {
             KafkaConnection kafka = broker.connection();
-            PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() < split).toList());
+            halves.publishFirst(kafka);
             Configuration config = PipelineTestBase.jobConfig();
             config.setString("restart-strategy.type", "fixed-delay");
             config.setString("restart-strategy.fixed-delay.attempts", "20");
@@ -64,8 +60,7 @@ class TaskManagerLossITCase {
             cluster.terminateTaskManager(0).get();   // the first, which runs every task of the job
             System.out.printf("TaskManager 0 terminated at model version %d (%d samples)%n", before.version(),
                     before.samplesTrained());
-            PipelineChecks.publishAll(kafka, events.stream().filter(e -> e.eventTimeMs() >= split).toList());
-            PipelineChecks.publishClock(kafka, end + Duration.ofHours(3).toMillis());
+            halves.publishRestAndClock(kafka);
 
             ModelFollower after = PipelineChecks.awaitSettledModel(kafka, script.expectedSamples(),
                     Duration.ofSeconds(180));
