@@ -67,12 +67,13 @@ public final class Dice extends Activation {
             }
         }
         Tensor a = alpha.value();
+        boolean floatKernels = floatKernels(s);
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < c; j++) {
                 int i = r * c + j;
                 double v = s.get(i);
                 double z = (v - mean[j]) * invStd[j];
-                double p = sigmoid(z);
+                double p = floatKernels ? sigmoidFloat(z) : sigmoid(z);
                 normalised.set(i, z);
                 gate.set(i, p);
                 double al = a.get(j);

@@ -113,6 +113,7 @@ public final class Gru implements Layer {
             }
         }
         int hs = hiddenSize;
+        boolean floatKernels = Activation.floatKernels(x);
         stepPrevious.zero();
         for (int t = 0; t < steps; t++) {
             int block = t * batch * hs;
@@ -135,10 +136,21 @@ public final class Gru implements Layer {
                     }
                     int p = row * h3;
                     int q = s * h3;
-                    double u = Activation.sigmoid(projected.get(p + j) + stepRecurrent.get(q + j));
-                    double rg = Activation.sigmoid(projected.get(p + hs + j) + stepRecurrent.get(q + hs + j));
+                    double uPre = projected.get(p + j) + stepRecurrent.get(q + j);
+                    double rPre = projected.get(p + hs + j) + stepRecurrent.get(q + hs + j);
                     double rc = stepRecurrent.get(q + 2 * hs + j);
-                    double c = Activation.tanh(projected.get(p + 2 * hs + j) + rg * rc);
+                    double u;
+                    double rg;
+                    double c;
+                    if (floatKernels) {
+                        u = Activation.sigmoidFloat(uPre);
+                        rg = Activation.sigmoidFloat(rPre);
+                        c = Activation.tanhFloat(projected.get(p + 2 * hs + j) + rg * rc);
+                    } else {
+                        u = Activation.sigmoid(uPre);
+                        rg = Activation.sigmoid(rPre);
+                        c = Activation.tanh(projected.get(p + 2 * hs + j) + rg * rc);
+                    }
                     double z = effectiveUpdate(u, a);
                     update.set(o, u);
                     reset.set(o, rg);
