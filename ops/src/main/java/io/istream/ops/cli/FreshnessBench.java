@@ -31,9 +31,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -58,10 +60,10 @@ final class FreshnessBench implements Callable<Integer> {
     @Option(names = "--users", defaultValue = "300", description = "warm-up users (default: ${DEFAULT-VALUE})")
     int users;
 
-    @Option(names = "--probes", defaultValue = "20", description = "probes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--probes", defaultValue = "30", description = "probes (default: ${DEFAULT-VALUE})")
     int probes;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "1s",
+    @Option(names = "--checkpoint-interval", defaultValue = "300ms",
             description = "execution.checkpointing.interval of both jobs: updates and answers commit at this pace "
                     + "(default: ${DEFAULT-VALUE})")
     String checkpointInterval;
@@ -70,6 +72,7 @@ final class FreshnessBench implements Callable<Integer> {
     LocalJobOptions local = new LocalJobOptions();
 
     private static final long PROBE_USER_BASE = 900_000_000L;
+    private final List<long[]> stages = new ArrayList<>();   // per counted probe: {written, visible} ms after t0
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(60);
     /** Users whose events tick event time forward; enough of them to land on every partition. */
     private static final int CLOCK_USERS = 16;
@@ -102,12 +105,21 @@ final class FreshnessBench implements Callable<Integer> {
                 awaitQuiet(options.get(io.istream.ingestion.config.IngestionOptions.IDLE_PARTITION_TIMEOUT)
                         .plusSeconds(1));
                 ItemRef item = firstItem(script);
-                System.out.printf("%6s %12s %10s %14s%n", "probe", "version", "trained", "freshness ms");
+                System.out.printf("%6s %12s %10s %14s %12s %12s %12s%n", "probe", "version", "trained",
+                        "freshness ms", "written ms", "visible ms", "ckpt ms");
                 // probe 0 is not counted: its watermark step also releases the warm-up's pending impressions
+                // Probes run one after another, and each starts when the previous answer arrives, which is just after
+                // a checkpoint of the learning job committed. Started at once, every probe would meet the checkpoint
+                // cycle at the same phase; a random pause spreads them over it, as clicks in production are.
+                long cycleMs = TimeUtils.parseDuration(checkpointInterval).toMillis();
+                SplittableRandom phase = new SplittableRandom(local.seed);
                 for (int p = 0; p <= probes; p++) {
+                    Thread.sleep(phase.nextLong(cycleMs + 1));
                     double ms = probe(publisher, updates, answers, PROBE_USER_BASE + p, item, p);
                     if (p > 0) {
                         freshness.add(ms);
+                    } else {
+                        stages.clear();
                     }
                 }
             }
@@ -126,6 +138,14 @@ final class FreshnessBench implements Callable<Integer> {
         figures.put("freshnessMs", freshness);
         figures.put("p50Ms", p50);
         figures.put("p99Ms", p99);
+        // where the time goes: the update trained on the probe written by the trainer, then visible to
+        // read_committed readers (its transaction committed with the learning job's checkpoint)
+        double[] written = stages.stream().mapToDouble(st -> st[0]).sorted().toArray();
+        double[] visible = stages.stream().mapToDouble(st -> st[1]).sorted().toArray();
+        figures.put("updateWrittenP50Ms", written[written.length / 2]);
+        figures.put("updateVisibleP50Ms", visible[visible.length / 2]);
+        System.out.printf(Locale.ROOT, "median: update written %.0f ms, visible %.0f ms, answered %.0f ms after the "
+                + "click%n", written[written.length / 2], visible[visible.length / 2], p50);
         FiguresFile.write(local.json, figures);
         return 0;
     }
@@ -153,12 +173,16 @@ final class FreshnessBench implements Callable<Integer> {
         publisher.flush();
         long deadline = System.nanoTime() + PROBE_TIMEOUT.toNanos();
         long trainedVersion = Long.MAX_VALUE;
+        long createdMs = 0;   // when the trainer wrote that update
+        long visibleMs = 0;   // when this read_committed tail first saw it: its transaction had committed
         int asked = 0;
         while (System.nanoTime() < deadline) {
             for (ModelUpdate u : updates.poll()) {
                 // the probe's label time is its click's; every earlier sample's label is older
                 if (u.getNewestSampleTimeMs() >= t0 + 50 && u.getModelVersion() < trainedVersion) {
                     trainedVersion = u.getModelVersion();
+                    createdMs = u.getCreatedAtMs();
+                    visibleMs = System.currentTimeMillis();
                 }
             }
             publisher.publish(new ScoreRequest(request + "-ask-" + asked++, user, List.of(item),
@@ -167,8 +191,11 @@ final class FreshnessBench implements Callable<Integer> {
             for (ScoredCandidates a : answers.poll()) {
                 if (a.getUserId() == user && a.getModelVersion() >= trainedVersion) {
                     double ms = a.getAnsweredAtMs() - t0;
-                    System.out.printf(Locale.ROOT, "%6d %12d %,10d %14.0f%n", n, a.getModelVersion(),
-                            trainedBefore + 1, ms);
+                    System.out.printf(Locale.ROOT, "%6d %12d %,10d %14.0f %12d %12d %12.0f%n", n,
+                            a.getModelVersion(), trainedBefore + 1, ms, createdMs - t0, visibleMs - t0,
+                            LiveMetrics.gauge("flink.checkpoint.lastCheckpointDuration[" + LocalStack.LEARNING_JOB
+                                    + "]"));
+                    stages.add(new long[] {createdMs - t0, visibleMs - t0});
                     return ms;
                 }
             }
@@ -225,6 +252,7 @@ final class FreshnessBench implements Callable<Integer> {
             Properties props = kafka.toProperties();
             props.put("isolation.level", "read_committed");
             props.put("enable.auto.commit", "false");
+            props.put("fetch.max.wait.ms", "10");
             consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
