@@ -43,6 +43,7 @@ ablations() {
 run base $amazon --model base
 run din  $amazon --model din
 run dien $amazon --model dien
+run dien-ffn $amazon --model dien --attention ffn --attention-activation sigmoid
 only_seeds=${seeds[0]} synthetic
 only_seeds=${seeds[0]} ablations
 only_seeds=${seeds[0]} run base $ml --model base

@@ -47,6 +47,11 @@ final class ScoreBench implements Callable<Integer> {
             description = "Scorers in parallel (each with its own model copy) for requests/s (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--model-threads", defaultValue = "1",
+            description = "Threads one request's DIEN layers may use in the latency cases, as scorer.model-threads"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int modelThreads;
+
     @Option(names = "--model", defaultValue = "dien", description = "base, din or dien (default: ${DEFAULT-VALUE}).")
     String model;
 
@@ -63,6 +68,7 @@ final class ScoreBench implements Callable<Integer> {
         out.put("command", "bench score");
         out.put("model", kind.name());
         out.put("history", history);
+        out.put("modelThreads", modelThreads);
         out.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
         List<Map<String, Object>> cases = new ArrayList<>();
         for (int candidates : candidateCounts) {
@@ -87,8 +93,9 @@ final class ScoreBench implements Callable<Integer> {
             c.put("threads", threads);
             c.put("requestsPerSecond", throughput);
             System.out.printf(Locale.ROOT, "%s, T=%d, %d candidates: latency p50 %.2f ms, p99 %.2f ms, p999 %.2f ms "
-                            + "(1 thread, %d requests); %.0f requests/s with %d scorers%n", kind, history, candidates,
-                    c.get("p50Ms"), c.get("p99Ms"), c.get("p999Ms"), requests, throughput, threads);
+                            + "(one at a time, %d model threads, %d requests); %.0f requests/s with %d scorers%n",
+                    kind, history, candidates, c.get("p50Ms"), c.get("p99Ms"), c.get("p999Ms"), modelThreads,
+                    requests, throughput, threads);
             cases.add(c);
         }
         out.put("cases", cases);
@@ -127,7 +134,9 @@ final class ScoreBench implements Callable<Integer> {
     }
 
     private double[] latencies(ModelKind kind, int candidates, int count, long seed) throws Exception {
-        return timed(model(kind), candidates, count, seed, null);
+        CtrModel m = model(kind);
+        m.setThreads(modelThreads);
+        return timed(m, candidates, count, seed, null);
     }
 
     /** Warms up, waits at {@code start} (when given), then times {@code count} requests one by one. */
@@ -158,6 +167,7 @@ final class ScoreBench implements Callable<Integer> {
      */
     private double[] cacheHitLatencies(int candidates, int count) {
         CtrModel m = model(ModelKind.DIEN);
+        m.setThreads(modelThreads);
         Scorer scorer = new Scorer(history, 1_000);
         SplittableRandom random = new SplittableRandom(7);
         int users = 100;

@@ -46,6 +46,11 @@ final class TrainBench implements Callable<Integer> {
             + " data folder, skipped with a message when absent).")
     Path data;
 
+    @Option(names = "--threads", split = ",", defaultValue = "1,2",
+            description = "Model threads (CtrModel.setThreads), one measurement of every case each, so that their"
+                    + " ratio comes from one run (default: ${DEFAULT-VALUE}).")
+    int[] threadCounts;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
@@ -60,7 +65,10 @@ final class TrainBench implements Callable<Integer> {
         List<Map<String, Object>> cases = new ArrayList<>();
         // the reference size: B = 128, T = 100 with every step valid, d = 18, H = 36, head 200-80, aux 100-50
         Batch reference = Batches.synthetic(128, 100, true, 50_000, 800, 1);
-        cases.add(measure("dien reference size (B=128, T=100 all valid)", ModelKind.DIEN, List.of(reference), peak));
+        for (int threads : threadCounts) {
+            cases.add(measure("dien reference size (B=128, T=100 all valid)", ModelKind.DIEN, List.of(reference), peak,
+                    threads));
+        }
         Path amazon = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
         if (Files.isRegularFile(amazon.resolve(AmazonReviewsReader.FILE_NAME))) {
             OfflineDataset dataset = AmazonProtocol.build(AmazonReviewsReader.read(amazon, ReadOptions.all()), 100, 1);
@@ -73,7 +81,10 @@ final class TrainBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "amazon-beauty real shapes: %d shuffled training batches of 128, mean T %.1f"
                     + " (no length bucketing)%n", real.size(), meanT);
             for (ModelKind kind : ModelKind.values()) {
-                cases.add(measure(kind.name().toLowerCase(Locale.ROOT) + " amazon-beauty shapes", kind, real, peak));
+                for (int threads : kind == ModelKind.DIEN ? threadCounts : new int[] {1}) {
+                    cases.add(measure(kind.name().toLowerCase(Locale.ROOT) + " amazon-beauty shapes", kind, real, peak,
+                            threads));
+                }
             }
         } else {
             System.out.println("amazon-beauty not found at " + amazon + ": real-shape cases skipped");
@@ -83,10 +94,11 @@ final class TrainBench implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> measure(String name, ModelKind kind, List<Batch> batches, double peak) {
+    private Map<String, Object> measure(String name, ModelKind kind, List<Batch> batches, double peak, int threads) {
         ModelConfig config = ModelConfig.defaults(kind)
                 .withHeadActivation(kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU);
         CtrModel model = new CtrModel(config, 2);
+        model.setThreads(threads);
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(1e-3), model);
         int next = 0;
         // warm-up: JIT and buffer sizes
@@ -128,6 +140,7 @@ final class TrainBench implements Callable<Integer> {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("case", name);
+        m.put("threads", threads);
         m.put("model", config.toString());
         m.put("trainSamplesPerSecondMedian", median(train));
         m.put("trainSamplesPerSecond", train);
@@ -136,9 +149,9 @@ final class TrainBench implements Callable<Integer> {
         m.put("trainGemmGflopsMedian", median(trainGflops));
         m.put("inferenceGemmGflopsMedian", median(inferGflops));
         m.put("trainShareOfPeak", median(trainGflops) / peak);
-        System.out.printf(Locale.ROOT, "%-48s train %8.0f samples/s (GEMM %5.1f GFLOP/s, %4.1f%% of peak) | inference"
-                        + " %8.0f samples/s (GEMM %5.1f GFLOP/s)   [median of %d rounds × %d batches]%n", name,
-                median(train), median(trainGflops), 100 * median(trainGflops) / peak, median(infer),
+        System.out.printf(Locale.ROOT, "%-48s %d thread%s: train %8.0f samples/s (GEMM %5.1f GFLOP/s, %4.1f%% of peak)"
+                        + " | inference %8.0f samples/s (GEMM %5.1f GFLOP/s)   [median of %d rounds × %d batches]%n",
+                name, threads, threads == 1 ? " " : "s", median(train), median(trainGflops), 100 * median(trainGflops) / peak, median(infer),
                 median(inferGflops), rounds, batchesPerRound);
         return m;
     }

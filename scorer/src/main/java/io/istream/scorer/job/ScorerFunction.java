@@ -61,6 +61,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     private final int keptBehaviours;
     private final long userTtlMs;
     private final int interestCacheUsers;
+    private final int modelThreads;
 
     private transient Scorer scorer;
     private transient ModelFollower follower = new ModelFollower();
@@ -74,12 +75,18 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     /**
      * @param userTtlMs          processing time after which a stored behaviour expires (0 = never)
      * @param interestCacheUsers users whose DIEN extractor states are cached between requests (0 = none)
+     * @param modelThreads       threads one request's DIEN layers may use (1 or 2)
      */
-    public ScorerFunction(int maxHistory, int keptBehaviours, long userTtlMs, int interestCacheUsers) {
+    public ScorerFunction(int maxHistory, int keptBehaviours, long userTtlMs, int interestCacheUsers,
+                          int modelThreads) {
+        if (modelThreads < 1 || modelThreads > 2) {
+            throw new IllegalArgumentException("scorer.model-threads must be 1 or 2, got " + modelThreads);
+        }
         this.maxHistory = maxHistory;
         this.keptBehaviours = Math.max(maxHistory, keptBehaviours);
         this.userTtlMs = userTtlMs;
         this.interestCacheUsers = interestCacheUsers;
+        this.modelThreads = modelThreads;
     }
 
     /**
@@ -174,6 +181,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     public void initializeState(FunctionInitializationContext context) throws Exception {
         modelState = context.getOperatorStateStore().getUnionListState(MODEL);
         follower = new ModelFollower();
+        follower.setThreads(modelThreads);
         int chunks = 0;
         for (byte[] chunk : modelState.get()) {
             follower.accept(UPDATES.decode(chunk));

@@ -67,7 +67,7 @@ public final class ScorerJob {
                 .connect(model)
                 .process(new ScorerFunction(options.get(ScorerOptions.MAX_HISTORY),
                         options.get(ScorerOptions.KEPT_BEHAVIOURS), options.get(ScorerOptions.USER_TTL).toMillis(),
-                        options.get(ScorerOptions.INTEREST_CACHE_USERS)))
+                        options.get(ScorerOptions.INTEREST_CACHE_USERS), options.get(ScorerOptions.MODEL_THREADS)))
                 .name("scorer").uid("scorer")
                 .returns(new AvroTypeInfo<>(ScoredCandidates.class));
         return new Streams(answers, valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS));

@@ -32,8 +32,14 @@ public final class ScorerOptions {
             .withDescription("Users per scorer subtask whose DIEN interest-extractor states are kept between requests "
                     + "for the current model version (about T·H·4 bytes each: 14 KB at T = 100, H = 36); 0 = none.");
 
+    public static final ConfigOption<Integer> MODEL_THREADS = ConfigOptions.key("scorer.model-threads")
+            .intType().defaultValue(1)
+            .withDescription("Threads one DIEN request may use (1 or 2): with 2, the AUGRU's candidate rows are split "
+                    + "over a second thread. Lowers latency where cores are idle; under full load it only adds "
+                    + "threads competing for them.");
+
     public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS, USER_TTL,
-            INTEREST_CACHE_USERS);
+            INTEREST_CACHE_USERS, MODEL_THREADS);
 
     public static String describe(ReadableConfig config) {
         return JobOptions.describe(ALL, config);

@@ -90,12 +90,18 @@ public final class TrainerOptions {
             .withDescription("A partial batch is trained when no sample has come for this long, so a quiet stream "
                     + "still reaches the model.");
 
+    public static final ConfigOption<Integer> MODEL_THREADS = ConfigOptions.key("trainer.model-threads")
+            .intType().defaultValue(1)
+            .withDescription("Threads of DIEN's recurrent layers and auxiliary net in the trainer (1 or 2). The "
+                    + "trainer is the single writer, so a second thread raises its ceiling where a core is free; on a "
+                    + "machine whose cores the data plane already fills it only competes with it.");
+
     public static final ConfigOption<Long> SEED = ConfigOptions.key("trainer.seed")
             .longType().defaultValue(1L).withDescription("Initialisation seed.");
 
     public static final List<ConfigOption<?>> ALL = List.of(MODEL, BATCH_SIZE, MAX_HISTORY, OPTIMIZER, LEARNING_RATE,
             REGULARIZATION, LAMBDA, ADMIT_AFTER, EXPIRE_AFTER, PUBLISH_EVERY_BATCHES, PUBLISH_INTERVAL, FULL_INTERVAL,
-            MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, SEED, DRILL_NON_FINITE_EVERY);
+            MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, MODEL_THREADS, SEED, DRILL_NON_FINITE_EVERY);
 
     /** The trainer's settings from the options; throws IllegalArgumentException naming what is wrong. */
     public static StreamingSettings settings(ReadableConfig config) {
@@ -109,7 +115,7 @@ public final class TrainerOptions {
         return new StreamingSettings(model, optimizer, config.get(BATCH_SIZE), config.get(MAX_HISTORY),
                 config.get(PUBLISH_EVERY_BATCHES), publishMs, config.get(FULL_INTERVAL).toMillis(),
                 (int) config.get(MAX_CHUNK).getBytes(), config.get(METRICS_WINDOW).toMillis(),
-                Math.max(1_000, publishMs), config.get(PREQUENTIAL));
+                Math.max(1_000, publishMs), config.get(PREQUENTIAL), config.get(MODEL_THREADS));
     }
 
     public static String describe(ReadableConfig config) {

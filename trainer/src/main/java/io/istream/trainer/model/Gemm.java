@@ -1,5 +1,6 @@
 package io.istream.trainer.model;
 
+import java.util.concurrent.atomic.LongAdder;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -8,8 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Gemm {
 
-    // 2·m·n·k of every product since start, for benchmarks' achieved GFLOP/s (the model runs on one thread)
-    private static long flops;
+    // 2·m·n·k of every product since start, for benchmarks' achieved GFLOP/s (GRU ranges may run on two threads)
+    private static final LongAdder FLOPS = new LongAdder();
 
     private Gemm() {
     }
@@ -27,7 +28,7 @@ public final class Gemm {
         if (m == 0 || n == 0) {
             return;
         }
-        flops += 2L * m * n * k;
+        FLOPS.add(2L * m * n * k);
         if (k == 0) {
             // ND4J cannot multiply empty matrices; α·0 + β·C is all that is left.
             scale(c, beta);
@@ -39,7 +40,7 @@ public final class Gemm {
 
     /** Floating-point operations of all products so far (2·m·n·k each). */
     public static long flops() {
-        return flops;
+        return FLOPS.sum();
     }
 
     /** C = op(A)·op(B). */

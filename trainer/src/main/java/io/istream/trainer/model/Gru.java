@@ -40,15 +40,25 @@ public final class Gru implements Layer {
     private Tensor previous;              // h_{t−1} [T·B, H] (zeros at t = 0)
     private Tensor hidden;                // h_t [T·B, H]
     private Tensor last;                  // h at each sample's last valid step [B, H]
-    private Tensor stepPrevious;          // h_{t−1} of one step [B, H]
-    private Tensor stepRecurrent;         // U h_{t−1} of one step [B, 3H]
     private Tensor dProjected;            // dL/d(Wx + b) [T·B, 3H]
     private Tensor dRecurrent;            // dL/d(U h_{t−1}) [T·B, 3H]
-    private Tensor stepDRecurrent;        // one step of dRecurrent [B, 3H]
-    private Tensor stepDPrevious;         // dL/dh_{t−1} through U, one step [B, H]
-    private Tensor carry;                 // dL/dh_t flowing backwards [B, H]
     private Tensor dInput;                // dL/dx [T·B, in]
     private Tensor dAttention;            // dL/da [T·B, 1]
+    // Samples never interact inside a GRU, so the batch is cut into row ranges [lo, hi) that run all T steps on
+    // their own, one per thread. Per range r, with n = hi − lo rows:
+    private final Tensor[] stepPrevious = new Tensor[MAX_THREADS];    // h_{t−1} of one step [n, H]
+    private final Tensor[] stepRecurrent = new Tensor[MAX_THREADS];   // U h_{t−1} of one step [n, 3H]
+    private final Tensor[] stepDRecurrent = new Tensor[MAX_THREADS];  // one step of dRecurrent [n, 3H]
+    private final Tensor[] stepDPrevious = new Tensor[MAX_THREADS];   // dL/dh_{t−1} through U, one step [n, H]
+    private final Tensor[] carry = new Tensor[MAX_THREADS];           // dL/dh_t flowing backwards [n, H]
+    private int threads = 1;
+    private int[] bounds;                 // range r is samples [bounds[r], bounds[r + 1])
+    private boolean floatKernels;
+    private Tensor dHiddenFromAbove;      // the backward's dHidden, or null
+
+    private static final int MAX_THREADS = ModelThreads.MAX_THREADS;
+    /** Below this many samples per range a second thread costs more than it saves. */
+    static final int MIN_ROWS_PER_THREAD = 8;
 
     public Gru(String name, DataType type, CellKind kind, int in, int hiddenSize, Initializer init) {
         this.kind = kind;
@@ -59,6 +69,18 @@ public final class Gru implements Layer {
         bias = Param.zeros(name + ".b", type, 1, 3 * hiddenSize);
         init.glorot(inputWeight.value(), in, 3 * hiddenSize);
         init.glorot(recurrentWeight.value(), hiddenSize, 3 * hiddenSize);
+    }
+
+    /**
+     * Runs the recurrent steps of each batch on up to {@code n} threads (at most 2): the calling
+     * one and workers of {@link ModelThreads}. 1, the default, uses no other thread. With 2 the per-step GEMMs have half
+     * the rows, and BLAS may sum a row's products in another order: results agree with one thread's to float rounding.
+     */
+    public void threads(int n) {
+        if (n < 1 || n > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + n);
+        }
+        threads = n;
     }
 
     /**
@@ -101,8 +123,12 @@ public final class Gru implements Layer {
         previous = Tensor.reuse(previous, type, rows, hiddenSize);
         hidden = Tensor.reuse(hidden, type, rows, hiddenSize);
         last = Tensor.reuse(last, type, batch, hiddenSize);
-        stepPrevious = Tensor.reuse(stepPrevious, type, batch, hiddenSize);
-        stepRecurrent = Tensor.reuse(stepRecurrent, type, batch, h3);
+        bounds = ranges(batch);
+        for (int r = 0; r + 1 < bounds.length; r++) {
+            int n = bounds[r + 1] - bounds[r];
+            stepPrevious[r] = Tensor.reuse(stepPrevious[r], type, n, hiddenSize);
+            stepRecurrent[r] = Tensor.reuse(stepRecurrent[r], type, n, h3);
+        }
 
         // W x for all T steps in one GEMM, then the bias
         Gemm.multiply(effective, false, inputWeight.value(), false, projected);
@@ -112,20 +138,32 @@ public final class Gru implements Layer {
                 projected.add(r * h3 + j, b.get(j));
             }
         }
+        floatKernels = Activation.floatKernels(x);
+        ModelThreads.forEachRange(bounds, this::forwardRange);
+        return hidden;
+    }
+
+    /** Samples [bounds[r], bounds[r + 1]) through all T steps: the recurrence of {@link #forward}. */
+    private void forwardRange(int r) {
+        int lo = bounds[r];
+        int n = bounds[r + 1] - lo;
         int hs = hiddenSize;
-        boolean floatKernels = Activation.floatKernels(x);
-        stepPrevious.zero();
+        int h3 = 3 * hs;
+        Tensor stepPrev = stepPrevious[r];   // [n, H]
+        Tensor stepRec = stepRecurrent[r];   // [n, 3H]
+        stepPrev.zero();
         for (int t = 0; t < steps; t++) {
-            int block = t * batch * hs;
-            previous.copyFrom(stepPrevious, 0, block, batch * hs);
-            Gemm.multiply(stepPrevious, false, recurrentWeight.value(), false, stepRecurrent);
-            for (int s = 0; s < batch; s++) {
+            int block = (t * batch + lo) * hs;
+            previous.copyFrom(stepPrev, 0, block, n * hs);
+            Gemm.multiply(stepPrev, false, recurrentWeight.value(), false, stepRec);
+            for (int i = 0; i < n; i++) {
+                int s = lo + i;
                 int row = t * batch + s;
                 boolean valid = t < lengths[s];
                 double a = attention == null ? 1 : attention.get(row);
                 for (int j = 0; j < hs; j++) {
                     int o = row * hs + j;
-                    double hp = stepPrevious.get(s * hs + j);
+                    double hp = stepPrev.get(i * hs + j);
                     if (!valid) {
                         update.set(o, 0);
                         reset.set(o, 0);
@@ -135,10 +173,10 @@ public final class Gru implements Layer {
                         continue;
                     }
                     int p = row * h3;
-                    int q = s * h3;
-                    double uPre = projected.get(p + j) + stepRecurrent.get(q + j);
-                    double rPre = projected.get(p + hs + j) + stepRecurrent.get(q + hs + j);
-                    double rc = stepRecurrent.get(q + 2 * hs + j);
+                    int q = i * h3;
+                    double uPre = projected.get(p + j) + stepRec.get(q + j);
+                    double rPre = projected.get(p + hs + j) + stepRec.get(q + hs + j);
+                    double rc = stepRec.get(q + 2 * hs + j);
                     double u;
                     double rg;
                     double c;
@@ -159,10 +197,17 @@ public final class Gru implements Layer {
                     hidden.set(o, (1 - z) * hp + z * c);
                 }
             }
-            stepPrevious.copyFrom(hidden, block, 0, batch * hs);
+            stepPrev.copyFrom(hidden, block, 0, n * hs);
         }
-        last.copyFrom(stepPrevious, 0, 0, batch * hs);
-        return hidden;
+        last.copyFrom(stepPrev, 0, lo * hs, n * hs);
+    }
+
+    /** Row ranges of the batch: one per thread, or the whole batch when it is too small to share. */
+    private int[] ranges(int batch) {
+        if (threads < 2 || batch < 2 * MIN_ROWS_PER_THREAD) {
+            return new int[] {0, batch};
+        }
+        return new int[] {0, batch / 2, batch};
     }
 
     private double effectiveUpdate(double u, double a) {
@@ -193,33 +238,79 @@ public final class Gru implements Layer {
         int rows = steps * batch;
         dProjected = Tensor.reuse(dProjected, type, rows, h3);
         dRecurrent = Tensor.reuse(dRecurrent, type, rows, h3);
-        stepDRecurrent = Tensor.reuse(stepDRecurrent, type, batch, h3);
-        stepDPrevious = Tensor.reuse(stepDPrevious, type, batch, hs);
-        carry = Tensor.reuse(carry, type, batch, hs);
         dAttention = Tensor.reuse(dAttention, type, rows, 1);
         dAttention.zero();
-        if (dLast != null) {
-            carry.copyFrom(dLast);
-        } else {
-            carry.zero();
+        for (int r = 0; r + 1 < bounds.length; r++) {
+            int n = bounds[r + 1] - bounds[r];
+            stepDRecurrent[r] = Tensor.reuse(stepDRecurrent[r], type, n, h3);
+            stepDPrevious[r] = Tensor.reuse(stepDPrevious[r], type, n, hs);
+            carry[r] = Tensor.reuse(carry[r], type, n, hs);
+            if (dLast != null) {
+                carry[r].copyFrom(dLast, bounds[r] * hs, 0, n * hs);
+            } else {
+                carry[r].zero();
+            }
         }
+        dHiddenFromAbove = dHidden;
+        ModelThreads.forEachRange(bounds, this::backwardRange);
+        dHiddenFromAbove = null;
+        // dU = Σ_t h_{t−1}ᵀ·dL/d(U h_{t−1}), as one GEMM over all steps
+        Gemm.multiplyAdd(previous, true, dRecurrent, false, recurrentWeight.grad());
+        Tensor effective = kind == CellKind.AIGRU ? scaledInput : input;
+        Gemm.multiplyAdd(effective, true, dProjected, false, inputWeight.grad());
+        Tensor db = bias.grad();
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < h3; j++) {
+                db.add(j, dProjected.get(r * h3 + j));
+            }
+        }
+        dInput = Tensor.reuse(dInput, type, rows, in);
+        Gemm.multiply(dProjected, false, inputWeight.value(), true, dInput);
+        if (kind == CellKind.AIGRU) {
+            // x′ = a·x: da = Σ_j dx′_j·x_j ; dx = a·dx′
+            for (int r = 0; r < rows; r++) {
+                double a = attention.get(r);
+                double da = 0;
+                for (int j = 0; j < in; j++) {
+                    int o = r * in + j;
+                    double g = dInput.get(o);
+                    da += g * input.get(o);
+                    dInput.set(o, a * g);
+                }
+                dAttention.add(r, da);
+            }
+        }
+        return dInput;
+    }
+
+    /** Samples [bounds[r], bounds[r + 1]) back through all T steps: the recurrence of {@link #backward}. */
+    private void backwardRange(int r) {
+        int lo = bounds[r];
+        int n = bounds[r + 1] - lo;
+        int hs = hiddenSize;
+        int h3 = 3 * hs;
+        Tensor dHidden = dHiddenFromAbove;
+        Tensor carried = carry[r];             // dL/dh_t [n, H]
+        Tensor stepDRec = stepDRecurrent[r];   // [n, 3H]
+        Tensor stepDPrev = stepDPrevious[r];   // [n, H]
         for (int t = steps - 1; t >= 0; t--) {
-            for (int s = 0; s < batch; s++) {
+            for (int i = 0; i < n; i++) {
+                int s = lo + i;
                 int row = t * batch + s;
                 boolean valid = t < lengths[s];
                 double a = attention == null ? 1 : attention.get(row);
                 double da = 0;
                 for (int j = 0; j < hs; j++) {
                     int o = row * hs + j;
-                    double g = carry.get(s * hs + j) + (dHidden == null ? 0 : dHidden.get(o));
+                    double g = carried.get(i * hs + j) + (dHidden == null ? 0 : dHidden.get(o));
                     int p = row * h3;
-                    int q = s * h3;
+                    int q = i * h3;
                     if (!valid) {
                         // h_t = h_{t−1}: the gradient passes through untouched
-                        carry.set(s * hs + j, g);
+                        carried.set(i * hs + j, g);
                         for (int k = 0; k < 3; k++) {
                             dProjected.set(p + k * hs + j, 0);
-                            stepDRecurrent.set(q + k * hs + j, 0);
+                            stepDRec.set(q + k * hs + j, 0);
                         }
                         continue;
                     }
@@ -257,47 +348,20 @@ public final class Gru implements Layer {
                     dProjected.set(p + j, duPre);
                     dProjected.set(p + hs + j, drPre);
                     dProjected.set(p + 2 * hs + j, dcPre);
-                    stepDRecurrent.set(q + j, duPre);
-                    stepDRecurrent.set(q + hs + j, drPre);
-                    stepDRecurrent.set(q + 2 * hs + j, dcPre * rg);
-                    carry.set(s * hs + j, g * (1 - z));
+                    stepDRec.set(q + j, duPre);
+                    stepDRec.set(q + hs + j, drPre);
+                    stepDRec.set(q + 2 * hs + j, dcPre * rg);
+                    carried.set(i * hs + j, g * (1 - z));
                 }
                 if (attention != null) {
                     dAttention.add(row, da);
                 }
             }
-            dRecurrent.copyFrom(stepDRecurrent, 0, t * batch * h3, batch * h3);
+            dRecurrent.copyFrom(stepDRec, 0, (t * batch + lo) * h3, n * h3);
             // dL/dh_{t−1} += dL/d(U h_{t−1})·Uᵀ
-            Gemm.multiply(stepDRecurrent, false, recurrentWeight.value(), true, stepDPrevious);
-            carry.addScaled(stepDPrevious, 1.0);
+            Gemm.multiply(stepDRec, false, recurrentWeight.value(), true, stepDPrev);
+            carried.addScaled(stepDPrev, 1.0);
         }
-        // dU = Σ_t h_{t−1}ᵀ·dL/d(U h_{t−1}), as one GEMM over all steps
-        Gemm.multiplyAdd(previous, true, dRecurrent, false, recurrentWeight.grad());
-        Tensor effective = kind == CellKind.AIGRU ? scaledInput : input;
-        Gemm.multiplyAdd(effective, true, dProjected, false, inputWeight.grad());
-        Tensor db = bias.grad();
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < h3; j++) {
-                db.add(j, dProjected.get(r * h3 + j));
-            }
-        }
-        dInput = Tensor.reuse(dInput, type, rows, in);
-        Gemm.multiply(dProjected, false, inputWeight.value(), true, dInput);
-        if (kind == CellKind.AIGRU) {
-            // x′ = a·x: da = Σ_j dx′_j·x_j ; dx = a·dx′
-            for (int r = 0; r < rows; r++) {
-                double a = attention.get(r);
-                double da = 0;
-                for (int j = 0; j < in; j++) {
-                    int o = r * in + j;
-                    double g = dInput.get(o);
-                    da += g * input.get(o);
-                    dInput.set(o, a * g);
-                }
-                dAttention.add(r, da);
-            }
-        }
-        return dInput;
     }
 
     /** dL/da [T·B, 1] of the last backward (zeros for GRU). */

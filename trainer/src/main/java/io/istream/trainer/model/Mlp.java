@@ -26,6 +26,13 @@ public final class Mlp implements Layer {
         linears[hidden.length] = new Linear(name + ".out", type, width, out, init);
     }
 
+    /** Threads for the hidden activations' element-wise loops (see {@link Activation#threads}). */
+    void threads(int n) {
+        for (Activation a : activations) {
+            a.threads(n);
+        }
+    }
+
     /** x [N, in] → y [N, out]. */
     public Tensor forward(Tensor x, boolean training) {
         Tensor h = x;

@@ -15,10 +15,12 @@ import io.istream.trainer.model.OptimizerConfig;
  * @param metricsWindowMs     prequential metrics window
  * @param expireEveryMs       how often embedding expiry runs (when the model config sets an expiry age)
  * @param prequential         which pre-update score the prequential metrics use
+ * @param modelThreads        threads of DIEN's recurrent layers and auxiliary net (1 or 2)
  */
 public record StreamingSettings(ModelConfig model, OptimizerConfig optimizer, int batchSize, int maxHistory,
                                 int publishEveryBatches, long publishEveryMs, long fullEveryMs, int maxChunkBytes,
-                                long metricsWindowMs, long expireEveryMs, PrequentialScore prequential)
+                                long metricsWindowMs, long expireEveryMs, PrequentialScore prequential,
+                                int modelThreads)
         implements java.io.Serializable {
 
     /** With the served score for the prequential metrics. */
@@ -26,11 +28,12 @@ public record StreamingSettings(ModelConfig model, OptimizerConfig optimizer, in
                              int publishEveryBatches, long publishEveryMs, long fullEveryMs, int maxChunkBytes,
                              long metricsWindowMs, long expireEveryMs) {
         this(model, optimizer, batchSize, maxHistory, publishEveryBatches, publishEveryMs, fullEveryMs, maxChunkBytes,
-                metricsWindowMs, expireEveryMs, PrequentialScore.SERVED);
+                metricsWindowMs, expireEveryMs, PrequentialScore.SERVED, 1);
     }
 
     public StreamingSettings {
         require(prequential != null, "a prequential score mode is needed");
+        require(modelThreads == 1 || modelThreads == 2, "model threads must be 1 or 2");
         require(batchSize > 0, "batch size must be positive");
         require(maxHistory > 0, "max history must be positive");
         require(publishEveryBatches > 0, "publish-every-batches must be positive");

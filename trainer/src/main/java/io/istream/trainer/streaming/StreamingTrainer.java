@@ -82,6 +82,7 @@ public final class StreamingTrainer {
     private StreamingTrainer(StreamingSettings settings, CtrModel model, Optimizer optimizer) {
         this.settings = settings;
         this.model = model;
+        model.setThreads(settings.modelThreads());
         this.optimizer = optimizer != null ? optimizer : new Optimizer(settings.optimizer(), model);
         boolean wholeTableL2 = settings.optimizer().regularization() == RegularizationKind.L2
                 && settings.optimizer().lambda() > 0;

@@ -26,6 +26,7 @@ public final class ModelFollower {
     public enum Outcome { PENDING, APPLIED_FULL, APPLIED_DELTA, IGNORED_STALE, IGNORED_GAP }
 
     private CtrModel model;
+    private int threads = 1;
     private Map<String, Tensor> dense;
     private long version = -1;
     private long createdAtMs = -1;
@@ -87,6 +88,14 @@ public final class ModelFollower {
         return Long.MIN_VALUE;
     }
 
+    /** Threads of every model this follower builds, and of the current one (see {@link CtrModel#setThreads}). */
+    public void setThreads(int threads) {
+        this.threads = threads;
+        if (model != null) {
+            model.setThreads(threads);
+        }
+    }
+
     private void applyFull(ModelUpdate[] chunks) {
         ByteBuffer config = chunks[0].getConfig();
         if (config == null) {
@@ -97,6 +106,7 @@ public final class ModelFollower {
         config.duplicate().get(configBytes);
         ModelConfig modelConfig = ModelFile.configFromBytes(configBytes);
         CtrModel fresh = new CtrModel(modelConfig);
+        fresh.setThreads(threads);
         Map<String, Tensor> freshDense = ModelTensors.denseTensors(fresh);
         applyChunks(chunks, fresh, freshDense);
         model = fresh;

@@ -167,7 +167,7 @@ class StreamingTrainerTest {
         StreamingSettings pass = new StreamingSettings(served.model(), served.optimizer(), served.batchSize(),
                 served.maxHistory(), served.publishEveryBatches(), served.publishEveryMs(), served.fullEveryMs(),
                 served.maxChunkBytes(), served.metricsWindowMs(), served.expireEveryMs(),
-                PrequentialScore.TRAINING_PASS);
+                PrequentialScore.TRAINING_PASS, 1);
         StreamingTrainer a = new StreamingTrainer(served);
         StreamingTrainer b = new StreamingTrainer(pass);
         List<Sample> samples = PlantedSamples.generate(3200, 50, 400, 10, 8);
