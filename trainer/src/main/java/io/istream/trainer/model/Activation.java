@@ -17,6 +17,7 @@ public class Activation implements Layer {
     Tensor dInput;           // dL/ds [N, C]
     private int threads = 1;
     private static final int MIN_ELEMENTS_PER_THREAD = 32_768;
+    private static final int CHUNK = 4096;
 
     Activation(String name, DataType type, ActivationKind kind, int channels) {
         this.kind = kind;
@@ -46,6 +47,40 @@ public class Activation implements Layer {
         return threads > 1 && n >= MIN_ELEMENTS_PER_THREAD * 2 ? new int[] {0, n / 2, n} : new int[] {0, n};
     }
 
+    /** out[i] = σ(s[i]) for i in [from, to). */
+    private static void sigmoidRange(Tensor s, Tensor out, int from, int to, boolean floatKernels) {
+        if (floatKernels) {
+            float[] chunk = new float[CHUNK];
+            for (int start = from; start < to; start += CHUNK) {
+                int len = Math.min(CHUNK, to - start);
+                s.read(start, chunk, 0, len);
+                for (int i = 0; i < len; i++) {
+                    chunk[i] = (float) sigmoidFloat(chunk[i]);
+                }
+                out.write(start, chunk, 0, len);
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                out.set(i, sigmoid(s.get(i)));
+            }
+        }
+    }
+
+    /** dx[i] = dy[i]·y[i]·(1 − y[i]) for i in [from, to), y = σ(s), in array blocks. */
+    private static void sigmoidBackwardRange(Tensor y, Tensor dy, Tensor dx, int from, int to) {
+        double[] ys = new double[CHUNK];
+        double[] gs = new double[CHUNK];
+        for (int start = from; start < to; start += CHUNK) {
+            int len = Math.min(CHUNK, to - start);
+            y.read(start, ys, len);
+            dy.read(start, gs, len);
+            for (int i = 0; i < len; i++) {
+                gs[i] *= ys[i] * (1 - ys[i]);
+            }
+            dx.write(start, gs, len);
+        }
+    }
+
     public static Activation of(String name, DataType type, ActivationKind kind, int channels) {
         return kind == ActivationKind.DICE ? new Dice(name, type, channels) : new Activation(name, type, kind, channels);
     }
@@ -64,12 +99,8 @@ public class Activation implements Layer {
             case SIGMOID -> {
                 boolean floatKernels = floatKernels(s);
                 int[] bounds = ranges(n);
-                ModelThreads.forEachRange(bounds, r -> {
-                    for (int i = bounds[r]; i < bounds[r + 1]; i++) {
-                        double v = s.get(i);
-                        output.set(i, floatKernels ? sigmoidFloat(v) : sigmoid(v));
-                    }
-                });
+                Tensor out = output;
+                ModelThreads.forEachRange(bounds, r -> sigmoidRange(s, out, bounds[r], bounds[r + 1], floatKernels));
             }
             case NONE -> output.copyFrom(s);
             default -> throw new IllegalStateException(kind + " is not row-wise");
@@ -100,12 +131,9 @@ public class Activation implements Layer {
             case SIGMOID -> {
                 // dσ/ds = σ(1 − σ)
                 int[] bounds = ranges(n);
-                ModelThreads.forEachRange(bounds, r -> {
-                    for (int i = bounds[r]; i < bounds[r + 1]; i++) {
-                        double y = output.get(i);
-                        dInput.set(i, dy.get(i) * y * (1 - y));
-                    }
-                });
+                Tensor y = output;
+                Tensor dx = dInput;
+                ModelThreads.forEachRange(bounds, r -> sigmoidBackwardRange(y, dy, dx, bounds[r], bounds[r + 1]));
             }
             case NONE -> dInput.copyFrom(dy);
             default -> throw new IllegalStateException(kind + " is not row-wise");
