@@ -133,12 +133,7 @@ public final class Gru implements Layer {
 
         // W x for all T steps in one GEMM, then the bias
         Gemm.multiply(effective, false, inputWeight.value(), false, projected);
-        Tensor b = bias.value();
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < h3; j++) {
-                projected.add(r * h3 + j, b.get(j));
-            }
-        }
+        projected.addToEveryRow(bias.value().toDoubleArray());
         floatKernels = Activation.floatKernels(x);
         ModelThreads.forEachRange(bounds, this::forwardRange);
         return hidden;
@@ -311,11 +306,10 @@ public final class Gru implements Layer {
         Gemm.multiplyAdd(previous, true, dRecurrent, false, recurrentWeight.grad());
         Tensor effective = kind == CellKind.AIGRU ? scaledInput : input;
         Gemm.multiplyAdd(effective, true, dProjected, false, inputWeight.grad());
-        Tensor db = bias.grad();
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < h3; j++) {
-                db.add(j, dProjected.get(r * h3 + j));
-            }
+        double[] db = new double[h3];
+        dProjected.sumRowsInto(db);
+        for (int j = 0; j < h3; j++) {
+            bias.grad().add(j, db[j]);
         }
         dInput = Tensor.reuse(dInput, type, rows, in);
         Gemm.multiply(dProjected, false, inputWeight.value(), true, dInput);
