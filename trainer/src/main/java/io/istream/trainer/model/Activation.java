@@ -42,6 +42,11 @@ public class Activation implements Layer {
         threads = n;
     }
 
+    /** Whole rows per array block, about 4,096 elements (blocks start at a row, so i % C is the channel). */
+    private int rowsPerBlock() {
+        return Math.max(1, CHUNK / channels);
+    }
+
     /** Element ranges: halves when two threads are allowed and there is enough work to share. */
     private int[] ranges(int n) {
         return threads > 1 && n >= MIN_ELEMENTS_PER_THREAD * 2 ? new int[] {0, n / 2, n} : new int[] {0, n};
@@ -91,9 +96,17 @@ public class Activation implements Layer {
         int n = s.size();
         switch (kind) {
             case PRELU -> {
-                for (int i = 0; i < n; i++) {
-                    double v = s.get(i);
-                    output.set(i, v > 0 ? v : alpha.value().get(i % channels) * v);
+                // rows in array blocks (see Tensor#read)
+                double[] a = alpha.value().toDoubleArray();
+                double[] block = new double[rowsPerBlock() * channels];
+                for (int start = 0; start < n; start += block.length) {
+                    int len = Math.min(block.length, n - start);
+                    s.read(start, block, len);
+                    for (int i = 0; i < len; i++) {
+                        double v = block[i];
+                        block[i] = v > 0 ? v : a[i % channels] * v;
+                    }
+                    output.write(start, block, len);
                 }
             }
             case SIGMOID -> {
@@ -114,18 +127,27 @@ public class Activation implements Layer {
         switch (kind) {
             case PRELU -> {
                 // df/ds = 1 (s > 0) or α ; df/dα = s (s ≤ 0)
-                Tensor a = alpha.value();
-                Tensor da = alpha.grad();
-                for (int i = 0; i < n; i++) {
-                    double v = input.get(i);
-                    double g = dy.get(i);
-                    int c = i % channels;
-                    if (v > 0) {
-                        dInput.set(i, g);
-                    } else {
-                        dInput.set(i, g * a.get(c));
-                        da.add(c, g * v);
+                double[] a = alpha.value().toDoubleArray();
+                double[] da = new double[channels];
+                double[] inputs = new double[rowsPerBlock() * channels];
+                double[] grads = new double[inputs.length];
+                for (int start = 0; start < n; start += inputs.length) {
+                    int len = Math.min(inputs.length, n - start);
+                    input.read(start, inputs, len);
+                    dy.read(start, grads, len);
+                    for (int i = 0; i < len; i++) {
+                        double v = inputs[i];
+                        if (v <= 0) {
+                            int c = i % channels;
+                            da[c] += grads[i] * v;
+                            grads[i] *= a[c];
+                        }
                     }
+                    dInput.write(start, grads, len);
+                }
+                Tensor alphaGrad = alpha.grad();
+                for (int c = 0; c < channels; c++) {
+                    alphaGrad.add(c, da[c]);
                 }
             }
             case SIGMOID -> {
@@ -185,7 +207,7 @@ public class Activation implements Layer {
     }
 
     /**
-     * e^x for |x| ≤ 160, relative error below 1e-8 (float's ε is 6e-8). e^x = 2^n·e^r with n = round(x / ln 2) and
+     * e^x for |x| ≤ 700, relative error below 1e-8 (float's ε is 6e-8). e^x = 2^n·e^r with n = round(x / ln 2) and
      * |r| ≤ ln 2 / 2; e^r is its degree-7 Taylor polynomial (remainder ≤ 0.347⁸/8! ≈ 5e-9) and 2^n is built from its
      * exponent bits.
      */
