@@ -42,11 +42,6 @@ public class Activation implements Layer {
         threads = n;
     }
 
-    /** Whole rows per array block, about 4,096 elements (blocks start at a row, so i % C is the channel). */
-    private int rowsPerBlock() {
-        return Math.max(1, CHUNK / channels);
-    }
-
     /** Element ranges: halves when two threads are allowed and there is enough work to share. */
     private int[] ranges(int n) {
         return threads > 1 && n >= MIN_ELEMENTS_PER_THREAD * 2 ? new int[] {0, n / 2, n} : new int[] {0, n};
@@ -71,18 +66,25 @@ public class Activation implements Layer {
         }
     }
 
-    /** dx[i] = dy[i]·y[i]·(1 − y[i]) for i in [from, to), y = σ(s), in array blocks. */
+    /** dx[i] = dy[i]·y[i]·(1 − y[i]) for i in [from, to), y = σ(s); FLOAT in array blocks. */
     private static void sigmoidBackwardRange(Tensor y, Tensor dy, Tensor dx, int from, int to) {
-        double[] ys = new double[CHUNK];
-        double[] gs = new double[CHUNK];
-        for (int start = from; start < to; start += CHUNK) {
-            int len = Math.min(CHUNK, to - start);
-            y.read(start, ys, len);
-            dy.read(start, gs, len);
-            for (int i = 0; i < len; i++) {
-                gs[i] *= ys[i] * (1 - ys[i]);
+        if (floatKernels(y)) {
+            float[] ys = new float[CHUNK];
+            float[] gs = new float[CHUNK];
+            for (int start = from; start < to; start += CHUNK) {
+                int len = Math.min(CHUNK, to - start);
+                y.read(start, ys, 0, len);
+                dy.read(start, gs, 0, len);
+                for (int i = 0; i < len; i++) {
+                    gs[i] *= ys[i] * (1 - ys[i]);
+                }
+                dx.write(start, gs, 0, len);
             }
-            dx.write(start, gs, len);
+        } else {
+            for (int i = from; i < to; i++) {
+                double v = y.get(i);
+                dx.set(i, dy.get(i) * v * (1 - v));
+            }
         }
     }
 
@@ -96,17 +98,9 @@ public class Activation implements Layer {
         int n = s.size();
         switch (kind) {
             case PRELU -> {
-                // rows in array blocks (see Tensor#read)
-                double[] a = alpha.value().toDoubleArray();
-                double[] block = new double[rowsPerBlock() * channels];
-                for (int start = 0; start < n; start += block.length) {
-                    int len = Math.min(block.length, n - start);
-                    s.read(start, block, len);
-                    for (int i = 0; i < len; i++) {
-                        double v = block[i];
-                        block[i] = v > 0 ? v : a[i % channels] * v;
-                    }
-                    output.write(start, block, len);
+                for (int i = 0; i < n; i++) {
+                    double v = s.get(i);
+                    output.set(i, v > 0 ? v : alpha.value().get(i % channels) * v);
                 }
             }
             case SIGMOID -> {
@@ -127,27 +121,18 @@ public class Activation implements Layer {
         switch (kind) {
             case PRELU -> {
                 // df/ds = 1 (s > 0) or α ; df/dα = s (s ≤ 0)
-                double[] a = alpha.value().toDoubleArray();
-                double[] da = new double[channels];
-                double[] inputs = new double[rowsPerBlock() * channels];
-                double[] grads = new double[inputs.length];
-                for (int start = 0; start < n; start += inputs.length) {
-                    int len = Math.min(inputs.length, n - start);
-                    input.read(start, inputs, len);
-                    dy.read(start, grads, len);
-                    for (int i = 0; i < len; i++) {
-                        double v = inputs[i];
-                        if (v <= 0) {
-                            int c = i % channels;
-                            da[c] += grads[i] * v;
-                            grads[i] *= a[c];
-                        }
+                Tensor a = alpha.value();
+                Tensor da = alpha.grad();
+                for (int i = 0; i < n; i++) {
+                    double v = input.get(i);
+                    double g = dy.get(i);
+                    int c = i % channels;
+                    if (v > 0) {
+                        dInput.set(i, g);
+                    } else {
+                        dInput.set(i, g * a.get(c));
+                        da.add(c, g * v);
                     }
-                    dInput.write(start, grads, len);
-                }
-                Tensor alphaGrad = alpha.grad();
-                for (int c = 0; c < channels; c++) {
-                    alphaGrad.add(c, da[c]);
                 }
             }
             case SIGMOID -> {

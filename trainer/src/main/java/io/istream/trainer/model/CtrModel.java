@@ -425,28 +425,19 @@ public final class CtrModel {
 
     /** out[b] = Σ_{valid t} w_t·e[t, b] (w = 1 when weights is null). */
     private void sumPool(Tensor e, Tensor weights, Tensor out) {
-        // one step's [B, D] block at a time, in Java arrays (see Tensor#read)
-        int width = batch * itemWidth;
-        double[] pooled = new double[width];            // [B, D]
-        double[] step = new double[width];              // e of step t [B, D]
-        double[] w = weights == null ? null : new double[steps * batch];
-        if (w != null) {
-            weights.read(0, w, steps * batch);
-        }
+        out.zero();
         for (int t = 0; t < steps; t++) {
-            e.read(t * width, step, width);
             for (int s = 0; s < batch; s++) {
                 if (t >= lengths[s]) {
                     continue;
                 }
-                double ws = w == null ? 1 : w[t * batch + s];
-                int base = s * itemWidth;
+                int row = t * batch + s;
+                double w = weights == null ? 1 : weights.get(row);
                 for (int j = 0; j < itemWidth; j++) {
-                    pooled[base + j] += ws * step[base + j];
+                    out.add(s * itemWidth + j, w * e.get(row * itemWidth + j));
                 }
             }
         }
-        out.write(0, pooled, width);
     }
 
     private void lookup(Batch b, boolean train) {
@@ -632,46 +623,26 @@ public final class CtrModel {
      * p = Σ_{valid t} w_t e[t]:  de[t] += w_t·dp  and, when weighted, dw_t = dp·e[t] (into dAttentionWeights).
      */
     private void poolBackward(Tensor weights, Tensor e) {
-        // pool = Σ_t w_t·e_t: de_t += w_t·dpool ; dw_t = dpool·e_t. One step's [B, D] block at a time, in arrays.
-        int width = batch * itemWidth;
-        double[] dPooled = new double[width];           // [B, D]
-        double[] step = new double[width];              // e of step t [B, D]
-        double[] dStep = new double[width];             // dL/de of step t [B, D]
-        double[] w = weights == null ? null : new double[steps * batch];
-        double[] dw = weights == null ? null : new double[steps * batch];
-        dPool.read(0, dPooled, width);
-        if (w != null) {
-            weights.read(0, w, steps * batch);
-        }
         for (int t = 0; t < steps; t++) {
-            int block = t * width;
-            dHistory.read(block, dStep, width);
-            if (dw != null) {
-                e.read(block, step, width);
-            }
             for (int s = 0; s < batch; s++) {
                 int row = t * batch + s;
                 if (t >= lengths[s]) {
+                    if (weights != null) {
+                        dAttentionWeights.set(row, 0);
+                    }
                     continue;
                 }
-                double ws = w == null ? 1 : w[row];
-                double dws = 0;
-                int base = s * itemWidth;
+                double w = weights == null ? 1 : weights.get(row);
+                double dw = 0;
                 for (int j = 0; j < itemWidth; j++) {
-                    double dp = dPooled[base + j];
-                    dStep[base + j] += ws * dp;
-                    if (dw != null) {
-                        dws += dp * step[base + j];
-                    }
+                    double dp = dPool.get(s * itemWidth + j);
+                    dHistory.add(row * itemWidth + j, w * dp);
+                    dw += dp * e.get(row * itemWidth + j);
                 }
-                if (dw != null) {
-                    dw[row] = dws;
+                if (weights != null) {
+                    dAttentionWeights.set(row, dw);
                 }
             }
-            dHistory.write(block, dStep, width);
-        }
-        if (dw != null) {
-            dAttentionWeights.write(0, dw, steps * batch);
         }
     }
 

@@ -50,12 +50,11 @@ public final class Gru implements Layer {
     private final Tensor[] stepRecurrent = new Tensor[MAX_THREADS];   // U h_{t−1} of one step [n, 3H]
     private final Tensor[] stepDRecurrent = new Tensor[MAX_THREADS];  // one step of dRecurrent [n, 3H]
     private final Tensor[] stepDPrevious = new Tensor[MAX_THREADS];   // dL/dh_{t−1} through U, one step [n, H]
-    private final RangeBuffers[] rangeBuffers = new RangeBuffers[MAX_THREADS];
+    private final Tensor[] carry = new Tensor[MAX_THREADS];           // dL/dh_t flowing backwards [n, H]
     private int threads = 1;
     private int[] bounds;                 // range r is samples [bounds[r], bounds[r + 1])
     private boolean floatKernels;
     private Tensor dHiddenFromAbove;      // the backward's dHidden, or null
-    private Tensor dLastFromAbove;        // the backward's dLast, or null
 
     private static final int MAX_THREADS = ModelThreads.MAX_THREADS;
     /** Below this many samples per range a second thread costs more than it saves. */
@@ -133,7 +132,12 @@ public final class Gru implements Layer {
 
         // W x for all T steps in one GEMM, then the bias
         Gemm.multiply(effective, false, inputWeight.value(), false, projected);
-        projected.addToEveryRow(bias.value().toDoubleArray());
+        Tensor b = bias.value();
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < h3; j++) {
+                projected.add(r * h3 + j, b.get(j));
+            }
+        }
         floatKernels = Activation.floatKernels(x);
         ModelThreads.forEachRange(bounds, this::forwardRange);
         return hidden;
@@ -145,113 +149,57 @@ public final class Gru implements Layer {
         int n = bounds[r + 1] - lo;
         int hs = hiddenSize;
         int h3 = 3 * hs;
-        RangeBuffers w = buffers(r, n);
         Tensor stepPrev = stepPrevious[r];   // [n, H]
         Tensor stepRec = stepRecurrent[r];   // [n, 3H]
-        java.util.Arrays.fill(w.hPrev, 0, n * hs, 0.0);
         stepPrev.zero();
         for (int t = 0; t < steps; t++) {
-            int rowBase = t * batch + lo;      // this step's rows [rowBase, rowBase + n) of the [T·B, ·] tensors
-            previous.write(rowBase * hs, w.hPrev, n * hs);
+            int block = (t * batch + lo) * hs;
+            previous.copyFrom(stepPrev, 0, block, n * hs);
             Gemm.multiply(stepPrev, false, recurrentWeight.value(), false, stepRec);
-            projected.read(rowBase * h3, w.projected, n * h3);
-            stepRec.read(0, w.recurrent, n * h3);
-            if (attention != null) {
-                attention.read(rowBase, w.attention, n);
-            }
             for (int i = 0; i < n; i++) {
-                boolean valid = t < lengths[lo + i];
-                double a = attention == null ? 1 : w.attention[i];
-                int p = i * h3;
+                int s = lo + i;
+                int row = t * batch + s;
+                boolean valid = t < lengths[s];
+                double a = attention == null ? 1 : attention.get(row);
                 for (int j = 0; j < hs; j++) {
-                    int o = i * hs + j;
-                    double hp = w.hPrev[o];
+                    int o = row * hs + j;
+                    double hp = stepPrev.get(i * hs + j);
                     if (!valid) {
-                        w.update[o] = 0;
-                        w.reset[o] = 0;
-                        w.candidate[o] = 0;
-                        w.recurrentCandidate[o] = 0;
-                        w.hidden[o] = hp;
+                        update.set(o, 0);
+                        reset.set(o, 0);
+                        candidate.set(o, 0);
+                        recurrentCandidate.set(o, 0);
+                        hidden.set(o, hp);
                         continue;
                     }
-                    double uPre = w.projected[p + j] + w.recurrent[p + j];
-                    double rPre = w.projected[p + hs + j] + w.recurrent[p + hs + j];
-                    double rc = w.recurrent[p + 2 * hs + j];
+                    int p = row * h3;
+                    int q = i * h3;
+                    double uPre = projected.get(p + j) + stepRec.get(q + j);
+                    double rPre = projected.get(p + hs + j) + stepRec.get(q + hs + j);
+                    double rc = stepRec.get(q + 2 * hs + j);
                     double u;
                     double rg;
                     double c;
                     if (floatKernels) {
                         u = Activation.sigmoidFloat(uPre);
                         rg = Activation.sigmoidFloat(rPre);
-                        c = Activation.tanhFloat(w.projected[p + 2 * hs + j] + rg * rc);
+                        c = Activation.tanhFloat(projected.get(p + 2 * hs + j) + rg * rc);
                     } else {
                         u = Activation.sigmoid(uPre);
                         rg = Activation.sigmoid(rPre);
-                        c = Activation.tanh(w.projected[p + 2 * hs + j] + rg * rc);
+                        c = Activation.tanh(projected.get(p + 2 * hs + j) + rg * rc);
                     }
                     double z = effectiveUpdate(u, a);
-                    double h = (1 - z) * hp + z * c;
-                    w.update[o] = u;
-                    w.reset[o] = rg;
-                    w.candidate[o] = c;
-                    w.recurrentCandidate[o] = rc;
-                    // the next step uses h as stored, so that the backward pass sees what the forward used
-                    w.hidden[o] = floatKernels ? (float) h : h;
+                    update.set(o, u);
+                    reset.set(o, rg);
+                    candidate.set(o, c);
+                    recurrentCandidate.set(o, rc);
+                    hidden.set(o, (1 - z) * hp + z * c);
                 }
             }
-            int block = rowBase * hs;
-            update.write(block, w.update, n * hs);
-            reset.write(block, w.reset, n * hs);
-            candidate.write(block, w.candidate, n * hs);
-            recurrentCandidate.write(block, w.recurrentCandidate, n * hs);
-            hidden.write(block, w.hidden, n * hs);
-            System.arraycopy(w.hidden, 0, w.hPrev, 0, n * hs);
-            stepPrev.write(0, w.hPrev, n * hs);
+            stepPrev.copyFrom(hidden, block, 0, n * hs);
         }
-        last.write(lo * hs, w.hPrev, n * hs);
-    }
-
-    /** Java-array workspaces of one row range (element loops over arrays run 3 to 4× faster than over tensors). */
-    private static final class RangeBuffers {
-        double[] projected = new double[0];           // W x + b of one step [n, 3H]
-        double[] recurrent = new double[0];           // U h_{t−1} [n, 3H]; in backward dL/d(U h_{t−1})
-        double[] dProjected = new double[0];          // dL/d(W x + b) of one step [n, 3H]
-        double[] hPrev = new double[0];               // h_{t−1} [n, H]
-        double[] update = new double[0];              // u [n, H]
-        double[] reset = new double[0];               // r [n, H]
-        double[] candidate = new double[0];           // h̃ [n, H]
-        double[] recurrentCandidate = new double[0];  // U_h h_{t−1} [n, H]
-        double[] hidden = new double[0];              // h_t [n, H]; in backward dL/dh_t from above
-        double[] carry = new double[0];               // dL/dh_t flowing backwards [n, H]
-        double[] attention = new double[0];           // a [n]
-        double[] dAttention = new double[0];          // dL/da [n]
-
-        void ensure(int n, int hs) {
-            if (hPrev.length < n * hs) {
-                projected = new double[3 * n * hs];
-                recurrent = new double[3 * n * hs];
-                dProjected = new double[3 * n * hs];
-                hPrev = new double[n * hs];
-                update = new double[n * hs];
-                reset = new double[n * hs];
-                candidate = new double[n * hs];
-                recurrentCandidate = new double[n * hs];
-                hidden = new double[n * hs];
-                carry = new double[n * hs];
-            }
-            if (attention.length < n) {
-                attention = new double[n];
-                dAttention = new double[n];
-            }
-        }
-    }
-
-    private RangeBuffers buffers(int r, int n) {
-        if (rangeBuffers[r] == null) {
-            rangeBuffers[r] = new RangeBuffers();
-        }
-        rangeBuffers[r].ensure(n, hiddenSize);
-        return rangeBuffers[r];
+        last.copyFrom(stepPrev, 0, lo * hs, n * hs);
     }
 
     /** Row ranges of the batch: one per thread, or the whole batch when it is too small to share. */
@@ -296,20 +244,25 @@ public final class Gru implements Layer {
             int n = bounds[r + 1] - bounds[r];
             stepDRecurrent[r] = Tensor.reuse(stepDRecurrent[r], type, n, h3);
             stepDPrevious[r] = Tensor.reuse(stepDPrevious[r], type, n, hs);
+            carry[r] = Tensor.reuse(carry[r], type, n, hs);
+            if (dLast != null) {
+                carry[r].copyFrom(dLast, bounds[r] * hs, 0, n * hs);
+            } else {
+                carry[r].zero();
+            }
         }
         dHiddenFromAbove = dHidden;
-        dLastFromAbove = dLast;
         ModelThreads.forEachRange(bounds, this::backwardRange);
         dHiddenFromAbove = null;
-        dLastFromAbove = null;
         // dU = Σ_t h_{t−1}ᵀ·dL/d(U h_{t−1}), as one GEMM over all steps
         Gemm.multiplyAdd(previous, true, dRecurrent, false, recurrentWeight.grad());
         Tensor effective = kind == CellKind.AIGRU ? scaledInput : input;
         Gemm.multiplyAdd(effective, true, dProjected, false, inputWeight.grad());
-        double[] db = new double[h3];
-        dProjected.sumRowsInto(db);
-        for (int j = 0; j < h3; j++) {
-            bias.grad().add(j, db[j]);
+        Tensor db = bias.grad();
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < h3; j++) {
+                db.add(j, dProjected.get(r * h3 + j));
+            }
         }
         dInput = Tensor.reuse(dInput, type, rows, in);
         Gemm.multiply(dProjected, false, inputWeight.value(), true, dInput);
@@ -337,51 +290,35 @@ public final class Gru implements Layer {
         int hs = hiddenSize;
         int h3 = 3 * hs;
         Tensor dHidden = dHiddenFromAbove;
-        RangeBuffers w = buffers(r, n);
+        Tensor carried = carry[r];             // dL/dh_t [n, H]
         Tensor stepDRec = stepDRecurrent[r];   // [n, 3H]
         Tensor stepDPrev = stepDPrevious[r];   // [n, H]
-        double[] carried = w.carry;            // dL/dh_t [n, H]
-        if (dLastFromAbove != null) {
-            dLastFromAbove.read(lo * hs, carried, n * hs);
-        } else {
-            java.util.Arrays.fill(carried, 0, n * hs, 0.0);
-        }
         for (int t = steps - 1; t >= 0; t--) {
-            int rowBase = t * batch + lo;
-            int block = rowBase * hs;
-            previous.read(block, w.hPrev, n * hs);
-            update.read(block, w.update, n * hs);
-            reset.read(block, w.reset, n * hs);
-            candidate.read(block, w.candidate, n * hs);
-            recurrentCandidate.read(block, w.recurrentCandidate, n * hs);
-            if (dHidden != null) {
-                dHidden.read(block, w.hidden, n * hs);
-            }
-            if (attention != null) {
-                attention.read(rowBase, w.attention, n);
-            }
             for (int i = 0; i < n; i++) {
-                boolean valid = t < lengths[lo + i];
-                double a = attention == null ? 1 : w.attention[i];
+                int s = lo + i;
+                int row = t * batch + s;
+                boolean valid = t < lengths[s];
+                double a = attention == null ? 1 : attention.get(row);
                 double da = 0;
-                int p = i * h3;
                 for (int j = 0; j < hs; j++) {
-                    int o = i * hs + j;
-                    double g = carried[o] + (dHidden == null ? 0 : w.hidden[o]);
+                    int o = row * hs + j;
+                    double g = carried.get(i * hs + j) + (dHidden == null ? 0 : dHidden.get(o));
+                    int p = row * h3;
+                    int q = i * h3;
                     if (!valid) {
                         // h_t = h_{t−1}: the gradient passes through untouched
-                        carried[o] = g;
+                        carried.set(i * hs + j, g);
                         for (int k = 0; k < 3; k++) {
-                            w.dProjected[p + k * hs + j] = 0;
-                            w.recurrent[p + k * hs + j] = 0;
+                            dProjected.set(p + k * hs + j, 0);
+                            stepDRec.set(q + k * hs + j, 0);
                         }
                         continue;
                     }
-                    double hp = w.hPrev[o];
-                    double u = w.update[o];
-                    double rg = w.reset[o];
-                    double c = w.candidate[o];
-                    double rc = w.recurrentCandidate[o];
+                    double hp = previous.get(o);
+                    double u = update.get(o);
+                    double rg = reset.get(o);
+                    double c = candidate.get(o);
+                    double rc = recurrentCandidate.get(o);
                     double z = effectiveUpdate(u, a);
                     // h = (1 − z)∘h_{t−1} + z∘h̃:  dz = dh∘(h̃ − h_{t−1}) ; dh̃ = dh∘z ; dh_{t−1} = dh∘(1 − z)
                     double dz = g * (c - hp);
@@ -408,28 +345,22 @@ public final class Gru implements Layer {
                     double dcPre = dc * (1 - c * c);
                     double drPre = dcPre * rc * rg * (1 - rg);
                     double duPre = du * u * (1 - u);
-                    w.dProjected[p + j] = duPre;
-                    w.dProjected[p + hs + j] = drPre;
-                    w.dProjected[p + 2 * hs + j] = dcPre;
-                    w.recurrent[p + j] = duPre;
-                    w.recurrent[p + hs + j] = drPre;
-                    w.recurrent[p + 2 * hs + j] = dcPre * rg;
-                    carried[o] = g * (1 - z);
+                    dProjected.set(p + j, duPre);
+                    dProjected.set(p + hs + j, drPre);
+                    dProjected.set(p + 2 * hs + j, dcPre);
+                    stepDRec.set(q + j, duPre);
+                    stepDRec.set(q + hs + j, drPre);
+                    stepDRec.set(q + 2 * hs + j, dcPre * rg);
+                    carried.set(i * hs + j, g * (1 - z));
                 }
-                w.dAttention[i] = da;
+                if (attention != null) {
+                    dAttention.add(row, da);
+                }
             }
-            if (attention != null) {
-                dAttention.write(rowBase, w.dAttention, n);
-            }
-            dProjected.write(rowBase * h3, w.dProjected, n * h3);
-            dRecurrent.write(rowBase * h3, w.recurrent, n * h3);
-            stepDRec.write(0, w.recurrent, n * h3);
+            dRecurrent.copyFrom(stepDRec, 0, (t * batch + lo) * h3, n * h3);
             // dL/dh_{t−1} += dL/d(U h_{t−1})·Uᵀ
             Gemm.multiply(stepDRec, false, recurrentWeight.value(), true, stepDPrev);
-            stepDPrev.read(0, w.hidden, n * hs);
-            for (int o = 0; o < n * hs; o++) {
-                carried[o] += w.hidden[o];
-            }
+            carried.addScaled(stepDPrev, 1.0);
         }
     }
 

@@ -29,20 +29,28 @@ public final class Linear implements Layer {
         input = x;
         output = Tensor.reuse(output, x.type(), x.rows, out);
         Gemm.multiply(x, false, weight.value(), false, output);
-        output.addToEveryRow(bias.value().toDoubleArray());
+        Tensor b = bias.value();
+        int n = x.rows;
+        for (int r = 0; r < n; r++) {
+            int base = r * out;
+            for (int j = 0; j < out; j++) {
+                output.add(base + j, b.get(j));
+            }
+        }
         return output;
     }
 
     public Tensor backward(Tensor dy) {
         // dL/dW = xᵀ·dy ; dL/db = Σ_rows dy ; dL/dx = dy·Wᵀ
         Gemm.multiplyAdd(input, true, dy, false, weight.grad());
-        double[] db = new double[out];
-        dy.sumRowsInto(db);
-        Tensor biasGrad = bias.grad();
-        for (int j = 0; j < out; j++) {
-            biasGrad.add(j, db[j]);
-        }
+        Tensor db = bias.grad();
         int n = dy.rows;
+        for (int r = 0; r < n; r++) {
+            int base = r * out;
+            for (int j = 0; j < out; j++) {
+                db.add(j, dy.get(base + j));
+            }
+        }
         dInput = Tensor.reuse(dInput, dy.type(), n, in);
         Gemm.multiply(dy, false, weight.value(), true, dInput);
         return dInput;

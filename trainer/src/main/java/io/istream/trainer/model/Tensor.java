@@ -159,10 +159,10 @@ public final class Tensor {
         }
     }
 
-    // Bulk access for element-wise loops. A loop over get/set runs 3 to 4 times slower than the same loop over a Java
-    // array (σ over 2.5M elements: 21 against 5 ns an element): the JIT cannot tell raw native stores from loads of
-    // the tensors' own fields, and keeps every iteration in order. Hot loops copy a block into an array (a memcpy),
-    // compute there, and copy it back.
+    // Bulk access for float loops. σ over the auxiliary net's 2.5M elements ran at 21 ns an element through get/set
+    // and at 5 ns on a float[] block copied out and back (a memcpy each way). Not a general rule: the GRU's gate
+    // loops, PReLU and pooling, rewritten over double[] blocks, came out slower than through get/set (A/B on this
+    // machine), and stay element-wise.
 
     /** Copies {@code count} FLOAT elements from {@code this[pos..]} into {@code dst[offset..]} (a memcpy). */
     public void read(int pos, float[] dst, int offset, int count) {
@@ -173,91 +173,6 @@ public final class Tensor {
     public void write(int pos, float[] src, int offset, int count) {
         f32.put(pos, src, offset, count);
     }
-
-    /** {@code dst[0..count)} = this[pos..pos + count), widened from FLOAT or copied from DOUBLE. */
-    public void read(int pos, double[] dst, int count) {
-        if (f64 != null) {
-            f64.get(pos, dst, 0, count);
-            return;
-        }
-        float[] scratch = SCRATCH.get().of(count);
-        f32.get(pos, scratch, 0, count);
-        for (int i = 0; i < count; i++) {
-            dst[i] = scratch[i];
-        }
-    }
-
-    /** this[pos..pos + count) = {@code src[0..count)}, rounded to FLOAT or copied to DOUBLE. */
-    public void write(int pos, double[] src, int count) {
-        if (f64 != null) {
-            f64.put(pos, src, 0, count);
-            return;
-        }
-        float[] scratch = SCRATCH.get().of(count);
-        for (int i = 0; i < count; i++) {
-            scratch[i] = (float) src[i];
-        }
-        f32.put(pos, scratch, 0, count);
-    }
-
-    /** this[r, j] += v[j] for every row r: a bias. */
-    public void addToEveryRow(double[] v) {
-        requireWidth(v.length);
-        double[] block = SCRATCH.get().rows(cols);
-        int rowsPerBlock = block.length / cols;
-        for (int r0 = 0; r0 < rows; r0 += rowsPerBlock) {
-            int count = Math.min(rowsPerBlock, rows - r0) * cols;
-            read(r0 * cols, block, count);
-            for (int i = 0; i < count; i++) {
-                block[i] += v[i % cols];
-            }
-            write(r0 * cols, block, count);
-        }
-    }
-
-    /** sums[j] += Σ_r this[r, j]: a bias gradient. */
-    public void sumRowsInto(double[] sums) {
-        requireWidth(sums.length);
-        double[] block = SCRATCH.get().rows(cols);
-        int rowsPerBlock = block.length / cols;
-        for (int r0 = 0; r0 < rows; r0 += rowsPerBlock) {
-            int count = Math.min(rowsPerBlock, rows - r0) * cols;
-            read(r0 * cols, block, count);
-            for (int i = 0; i < count; i++) {
-                sums[i % cols] += block[i];
-            }
-        }
-    }
-
-    private void requireWidth(int width) {
-        if (width != cols) {
-            throw new IllegalArgumentException("a row vector of " + width + " for " + this);
-        }
-    }
-
-    /** A per-thread float buffer for the FLOAT side of the bulk copies, grown on demand. */
-    private static final class Scratch {
-        private float[] buffer = new float[1024];
-        private double[] block = new double[0];
-
-        /** A double block of at least one row of {@code cols} and about 32 KB. */
-        double[] rows(int cols) {
-            int size = Math.max(cols, 4096 / cols * cols);
-            if (block.length != size) {
-                block = new double[size];
-            }
-            return block;
-        }
-
-        float[] of(int count) {
-            if (buffer.length < count) {
-                buffer = new float[Math.max(count, 2 * buffer.length)];
-            }
-            return buffer;
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     public void copyFrom(Tensor src) {
         requireSameShape(src);
