@@ -30,6 +30,16 @@ synthetic() {  # planted evolving interests (oracle AUC in each JSON): 2,000 use
     done
   done
 }
+synthetic10k() {  # the same generator at 10,000 users (400,000 training samples), 6 epochs
+  for m in base din dien; do
+    for seed in ${only_seeds:-${seeds[@]}}; do
+      file="$out/synthetic10k-$m-s$seed.json"; [[ -f $file ]] && continue
+      echo "== synthetic10k $m seed $seed" >&2
+      "$here/ops/istream" train --data synthetic --synthetic-users 10000 --model $m --seed "$seed" --epochs 6 \
+        --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
+    done
+  done
+}
 ablations() {
   run din-mba    $amazon --model din --reg mba --lambda 0.01
   run din-softmax-sigmoid $amazon --model din --din-softmax --attention-activation sigmoid
@@ -45,6 +55,7 @@ run din  $amazon --model din
 run dien $amazon --model dien
 run dien-ffn $amazon --model dien --attention ffn --attention-activation sigmoid
 only_seeds=${seeds[0]} synthetic
+only_seeds=${seeds[0]} synthetic10k
 only_seeds=${seeds[0]} ablations
 only_seeds=${seeds[0]} run base $ml --model base
 only_seeds=${seeds[0]} run din  $ml --model din

@@ -130,9 +130,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "Write the selected epoch's model file here.")
     Path save;
 
-    @Option(names = "--threads", description = "Threads of DIEN's recurrent layers and auxiliary net, 1 or 2"
-            + " (default: 2 where the machine has two cores, else 1).")
-    Integer threads;
+    @Option(names = "--threads", defaultValue = "1", description = "Threads of DIEN's recurrent layers and auxiliary"
+            + " net, 1 or 2 (default: ${DEFAULT-VALUE}; 2 helps at T = 100, not on amazon-beauty's bucketed short"
+            + " batches: see README, Speed).")
+    int threads;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
@@ -163,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("model " + modelConfig + "; " + optimizerConfig);
         ProgressListener progress = new ProgressListener();
         OfflineTrainer trainer = new OfflineTrainer(modelConfig, optimizerConfig, options, progress);
-        trainer.model().setThreads(modelThreads());
+        trainer.model().setThreads(threads);
         byte[][] best = new byte[1][];
         TrainingReport report = trainer.train(dataset, epoch -> {
             if (save != null) {
@@ -229,10 +230,6 @@ final class TrainCommand implements Callable<Integer> {
                 .withSeed(seed);
     }
 
-    int modelThreads() {
-        return threads != null ? threads : Math.min(2, Runtime.getRuntime().availableProcessors());
-    }
-
     private static String upper(String s) {
         return s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
     }
@@ -248,7 +245,7 @@ final class TrainCommand implements Callable<Integer> {
         out.put("testSamples", dataset.test().size());
         out.put("model", modelConfig.kind().name().toLowerCase(Locale.ROOT));
         out.put("seed", seed);
-        out.put("threads", modelThreads());
+        out.put("threads", threads);
         EvaluationResult test = report.test();
         out.put("selectedEpoch", report.selectedEpoch());
         out.put("testAuc", test.auc());
