@@ -252,6 +252,7 @@ final class FreshnessBench implements Callable<Integer> {
             Properties props = kafka.toProperties();
             props.put("isolation.level", "read_committed");
             props.put("enable.auto.commit", "false");
+            // short fetches: "visible" should be when the transaction committed, not when a 500 ms fetch wait ended
             props.put("fetch.max.wait.ms", "10");
             consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), Duration.ofSeconds(30)).stream()

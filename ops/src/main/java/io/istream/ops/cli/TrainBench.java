@@ -151,8 +151,8 @@ final class TrainBench implements Callable<Integer> {
         m.put("trainShareOfPeak", median(trainGflops) / peak);
         System.out.printf(Locale.ROOT, "%-48s %d thread%s: train %8.0f samples/s (GEMM %5.1f GFLOP/s, %4.1f%% of peak)"
                         + " | inference %8.0f samples/s (GEMM %5.1f GFLOP/s)   [median of %d rounds × %d batches]%n",
-                name, threads, threads == 1 ? " " : "s", median(train), median(trainGflops), 100 * median(trainGflops) / peak, median(infer),
-                median(inferGflops), rounds, batchesPerRound);
+                name, threads, threads == 1 ? " " : "s", median(train), median(trainGflops),
+                100 * median(trainGflops) / peak, median(infer), median(inferGflops), rounds, batchesPerRound);
         return m;
     }
 

@@ -150,8 +150,8 @@ public final class CtrModel {
     /**
      * Threads for DIEN's recurrent layers and auxiliary net (1, the default, or 2): each GRU cuts its batch into two
      * row ranges that run all steps on their own thread, and the auxiliary net's σ loops are halved. Results agree with
-     * one thread's to float rounding (BLAS orders a half-height product's sums differently). Worth it where a core is otherwise idle: the offline trainer, the benchmarks, a lightly loaded
-     * scorer. Base and DIN ignore it.
+     * one thread's to float rounding (BLAS orders a half-height product's sums differently). Worth it where a core is
+     * otherwise idle: the offline trainer, the benchmarks, a lightly loaded scorer. Base and DIN ignore it.
      */
     public void setThreads(int threads) {
         if (extractor != null) {

@@ -72,9 +72,9 @@ public final class Gru implements Layer {
     }
 
     /**
-     * Runs the recurrent steps of each batch on up to {@code n} threads (at most 2): the calling
-     * one and workers of {@link ModelThreads}. 1, the default, uses no other thread. With 2 the per-step GEMMs have half
-     * the rows, and BLAS may sum a row's products in another order: results agree with one thread's to float rounding.
+     * Runs the recurrent steps of each batch on up to {@code n} threads (at most 2): the calling one and workers of
+     * {@link ModelThreads}. 1, the default, uses no other thread. With 2 the per-step GEMMs have half the rows, and
+     * BLAS may sum a row's products in another order: results agree with one thread's to float rounding.
      */
     public void threads(int n) {
         if (n < 1 || n > MAX_THREADS) {
