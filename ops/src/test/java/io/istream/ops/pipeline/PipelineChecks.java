@@ -109,7 +109,7 @@ final class PipelineChecks {
             if (answers.size() >= count) {
                 return answers;
             }
-            Thread.sleep(300);
+            Thread.sleep(300);   // poll interval: a topic gives no notice when a record is committed
         }
         throw new AssertionError("only " + answers.size() + " of " + count + " answers within " + timeout);
     }
@@ -130,7 +130,7 @@ final class PipelineChecks {
                     && System.nanoTime() - stableSince > Duration.ofSeconds(3).toNanos()) {
                 return follower;
             }
-            Thread.sleep(300);
+            Thread.sleep(300);   // poll interval: a topic gives no notice when a record is committed
         }
         throw new AssertionError("the model did not settle at " + samples + " samples within " + timeout
                 + " (version " + lastVersion + ")");
