@@ -101,8 +101,8 @@ public final class ScorerJob {
     }
 
     /**
-     * Model updates from the start of the topic (a follower needs the latest FULL and what follows it), committed
-     * transactions only. An undecodable record is logged and skipped: it cannot be applied, and the next FULL
+     * Model updates from the newest complete FULL snapshot on (a follower needs it and what follows it; see
+     * {@link NewestSnapshotOffsets}), committed transactions only. An undecodable record is logged and skipped: it cannot be applied, and the next FULL
      * repairs the model.
      */
     public static KafkaSource<ModelUpdate> modelUpdatesSource(KafkaConnection kafka, String groupId, boolean bounded) {
@@ -111,7 +111,7 @@ public final class ScorerJob {
                 .setTopics(Topics.MODEL_UPDATES.name())
                 .setGroupId(groupId)
                 .setClientIdPrefix(groupId)
-                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setStartingOffsets(NewestSnapshotOffsets.of(kafka))
                 .setValueOnlyDeserializer(new ModelUpdateDeserializer())
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", bounded ? "-1" : "60000");
