@@ -38,8 +38,15 @@ import java.util.SplittableRandom;
  * one step ahead is clicked more than the one just left (b2 > 0 for NEXT, nothing for PREVIOUS), yet both sit next
  * to the current interest on the ring; only the order of the history tells them apart.
  *
+ * <h2>Two ceilings</h2>
+ * {@link #oracleAuc()} scores each impression with its planted p, which uses the hidden interest c_k and direction
+ * d_u. A model sees only the behaviours, so {@link #historyBayesAuc()} is the ceiling that matters: each impression
+ * scored with E[p | behaviours 0..k], the posterior over (c_k, d_u) from a forward filter over the hidden Markov
+ * chain (2C states) with the generator's own parameters and item biases. Learning the item biases from finite data
+ * costs a model a little more.
+ *
  * <p>Everything is a function of the {@link SyntheticConfig}, seed included. Ground truth is kept in flat arrays
- * (16 bytes per impression) so the benchmark preset's two million impressions stay cheap.
+ * (24 bytes per impression) so the benchmark preset's two million impressions stay cheap.
  */
 public final class SyntheticInterests {
 
@@ -53,8 +60,10 @@ public final class SyntheticInterests {
     private final long[] candidateItems;   // [I]
     private final byte[] relations;        // [I] CandidateRelation ordinal
     private final double[] probabilities;  // [I] planted p
+    private final double[] posteriorProbabilities;   // [I] E[p | the user's behaviours up to the step]
     private final boolean[] clicked;       // [I] sampled labels
     private final double oracleAuc;
+    private final double historyBayesAuc;
 
     private SyntheticInterests(SyntheticConfig config) {
         this.config = config;
@@ -62,9 +71,11 @@ public final class SyntheticInterests {
         candidateItems = new long[impressions];
         relations = new byte[impressions];
         probabilities = new double[impressions];
+        posteriorProbabilities = new double[impressions];
         clicked = new boolean[impressions];
         this.script = generate();
         this.oracleAuc = ExactAuc.of(probabilities, clicked);
+        this.historyBayesAuc = ExactAuc.of(posteriorProbabilities, clicked);
     }
 
     public static SyntheticInterests generate(SyntheticConfig config) {
@@ -84,7 +95,9 @@ public final class SyntheticInterests {
         List<TimedEvent> events = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8,
                 (long) candidateItems.length * 2 + candidateItems.length / 2));
         int index = 0;
+        InterestFilter filter = new InterestFilter(categories, config.driftProbability(), config.behaviorNoise());
         for (long user = 1; user <= config.users(); user++) {
+            filter.reset();
             int direction = random.nextBoolean() ? 1 : -1;
             int interest = random.nextInt(categories);
             long time = START_MS + random.nextLong(config.minStepGapMs() + gapSpread);
@@ -100,6 +113,7 @@ public final class SyntheticInterests {
                 long behaviorItem = itemId(behaviorCategory, ranks.sample(random), perCategory);
                 events.add(TimedEvent.of(new Behavior(user, behaviorItem, (long) behaviorCategory + 1,
                         BehaviorType.CLICK, time)));
+                filter.observe(behaviorCategory, step > 0);
 
                 int candidateCategory = candidateCategory(random, interest, direction);
                 long candidate = itemId(candidateCategory, ranks.sample(random), perCategory);
@@ -108,6 +122,9 @@ public final class SyntheticInterests {
                         + (relation == CandidateRelation.CURRENT ? config.currentInterestLogit() : 0)
                         + (relation == CandidateRelation.NEXT ? config.nextInterestLogit() : 0);
                 double p = 1.0 / (1.0 + Math.exp(-logit));
+                posteriorProbabilities[index] = filter.expectedProbability(candidateCategory,
+                        config.baseLogit() + itemLogit[(int) (candidate - 1)], config.currentInterestLogit(),
+                        config.nextInterestLogit());
                 boolean click = random.nextDouble() < p;
                 candidateItems[index] = candidate;
                 relations[index] = (byte) relation.ordinal();
@@ -180,9 +197,19 @@ public final class SyntheticInterests {
         return index < 0 ? OptionalDouble.empty() : OptionalDouble.of(probabilities[index]);
     }
 
-    /** AUC of the planted p against the sampled clicks: the ceiling for any model on this stream. */
+    /** AUC of the planted p against the sampled clicks: the ceiling for one who knows the hidden interests. */
     public double oracleAuc() {
         return oracleAuc;
+    }
+
+    /** AUC of E[p | behaviours so far] (see the class comment): the ceiling for a model that sees the history. */
+    public double historyBayesAuc() {
+        return historyBayesAuc;
+    }
+
+    /** E[p | behaviours 0..k] of the {@code index}-th impression in generation order. */
+    public double historyPosteriorProbability(int index) {
+        return posteriorProbabilities[index];
     }
 
     public int impressions() {
@@ -217,6 +244,69 @@ public final class SyntheticInterests {
             return candidateItems[index] == item ? index : -1;
         } catch (NumberFormatException e) {
             return -1;
+        }
+    }
+
+    /**
+     * Forward filter over the hidden (interest c, direction d) of one user: P(c_k, d | behaviour categories 0..k).
+     * State index = (d == +1 ? 0 : C) + c. The prior is uniform; before each step after the first, c moves by d
+     * with the drift probability; a behaviour of category b has likelihood (1 − noise)·[b = c] + noise / C.
+     */
+    static final class InterestFilter {
+        private final int categories;
+        private final double drift;
+        private final double noise;
+        private double[] posterior;   // [2C]
+        private double[] moved;       // [2C] scratch
+
+        InterestFilter(int categories, double drift, double noise) {
+            this.categories = categories;
+            this.drift = drift;
+            this.noise = noise;
+            this.posterior = new double[2 * categories];
+            this.moved = new double[2 * categories];
+        }
+
+        void reset() {
+            java.util.Arrays.fill(posterior, 1.0 / posterior.length);
+        }
+
+        void observe(int behaviorCategory, boolean afterDrift) {
+            if (afterDrift) {
+                java.util.Arrays.fill(moved, 0);
+                for (int state = 0; state < posterior.length; state++) {
+                    int offset = state < categories ? 0 : categories;
+                    int c = state - offset;
+                    int direction = offset == 0 ? 1 : -1;
+                    moved[state] += posterior[state] * (1 - drift);
+                    moved[offset + ring(c + direction, categories)] += posterior[state] * drift;
+                }
+                double[] swap = posterior;
+                posterior = moved;
+                moved = swap;
+            }
+            double total = 0;
+            for (int state = 0; state < posterior.length; state++) {
+                int c = state % categories;
+                posterior[state] *= (1 - noise) * (c == behaviorCategory ? 1 : 0) + noise / categories;
+                total += posterior[state];
+            }
+            for (int state = 0; state < posterior.length; state++) {
+                posterior[state] /= total;
+            }
+        }
+
+        /** Σ_{c,d} P(c, d | history) · σ(itemLogit + currentLogit·[cat = c] + nextLogit·[cat = c + d]). */
+        double expectedProbability(int category, double itemLogit, double currentLogit, double nextLogit) {
+            double expected = 0;
+            for (int state = 0; state < posterior.length; state++) {
+                int c = state % categories;
+                int direction = state < categories ? 1 : -1;
+                double logit = itemLogit + (category == c ? currentLogit : 0)
+                        + (category == ring(c + direction, categories) ? nextLogit : 0);
+                expected += posterior[state] / (1.0 + Math.exp(-logit));
+            }
+            return expected;
         }
     }
 }

@@ -99,6 +99,54 @@ class SyntheticInterestsTest {
         assertThat(small.oracleAuc()).isGreaterThan(0.75);
     }
 
+    /**
+     * The history Bayes ceiling sits between the order heuristic below and the oracle that knows the hidden state,
+     * close to the oracle: the history reveals the interest and, once the user has drifted, the direction.
+     */
+    @Test
+    void historyBayesAucIsJustBelowTheOracle() {
+        System.out.printf("synthetic small: history Bayes AUC %.4f, oracle AUC %.4f%n", small.historyBayesAuc(),
+                small.oracleAuc());
+
+        assertThat(small.historyBayesAuc()).isLessThan(small.oracleAuc())
+                .isGreaterThan(small.oracleAuc() - 0.03);
+        for (int i = 0; i < small.impressions(); i++) {
+            assertThat(small.historyPosteriorProbability(i)).isBetween(0.0, 1.0);
+        }
+    }
+
+    @Test
+    void interestFilterFollowsTheInterestAndLearnsTheDirectionFromTheOrder() {
+        int categories = 20;
+        SyntheticInterests.InterestFilter filter = new SyntheticInterests.InterestFilter(categories, 0.1, 0.2);
+        filter.reset();
+        int[] seen = {3, 3, 3, 4, 4, 4};
+        for (int t = 0; t < seen.length; t++) {
+            filter.observe(seen[t], t > 0);
+        }
+        // logits: item 0, current +10, next +5; a candidate's expected p shows what the filter believes
+        double current = filter.expectedProbability(4, -10, 10, 5);
+        double next = filter.expectedProbability(5, -10, 10, 5);
+        double previous = filter.expectedProbability(3, -10, 10, 5);
+        double unrelated = filter.expectedProbability(12, -10, 10, 5);
+        assertThat(current).isGreaterThan(0.4);      // P(c = 4) high: σ(0) = 0.5 when certain
+        assertThat(next).isGreaterThan(0.5 * sigmoid(-5));   // moved 3 → 4, so d = +1 and 5 is next
+        assertThat(previous).isLessThan(0.1 * next);
+        assertThat(unrelated).isLessThan(0.01);
+        // one step of the same evidence in the other order flips the direction
+        filter.reset();
+        int[] backwards = {5, 5, 5, 4, 4, 4};
+        for (int t = 0; t < backwards.length; t++) {
+            filter.observe(backwards[t], t > 0);
+        }
+        assertThat(filter.expectedProbability(3, -10, 10, 5)).isGreaterThan(
+                10 * filter.expectedProbability(5, -10, 10, 5));
+    }
+
+    private static double sigmoid(double z) {
+        return 1 / (1 + Math.exp(-z));
+    }
+
     @Test
     void thePlantedDirectionMatters() {
         Map<CandidateRelation, double[]> sumAndCount = new EnumMap<>(CandidateRelation.class);

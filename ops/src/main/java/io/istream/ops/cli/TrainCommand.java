@@ -146,12 +146,14 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         long started = System.nanoTime();
         double oracleAuc = Double.NaN;
+        double bayesAuc = Double.NaN;
         OfflineDataset dataset;
         if ("synthetic".equalsIgnoreCase(data)) {
             SyntheticConfig config = SyntheticConfig.small().withSize(syntheticUsers, syntheticSteps).withSeed(seed);
             SyntheticInterests synthetic = SyntheticInterests.generate(config);
             dataset = SyntheticProtocol.build(synthetic, maxHistory, seed);
             oracleAuc = SyntheticProtocol.oracleAuc(dataset.test());
+            bayesAuc = SyntheticProtocol.historyBayesAuc(dataset.test(), synthetic);
         } else {
             dataset = OfflineDataset.read(Path.of(data), ReadOptions.all(), maxHistory, seed);
         }
@@ -179,7 +181,8 @@ final class TrainCommand implements Callable<Integer> {
                 test.auc(), test.gauc(), test.logloss(),
                 baseAuc == null ? "" : String.format(Locale.ROOT, " RelaImpr %+.2f%%", 100 * RelaImpr.of(test.auc(),
                         baseAuc)),
-                Double.isNaN(oracleAuc) ? "" : String.format(Locale.ROOT, " (oracle AUC %.4f)", oracleAuc),
+                Double.isNaN(oracleAuc) ? "" : String.format(Locale.ROOT, " (oracle AUC %.4f, history Bayes AUC %.4f)",
+                        oracleAuc, bayesAuc),
                 report.meanSamplesPerSecond());
         if (save != null && best[0] != null) {
             try {
@@ -197,6 +200,7 @@ final class TrainCommand implements Callable<Integer> {
                 report.epochs().stream().mapToDouble(e -> e.validation().auc()).toArray());
         System.out.println("learning curves written to " + curvesFile);
         Map<String, Object> figures = figures(dataset, modelConfig, optimizerConfig, options, report, oracleAuc,
+                bayesAuc,
                 (System.nanoTime() - started) / 1e9);
         figures.put("curves", curvesFile.toString());
         FiguresFile.write(json, figures);
@@ -236,7 +240,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private Map<String, Object> figures(OfflineDataset dataset, ModelConfig modelConfig, OptimizerConfig opt,
                                         TrainingOptions options, TrainingReport report, double oracleAuc,
-                                        double wallSeconds) {
+                                        double bayesAuc, double wallSeconds) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("command", "train");
         out.put("dataset", dataset.name());
@@ -258,6 +262,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!Double.isNaN(oracleAuc)) {
             out.put("oracleAuc", oracleAuc);
+            out.put("historyBayesAuc", bayesAuc);
         }
         out.put("samplesPerSecond", report.meanSamplesPerSecond());
         out.put("wallSeconds", wallSeconds);

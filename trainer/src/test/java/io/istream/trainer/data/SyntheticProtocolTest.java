@@ -1,6 +1,7 @@
 package io.istream.trainer.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.istream.avro.Behavior;
@@ -10,8 +11,10 @@ import io.istream.ingestion.dataset.SyntheticInterests;
 import io.istream.ingestion.dataset.TimedEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,21 +41,46 @@ class SyntheticProtocolTest {
     }
 
     @Test
-    void holdsOutTheLastTenthOfEachUsersStepsForTestAndTheTenthBeforeForValidation() {
-        // small(): 200 users × 50 steps, held out 5 steps per user per split
-        assertThat(SyntheticProtocol.defaultHeldOutSteps(SyntheticConfig.small())).isEqualTo(5);
+    void holdsOutATenthOfTheUsersForTestAndAnotherTenthForValidationWithAllTheirSteps() {
+        // small(): 200 users × 50 steps; 20 test users, 20 validation users, 160 training users
+        assertThat(SyntheticProtocol.heldOutUsers(SyntheticConfig.small())).isEqualTo(20);
         assertThat(data.test().size()).isEqualTo(1_000);
         assertThat(data.validation().size()).isEqualTo(1_000);
         assertThat(data.train().size()).isEqualTo(8_000);
+        Map<Long, Set<Integer>> stepsByUser = new HashMap<>();
+        Map<Long, String> splitOfUser = new HashMap<>();
+        for (SampleSet set : List.of(data.train(), data.validation(), data.test())) {
+            for (int i = 0; i < set.size(); i++) {
+                long user = set.userId(i);
+                assertThat(splitOfUser.computeIfAbsent(user, u -> set.name())).as("user %d in one split", user)
+                        .isEqualTo(set.name());
+                stepsByUser.computeIfAbsent(user, u -> new HashSet<>()).add(set.end(i) - 1);
+            }
+        }
+        assertThat(stepsByUser).hasSize(200);
+        assertThat(stepsByUser.values()).allSatisfy(steps -> assertThat(steps).hasSize(50));
+        assertThat(data.test().users()).isEqualTo(20);
+        assertThat(data.validation().users()).isEqualTo(20);
+        // held-out histories stay within the training lengths: 1..50 steps in every split
+        assertThat(data.train().longestHistory()).isEqualTo(data.test().longestHistory()).isEqualTo(50);
+        // a different seed holds out different users
+        OfflineDataset other = SyntheticProtocol.build(interests, 100, 10);
+        Set<Long> testUsers = new HashSet<>();
         for (int i = 0; i < data.test().size(); i++) {
-            assertThat(data.test().end(i)).isBetween(46, 50);   // steps 45..49
+            testUsers.add(data.test().userId(i));
         }
-        for (int i = 0; i < data.validation().size(); i++) {
-            assertThat(data.validation().end(i)).isBetween(41, 45);
+        boolean differs = false;
+        for (int i = 0; i < other.test().size(); i++) {
+            differs |= !testUsers.contains(other.test().userId(i));
         }
-        for (int i = 0; i < data.train().size(); i++) {
-            assertThat(data.train().end(i)).isBetween(1, 40);
-        }
+        assertThat(differs).isTrue();
+    }
+
+    @Test
+    void needsThreeUsers() {
+        SyntheticInterests two = SyntheticInterests.generate(SyntheticConfig.small().withSize(2, 5));
+        assertThatThrownBy(() -> SyntheticProtocol.build(two, 100, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 3 synthetic users");
     }
 
     @Test
