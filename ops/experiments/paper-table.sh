@@ -30,12 +30,14 @@ synthetic() {  # planted evolving interests (oracle AUC in each JSON): 2,000 use
     done
   done
 }
-synthetic10k() {  # the same generator at 10,000 users (400,000 training samples), 6 epochs
-  for m in base din dien; do
+synthetic10k() {  # the same generator at 10,000 users (8,000 training users, 400,000 samples), lr 0.005, 4 epochs
+  for v in "base --model base" "din --model din" "dien --model dien" "dien-reference --model dien --cell augru-reference"; do
+    name=${v%% *}; flags=${v#* }
     for seed in ${only_seeds:-${seeds[@]}}; do
-      file="$out/synthetic10k-$m-s$seed.json"; [[ -f $file ]] && continue
-      echo "== synthetic10k $m seed $seed" >&2
-      "$here/ops/istream" train --data synthetic --synthetic-users 10000 --model $m --seed "$seed" --epochs 6 \
+      file="$out/synthetic10k-$name-s$seed.json"; [[ -f $file ]] && continue
+      echo "== synthetic10k $name seed $seed" >&2
+      # shellcheck disable=SC2086
+      "$here/ops/istream" train --data synthetic --synthetic-users 10000 $flags --lr 0.005 --seed "$seed" --epochs 4 \
         --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
     done
   done

@@ -6,6 +6,7 @@ import io.istream.avro.Click;
 import io.istream.avro.Impression;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -268,12 +269,12 @@ public final class SyntheticInterests {
         }
 
         void reset() {
-            java.util.Arrays.fill(posterior, 1.0 / posterior.length);
+            Arrays.fill(posterior, 1.0 / posterior.length);
         }
 
         void observe(int behaviorCategory, boolean afterDrift) {
             if (afterDrift) {
-                java.util.Arrays.fill(moved, 0);
+                Arrays.fill(moved, 0);
                 for (int state = 0; state < posterior.length; state++) {
                     int offset = state < categories ? 0 : categories;
                     int c = state - offset;

@@ -200,8 +200,7 @@ final class TrainCommand implements Callable<Integer> {
                 report.epochs().stream().mapToDouble(e -> e.validation().auc()).toArray());
         System.out.println("learning curves written to " + curvesFile);
         Map<String, Object> figures = figures(dataset, modelConfig, optimizerConfig, options, report, oracleAuc,
-                bayesAuc,
-                (System.nanoTime() - started) / 1e9);
+                bayesAuc, (System.nanoTime() - started) / 1e9);
         figures.put("curves", curvesFile.toString());
         FiguresFile.write(json, figures);
         return 0;
