@@ -56,6 +56,7 @@ run base $amazon --model base
 run din  $amazon --model din
 run dien $amazon --model dien
 run dien-ffn $amazon --model dien --attention ffn --attention-activation sigmoid
+run dien-reference $amazon --model dien --cell augru-reference
 only_seeds=${seeds[0]} synthetic
 only_seeds=${seeds[0]} synthetic10k
 only_seeds=${seeds[0]} ablations
