@@ -44,10 +44,11 @@ import java.util.SplittableRandom;
  * d_u. A model sees only the behaviours, so {@link #historyBayesAuc()} is the ceiling that matters: each impression
  * scored with E[p | behaviours 0..k], the posterior over (c_k, d_u) from a forward filter over the hidden Markov
  * chain (2C states) with the generator's own parameters and item biases. Learning the item biases from finite data
- * costs a model a little more.
+ * costs a model a little more. The filter runs on first use, not at generation: replay and the benchmarks that
+ * generate two million impressions never ask for it.
  *
  * <p>Everything is a function of the {@link SyntheticConfig}, seed included. Ground truth is kept in flat arrays
- * (24 bytes per impression) so the benchmark preset's two million impressions stay cheap.
+ * (20 bytes per impression) so the benchmark preset's two million impressions stay cheap.
  */
 public final class SyntheticInterests {
 
@@ -61,10 +62,12 @@ public final class SyntheticInterests {
     private final long[] candidateItems;   // [I]
     private final byte[] relations;        // [I] CandidateRelation ordinal
     private final double[] probabilities;  // [I] planted p
-    private final double[] posteriorProbabilities;   // [I] E[p | the user's behaviours up to the step]
+    private final int[] behaviorCategories;   // [I] ring category of the behaviour of the impression's step
+    private final double[] itemLogits;        // [items] β_item, index itemId − 1
     private final boolean[] clicked;       // [I] sampled labels
     private final double oracleAuc;
-    private final double historyBayesAuc;
+    private double[] posteriorProbabilities;  // [I] E[p | the user's behaviours up to the step]; on first use
+    private double historyBayesAuc;
 
     private SyntheticInterests(SyntheticConfig config) {
         this.config = config;
@@ -72,11 +75,11 @@ public final class SyntheticInterests {
         candidateItems = new long[impressions];
         relations = new byte[impressions];
         probabilities = new double[impressions];
-        posteriorProbabilities = new double[impressions];
+        behaviorCategories = new int[impressions];
+        itemLogits = new double[config.items()];
         clicked = new boolean[impressions];
         this.script = generate();
         this.oracleAuc = ExactAuc.of(probabilities, clicked);
-        this.historyBayesAuc = ExactAuc.of(posteriorProbabilities, clicked);
     }
 
     public static SyntheticInterests generate(SyntheticConfig config) {
@@ -88,17 +91,14 @@ public final class SyntheticInterests {
         int categories = config.categories();
         int perCategory = config.itemsPerCategory();
         ZipfRanks ranks = new ZipfRanks(perCategory, config.zipfExponent());
-        double[] itemLogit = new double[config.items()];   // [items] β_item, index itemId − 1
-        for (int i = 0; i < itemLogit.length; i++) {
-            itemLogit[i] = config.itemLogitStd() * random.nextGaussian();
+        for (int i = 0; i < itemLogits.length; i++) {
+            itemLogits[i] = config.itemLogitStd() * random.nextGaussian();
         }
         long gapSpread = config.stepJitterMs() + 1;
         List<TimedEvent> events = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8,
                 (long) candidateItems.length * 2 + candidateItems.length / 2));
         int index = 0;
-        InterestFilter filter = new InterestFilter(categories, config.driftProbability(), config.behaviorNoise());
         for (long user = 1; user <= config.users(); user++) {
-            filter.reset();
             int direction = random.nextBoolean() ? 1 : -1;
             int interest = random.nextInt(categories);
             long time = START_MS + random.nextLong(config.minStepGapMs() + gapSpread);
@@ -114,18 +114,15 @@ public final class SyntheticInterests {
                 long behaviorItem = itemId(behaviorCategory, ranks.sample(random), perCategory);
                 events.add(TimedEvent.of(new Behavior(user, behaviorItem, (long) behaviorCategory + 1,
                         BehaviorType.CLICK, time)));
-                filter.observe(behaviorCategory, step > 0);
+                behaviorCategories[index] = behaviorCategory;
 
                 int candidateCategory = candidateCategory(random, interest, direction);
                 long candidate = itemId(candidateCategory, ranks.sample(random), perCategory);
                 CandidateRelation relation = relationOf(candidateCategory, interest, direction, categories);
-                double logit = config.baseLogit() + itemLogit[(int) (candidate - 1)]
+                double logit = config.baseLogit() + itemLogits[(int) (candidate - 1)]
                         + (relation == CandidateRelation.CURRENT ? config.currentInterestLogit() : 0)
                         + (relation == CandidateRelation.NEXT ? config.nextInterestLogit() : 0);
                 double p = 1.0 / (1.0 + Math.exp(-logit));
-                posteriorProbabilities[index] = filter.expectedProbability(candidateCategory,
-                        config.baseLogit() + itemLogit[(int) (candidate - 1)], config.currentInterestLogit(),
-                        config.nextInterestLogit());
                 boolean click = random.nextDouble() < p;
                 candidateItems[index] = candidate;
                 relations[index] = (byte) relation.ordinal();
@@ -204,13 +201,39 @@ public final class SyntheticInterests {
     }
 
     /** AUC of E[p | behaviours so far] (see the class comment): the ceiling for a model that sees the history. */
-    public double historyBayesAuc() {
+    public synchronized double historyBayesAuc() {
+        posteriors();
         return historyBayesAuc;
     }
 
     /** E[p | behaviours 0..k] of the {@code index}-th impression in generation order. */
     public double historyPosteriorProbability(int index) {
-        return posteriorProbabilities[index];
+        return posteriors()[index];
+    }
+
+    /** Runs the forward filter over every user's behaviours once: E[p | behaviours 0..k] for each impression. */
+    private synchronized double[] posteriors() {
+        if (posteriorProbabilities == null) {
+            int steps = config.eventsPerUser();
+            int perCategory = config.itemsPerCategory();
+            double[] expected = new double[candidateItems.length];
+            InterestFilter filter = new InterestFilter(config.categories(), config.driftProbability(),
+                    config.behaviorNoise());
+            for (int index = 0; index < expected.length; index++) {
+                int step = index % steps;
+                if (step == 0) {
+                    filter.reset();
+                }
+                filter.observe(behaviorCategories[index], step > 0);
+                long candidate = candidateItems[index];
+                expected[index] = filter.expectedProbability((int) ((candidate - 1) / perCategory),
+                        config.baseLogit() + itemLogits[(int) (candidate - 1)], config.currentInterestLogit(),
+                        config.nextInterestLogit());
+            }
+            historyBayesAuc = ExactAuc.of(expected, clicked);
+            posteriorProbabilities = expected;
+        }
+        return posteriorProbabilities;
     }
 
     public int impressions() {
