@@ -54,9 +54,7 @@ public class Activation implements Layer {
             for (int start = from; start < to; start += CHUNK) {
                 int len = Math.min(CHUNK, to - start);
                 s.read(start, chunk, 0, len);
-                for (int i = 0; i < len; i++) {
-                    chunk[i] = (float) sigmoidFloat(chunk[i]);
-                }
+                FloatKernels.sigmoidInPlace(chunk, len);
                 out.write(start, chunk, 0, len);
             }
         } else {
@@ -166,44 +164,8 @@ public class Activation implements Layer {
         return x >= 0 ? t : -t;
     }
 
-    // Float-precision kernels for FLOAT tensors, where the result is rounded to float anyway. They have no sign test
-    // (the exact functions' one mispredicts on half of all inputs) and use a polynomial exp that costs about half of
-    // Math.exp. DOUBLE tensors, and so every gradient check, keep the exact functions above.
-    //
-    // The clamps are comparisons, not Math.max/min: those handle −0.0 and NaN on doubles with extra instructions,
-    // and with them the three gate functions of a GRU element took 50 ns instead of 21 (JDK 17, Zen 4). A NaN passes
-    // both comparisons unchanged, so non-finite inputs still reach the trainer's guard.
-
-    /** σ(x) = 1 / (1 + e^−x) to float precision; x is clamped to ±80, where σ is 0 or 1 in float. */
-    public static double sigmoidFloat(double x) {
-        double clamped = x < -80 ? -80 : x > 80 ? 80 : x;
-        return 1 / (1 + expFloat(-clamped));
-    }
-
-    /** tanh(x) = 2 / (1 + e^−2x) − 1 to float precision; x is clamped to ±40, where tanh is ±1 in float. */
-    public static double tanhFloat(double x) {
-        double clamped = x < -40 ? -40 : x > 40 ? 40 : x;
-        return 2 / (1 + expFloat(-2 * clamped)) - 1;
-    }
-
-    /** The float kernel of this tensor's dtype: whether FLOAT math may replace the exact functions. */
+    /** Whether this tensor's dtype lets {@link FloatKernels} replace the exact functions: FLOAT. */
     static boolean floatKernels(Tensor t) {
         return t.type() == DataType.FLOAT;
     }
-
-    /**
-     * e^x for |x| ≤ 700, relative error below 1e-8 (float's ε is 6e-8). e^x = 2^n·e^r with n = round(x / ln 2) and
-     * |r| ≤ ln 2 / 2; e^r is its degree-7 Taylor polynomial (remainder ≤ 0.347⁸/8! ≈ 5e-9) and 2^n is built from its
-     * exponent bits.
-     */
-    public static double expFloat(double x) {
-        double n = Math.rint(x * LOG2_E);
-        double r = x - n * LN_2;
-        double p = 1 + r * (1 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720
-                + r * (1.0 / 5040)))))));
-        return p * Double.longBitsToDouble(((long) n + 1023) << 52);
-    }
-
-    private static final double LOG2_E = 1.4426950408889634;
-    private static final double LN_2 = 0.6931471805599453;
 }

@@ -240,13 +240,17 @@ public final class CtrModel {
                 col = putItemFeatures(weightedPool, 0);
             }
             default -> {
-                interests = suppliedStates != null ? tile(suppliedStates)
-                        : !training && batch > 1 && sharesOneHistory(b) ? extractOnceAndTile()
-                        : extractor.forward(history, batch, steps, lengths, null);
+                // one user's candidates share one history: its interest states h [T, H], or null
+                Tensor shared = suppliedStates != null ? suppliedStates
+                        : !training && batch > 1 && sharesOneHistory(b) ? extractOnce() : null;
+                interests = shared != null ? tile(shared)
+                        : extractor.forward(history, batch, steps, lengths, null, training);
                 attentionWeights = bilinear != null
                         ? bilinear.forward(interests, target, batch, steps, lengths)
                         : ffnAttention.forward(interests, target, batch, steps, lengths, training);
-                evolvingStates = evolving.forward(interests, batch, steps, lengths, attentionWeights);
+                evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
+                        ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)
+                        : evolving.forward(interests, batch, steps, lengths, attentionWeights, training);
                 Tensor last = evolving.last();
                 int h = config.hiddenSize();
                 for (int s = 0; s < batch; s++) {
@@ -332,15 +336,15 @@ public final class CtrModel {
     }
 
     /**
-     * The extractor over sample 0's history alone (B = 1), tiled to every sample: h[t·B + s] = h₁[t]. Inference
-     * only: the extractor's saved state is then of the one-row run, which no backward pass reads.
+     * The extractor over sample 0's history alone (B = 1): h₁ [T, H], which every sample shares. Inference only: the
+     * extractor's saved state is then of the one-row run, which no backward pass reads.
      */
-    private Tensor extractOnceAndTile() {
+    private Tensor extractOnce() {
         oneHistory = Tensor.reuse(oneHistory, type, steps, itemWidth);           // [T, D]
         for (int t = 0; t < steps; t++) {
             oneHistory.copyFrom(history, t * batch * itemWidth, t * itemWidth, itemWidth);
         }
-        return tile(extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null));   // [T, H]
+        return extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null, false);   // [T, H]
     }
 
     /** h[t·B + s] = one[t] for every sample s: one [T, H] → [T·B, H]. */
@@ -377,7 +381,7 @@ public final class CtrModel {
         history = Tensor.reuse(history, type, steps, itemWidth);                  // [T, D]
         this.items.gather(historyItemRows, steps, history, 0);
         this.categories.gather(historyCategoryRows, steps, history, d);
-        return extractor.forward(history, 1, steps, new int[] {steps}, null).copy();
+        return extractor.forward(history, 1, steps, new int[] {steps}, null, false).copy();
     }
 
     /**

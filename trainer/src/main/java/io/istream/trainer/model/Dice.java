@@ -73,7 +73,7 @@ public final class Dice extends Activation {
                 int i = r * c + j;
                 double v = s.get(i);
                 double z = (v - mean[j]) * invStd[j];
-                double p = floatKernels ? sigmoidFloat(z) : sigmoid(z);
+                double p = floatKernels ? FloatKernels.sigmoid((float) z) : sigmoid(z);
                 normalised.set(i, z);
                 gate.set(i, p);
                 double al = a.get(j);

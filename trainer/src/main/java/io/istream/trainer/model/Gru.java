@@ -1,5 +1,6 @@
 package io.istream.trainer.model;
 
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -15,7 +16,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * Because the reset gate multiplies U_h h_{t−1}, W x for all T steps is one GEMM; each step is one [B,H]×[H,3H]
  * GEMM. Steps with m_t = 0 leave h unchanged, so the last state is the state at the last valid step.
  *
- * <p>Layout is time-major: row t·B + b of an [T·B, ·] tensor is step t of sample b. Gate columns are [u | r | h̃].
+ * <p>Inputs and outputs are time-major: row t·B + b of an [T·B, ·] tensor is step t of sample b. Gate columns are
+ * [u | r | h̃]. FLOAT tensors run each step as long vectorised loops over transposed [H, n] planes
+ * ({@link FloatKernels}); DOUBLE tensors run element by element with the exact σ and tanh, for the gradient checks.
  */
 public final class Gru implements Layer {
 
@@ -32,28 +35,31 @@ public final class Gru implements Layer {
     private Tensor input;                 // x [T·B, in], the caller's
     private Tensor attention;             // a [T·B, 1], the caller's (null for GRU)
     private Tensor scaledInput;           // a·x [T·B, in], AIGRU only
-    private Tensor projected;             // W x + b [T·B, 3H]
-    private Tensor update;                // u [T·B, H]
-    private Tensor reset;                 // r [T·B, H]
-    private Tensor candidate;             // h̃ [T·B, H]
-    private Tensor recurrentCandidate;    // U_h h_{t−1} [T·B, H]
+    private boolean sharedInput;          // every sample reads one input sequence x [T, in] (scoring one user)
+    private int projectedCols;            // R = T·B, or T with a shared input
+    private Tensor projected;             // W x + b, gate-major [3H, R]: row g is gate column g over all inputs
+    private Tensor gates;                 // u, r, h̃ of every valid step [T·B·3H], in blocks: see gateIndex
+    private Tensor recurrentCandidate;    // U_h h_{t−1} [T·B·H], in blocks: see planeIndex
     private Tensor previous;              // h_{t−1} [T·B, H] (zeros at t = 0)
     private Tensor hidden;                // h_t [T·B, H]
     private Tensor last;                  // h at each sample's last valid step [B, H]
+    private boolean kept;                 // the last forward saved what backward reads
     private Tensor dProjected;            // dL/d(Wx + b) [T·B, 3H]
     private Tensor dRecurrent;            // dL/d(U h_{t−1}) [T·B, 3H]
     private Tensor dInput;                // dL/dx [T·B, in]
     private Tensor dAttention;            // dL/da [T·B, 1]
     // Samples never interact inside a GRU, so the batch is cut into row ranges [lo, hi) that run all T steps on
     // their own, one per thread. Per range r, with n = hi − lo rows:
-    private final Tensor[] stepPrevious = new Tensor[MAX_THREADS];    // h_{t−1} of one step [n, H]
-    private final Tensor[] stepRecurrent = new Tensor[MAX_THREADS];   // U h_{t−1} of one step [n, 3H]
+    private final Tensor[] stepPrevious = new Tensor[MAX_THREADS];    // h_{t−1} of one step [n, H] (exact path)
+    private final Tensor[] stepRecurrent = new Tensor[MAX_THREADS];   // U h_{t−1} of one step [n, 3H] (exact path)
+    private final Tensor[] stepPreviousT = new Tensor[MAX_THREADS];   // h_{t−1}ᵀ of one step [H, n] (FLOAT path)
+    private final Tensor[] stepRecurrentT = new Tensor[MAX_THREADS];  // (U h_{t−1})ᵀ of one step [3H, n] (FLOAT)
+    private final FloatSteps[] floatSteps = new FloatSteps[MAX_THREADS];
     private final Tensor[] stepDRecurrent = new Tensor[MAX_THREADS];  // one step of dRecurrent [n, 3H]
     private final Tensor[] stepDPrevious = new Tensor[MAX_THREADS];   // dL/dh_{t−1} through U, one step [n, H]
     private final Tensor[] carry = new Tensor[MAX_THREADS];           // dL/dh_t flowing backwards [n, H]
     private int threads = 1;
     private int[] bounds;                 // range r is samples [bounds[r], bounds[r + 1])
-    private boolean floatKernels;
     private Tensor dHiddenFromAbove;      // the backward's dHidden, or null
 
     private static final int MAX_THREADS = ModelThreads.MAX_THREADS;
@@ -84,7 +90,7 @@ public final class Gru implements Layer {
     }
 
     /**
-     * Runs all T steps.
+     * Runs all T steps and keeps what {@link #backward} needs.
      *
      * @param x         [T·B, in] inputs, time-major
      * @param lengths   [B] valid steps per sample
@@ -92,7 +98,33 @@ public final class Gru implements Layer {
      * @return h [T·B, H], time-major
      */
     public Tensor forward(Tensor x, int batch, int steps, int[] lengths, Tensor attention) {
+        return forward(x, batch, steps, lengths, attention, true);
+    }
+
+    /** {@link #forward}; with {@code keepForBackward} false (inference) the FLOAT path skips saving the gates. */
+    public Tensor forward(Tensor x, int batch, int steps, int[] lengths, Tensor attention, boolean keepForBackward) {
         x.requireShape(steps * batch, in);
+        return run(x, false, batch, steps, lengths, attention, keepForBackward);
+    }
+
+    /**
+     * Inference where every sample reads the same input sequence, as one user's candidates do in the
+     * interest-evolving layer: W x + b is computed for the T steps once instead of for T·B rows. Only the
+     * attention differs between samples. Not for AIGRU, whose input is scaled per sample; no backward follows.
+     *
+     * @param sequence [T, in], the input of every sample
+     * @return h [T·B, H], time-major, as {@link #forward} on the tiled input would return
+     */
+    public Tensor forwardShared(Tensor sequence, int batch, int steps, int[] lengths, Tensor attention) {
+        sequence.requireShape(steps, in);
+        if (kind == CellKind.AIGRU) {
+            throw new IllegalArgumentException("AIGRU scales each sample's input by its attention: it cannot share one");
+        }
+        return run(sequence, true, batch, steps, lengths, attention, false);
+    }
+
+    private Tensor run(Tensor x, boolean shared, int batch, int steps, int[] lengths, Tensor attention,
+                       boolean keep) {
         if (kind.usesAttention() != (attention != null)) {
             throw new IllegalArgumentException(kind + (attention == null ? " needs" : " takes no") + " attention");
         }
@@ -101,8 +133,11 @@ public final class Gru implements Layer {
         this.lengths = lengths;
         this.input = x;
         this.attention = attention;
+        this.sharedInput = shared;
+        this.kept = keep;
         DataType type = x.type();
-        int h3 = 3 * hiddenSize;
+        int hs = hiddenSize;
+        int h3 = 3 * hs;
         int rows = steps * batch;
         Tensor effective = x;
         if (kind == CellKind.AIGRU) {
@@ -115,91 +150,259 @@ public final class Gru implements Layer {
             }
             effective = scaledInput;
         }
-        projected = Tensor.reuse(projected, type, rows, h3);
-        update = Tensor.reuse(update, type, rows, hiddenSize);
-        reset = Tensor.reuse(reset, type, rows, hiddenSize);
-        candidate = Tensor.reuse(candidate, type, rows, hiddenSize);
-        recurrentCandidate = Tensor.reuse(recurrentCandidate, type, rows, hiddenSize);
-        previous = Tensor.reuse(previous, type, rows, hiddenSize);
-        hidden = Tensor.reuse(hidden, type, rows, hiddenSize);
-        last = Tensor.reuse(last, type, batch, hiddenSize);
+        projectedCols = shared ? steps : rows;
+        projected = Tensor.reuseAnyShape(projected, type, h3, projectedCols);
+        hidden = Tensor.reuse(hidden, type, rows, hs);
+        last = Tensor.reuse(last, type, batch, hs);
+        if (keep) {
+            gates = Tensor.reuse(gates, type, rows, h3);
+            recurrentCandidate = Tensor.reuse(recurrentCandidate, type, rows, hs);
+            previous = Tensor.reuse(previous, type, rows, hs);
+        }
         bounds = ranges(batch);
+        boolean floatKernels = Activation.floatKernels(x);
         for (int r = 0; r + 1 < bounds.length; r++) {
             int n = bounds[r + 1] - bounds[r];
-            stepPrevious[r] = Tensor.reuse(stepPrevious[r], type, n, hiddenSize);
-            stepRecurrent[r] = Tensor.reuse(stepRecurrent[r], type, n, h3);
-        }
-
-        // W x for all T steps in one GEMM, then the bias
-        Gemm.multiply(effective, false, inputWeight.value(), false, projected);
-        Tensor b = bias.value();
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < h3; j++) {
-                projected.add(r * h3 + j, b.get(j));
+            if (floatKernels) {
+                stepPreviousT[r] = Tensor.reuseAnyShape(stepPreviousT[r], type, hs, n);
+                stepRecurrentT[r] = Tensor.reuseAnyShape(stepRecurrentT[r], type, h3, n);
+                floatSteps[r] = FloatSteps.ensure(floatSteps[r], n, hs);
+            } else {
+                stepPrevious[r] = Tensor.reuse(stepPrevious[r], type, n, hs);
+                stepRecurrent[r] = Tensor.reuse(stepRecurrent[r], type, n, h3);
             }
         }
-        floatKernels = Activation.floatKernels(x);
-        ModelThreads.forEachRange(bounds, this::forwardRange);
+
+        // (W x + b)ᵀ = Wᵀ·xᵀ for all steps in one GEMM, gate-major so that a step's gate is a contiguous run
+        Gemm.multiply(inputWeight.value(), true, effective, true, projected);
+        projected.addToRows(bias.value());
+        ModelThreads.forEachRange(bounds, floatKernels ? this::forwardRangeFloat : this::forwardRangeExact);
         return hidden;
     }
 
-    /** Samples [bounds[r], bounds[r + 1]) through all T steps: the recurrence of {@link #forward}. */
-    private void forwardRange(int r) {
+    /**
+     * Where {@link #gates} keeps gate g (0 = u, 1 = r, 2 = h̃), unit j of sample lo + i at step t: each (step, range)
+     * block is [3H, n], gate-major, so the FLOAT path writes a step with three bulk copies.
+     */
+    private int gateIndex(int t, int lo, int n, int g, int j, int i) {
+        return (t * batch + lo) * 3 * hiddenSize + (g * hiddenSize + j) * n + i;
+    }
+
+    /** Where {@link #recurrentCandidate} keeps unit j of sample lo + i at step t: [H, n] blocks per (step, range). */
+    private int planeIndex(int t, int lo, int n, int j, int i) {
+        return (t * batch + lo) * hiddenSize + j * n + i;
+    }
+
+    /** Column of {@link #projected} that holds sample s at step t. */
+    private int projectedColumn(int t, int s) {
+        return sharedInput ? t : t * batch + s;
+    }
+
+    /**
+     * Samples [bounds[r], bounds[r + 1]) through all T steps, element by element with the exact σ and tanh: the
+     * DOUBLE path, which the gradient checks run and the FLOAT path is tested against.
+     */
+    private void forwardRangeExact(int r) {
         int lo = bounds[r];
         int n = bounds[r + 1] - lo;
         int hs = hiddenSize;
         int h3 = 3 * hs;
+        int cols = projectedCols;
         Tensor stepPrev = stepPrevious[r];   // [n, H]
         Tensor stepRec = stepRecurrent[r];   // [n, 3H]
         stepPrev.zero();
         for (int t = 0; t < steps; t++) {
             int block = (t * batch + lo) * hs;
-            previous.copyFrom(stepPrev, 0, block, n * hs);
+            if (kept) {
+                previous.copyFrom(stepPrev, 0, block, n * hs);
+            }
             Gemm.multiply(stepPrev, false, recurrentWeight.value(), false, stepRec);
             for (int i = 0; i < n; i++) {
                 int s = lo + i;
                 int row = t * batch + s;
+                int col = projectedColumn(t, s);
                 boolean valid = t < lengths[s];
                 double a = attention == null ? 1 : attention.get(row);
                 for (int j = 0; j < hs; j++) {
                     int o = row * hs + j;
                     double hp = stepPrev.get(i * hs + j);
                     if (!valid) {
-                        update.set(o, 0);
-                        reset.set(o, 0);
-                        candidate.set(o, 0);
-                        recurrentCandidate.set(o, 0);
+                        if (kept) {
+                            for (int g = 0; g < 3; g++) {
+                                gates.set(gateIndex(t, lo, n, g, j, i), 0);
+                            }
+                            recurrentCandidate.set(planeIndex(t, lo, n, j, i), 0);
+                        }
                         hidden.set(o, hp);
                         continue;
                     }
-                    int p = row * h3;
                     int q = i * h3;
-                    double uPre = projected.get(p + j) + stepRec.get(q + j);
-                    double rPre = projected.get(p + hs + j) + stepRec.get(q + hs + j);
+                    double uPre = projected.get(j * cols + col) + stepRec.get(q + j);
+                    double rPre = projected.get((hs + j) * cols + col) + stepRec.get(q + hs + j);
                     double rc = stepRec.get(q + 2 * hs + j);
-                    double u;
-                    double rg;
-                    double c;
-                    if (floatKernels) {
-                        u = Activation.sigmoidFloat(uPre);
-                        rg = Activation.sigmoidFloat(rPre);
-                        c = Activation.tanhFloat(projected.get(p + 2 * hs + j) + rg * rc);
-                    } else {
-                        u = Activation.sigmoid(uPre);
-                        rg = Activation.sigmoid(rPre);
-                        c = Activation.tanh(projected.get(p + 2 * hs + j) + rg * rc);
-                    }
+                    double u = Activation.sigmoid(uPre);
+                    double rg = Activation.sigmoid(rPre);
+                    double c = Activation.tanh(projected.get((2 * hs + j) * cols + col) + rg * rc);
                     double z = effectiveUpdate(u, a);
-                    update.set(o, u);
-                    reset.set(o, rg);
-                    candidate.set(o, c);
-                    recurrentCandidate.set(o, rc);
+                    if (kept) {
+                        gates.set(gateIndex(t, lo, n, 0, j, i), u);
+                        gates.set(gateIndex(t, lo, n, 1, j, i), rg);
+                        gates.set(gateIndex(t, lo, n, 2, j, i), c);
+                        recurrentCandidate.set(planeIndex(t, lo, n, j, i), rc);
+                    }
                     hidden.set(o, (1 - z) * hp + z * c);
                 }
             }
             stepPrev.copyFrom(hidden, block, 0, n * hs);
         }
         last.copyFrom(stepPrev, 0, lo * hs, n * hs);
+    }
+
+    /**
+     * The same recurrence for FLOAT tensors, transposed: each step works on [H, n] planes (unit-major), so that every
+     * gate is one long {@link FloatKernels} loop over H·n elements, which the JIT vectorises. The step's GEMM is
+     * (U h_{t−1})ᵀ = Uᵀ·h_{t−1}ᵀ [3H, n], whose three gates are then contiguous; W x + b comes gate-major from
+     * {@link #projected}. Padded steps get z = 0 and keep h_{t−1} exactly.
+     */
+    private void forwardRangeFloat(int r) {
+        int lo = bounds[r];
+        int n = bounds[r + 1] - lo;
+        int hs = hiddenSize;
+        int m = hs * n;                        // one plane [H, n]
+        int cols = projectedCols;
+        FloatSteps w = floatSteps[r];
+        Tensor prevT = stepPreviousT[r];       // h_{t−1}ᵀ [H, n]
+        Tensor recT = stepRecurrentT[r];       // (U h_{t−1})ᵀ [3H, n]
+        Tensor recurrent = recurrentWeight.value();    // U [H, 3H]
+        Arrays.fill(w.previous, 0, m, 0f);
+        Arrays.fill(w.previousRows, 0, m, 0f);
+        prevT.write(0, w.previous, 0, m);
+        boolean coefficientsSet = false;
+        for (int t = 0; t < steps; t++) {
+            int rowBlock = (t * batch + lo) * hs;    // this range's step in a [T·B, H] tensor, and in the planes
+            Gemm.multiply(recurrent, true, prevT, false, recT);
+            recT.read(0, w.recurrentUpdate, 0, m);
+            recT.read(m, w.recurrentReset, 0, m);
+            recT.read(2 * m, w.recurrentCandidate, 0, m);
+            for (int j = 0; j < hs; j++) {
+                int at = j * n;
+                if (sharedInput) {
+                    Arrays.fill(w.projectedUpdate, at, at + n, (float) projected.get(j * cols + t));
+                    Arrays.fill(w.projectedReset, at, at + n, (float) projected.get((hs + j) * cols + t));
+                    Arrays.fill(w.projectedCandidate, at, at + n, (float) projected.get((2 * hs + j) * cols + t));
+                } else {
+                    int col = t * batch + lo;
+                    projected.read(j * cols + col, w.projectedUpdate, at, n);
+                    projected.read((hs + j) * cols + col, w.projectedReset, at, n);
+                    projected.read((2 * hs + j) * cols + col, w.projectedCandidate, at, n);
+                }
+            }
+            // z = α + β·u per sample; the planes are refilled only when a sample's pair changes
+            boolean changed = !coefficientsSet;
+            for (int i = 0; i < n; i++) {
+                int s = lo + i;
+                float a = attention == null ? 1f : (float) attention.get(t * batch + s);
+                float alpha;
+                float beta;
+                if (t >= lengths[s]) {
+                    alpha = 0f;
+                    beta = 0f;
+                } else {
+                    switch (kind) {
+                        case GRU, AIGRU -> { alpha = 0f; beta = 1f; }
+                        case AUGRU -> { alpha = 0f; beta = a; }
+                        case AGRU -> { alpha = a; beta = 0f; }
+                        default -> { alpha = 1f; beta = a - 1f; }
+                    }
+                }
+                // != is also true for NaN, so a non-finite attention is never skipped
+                changed |= w.rowAlpha[i] != alpha || w.rowBeta[i] != beta;
+                w.rowAlpha[i] = alpha;
+                w.rowBeta[i] = beta;
+            }
+            if (changed) {
+                for (int j = 0; j < hs; j++) {
+                    System.arraycopy(w.rowAlpha, 0, w.alpha, j * n, n);
+                    System.arraycopy(w.rowBeta, 0, w.beta, j * n, n);
+                }
+                coefficientsSet = true;
+            }
+            FloatKernels.sigmoidOfSum(w.projectedUpdate, w.recurrentUpdate, w.update, m);
+            FloatKernels.sigmoidOfSum(w.projectedReset, w.recurrentReset, w.reset, m);
+            FloatKernels.candidate(w.projectedCandidate, w.reset, w.recurrentCandidate, w.candidate, m);
+            FloatKernels.interpolate(w.previous, w.update, w.candidate, w.alpha, w.beta, w.hidden, m);
+            prevT.write(0, w.hidden, 0, m);
+            FloatKernels.transpose(w.hidden, hs, n, w.hiddenRows);   // [H, n] → [n, H]
+            hidden.write(rowBlock, w.hiddenRows, 0, m);
+            if (kept) {
+                int gateBlock = 3 * rowBlock;
+                gates.write(gateBlock, w.update, 0, m);
+                gates.write(gateBlock + m, w.reset, 0, m);
+                gates.write(gateBlock + 2 * m, w.candidate, 0, m);
+                recurrentCandidate.write(rowBlock, w.recurrentCandidate, 0, m);
+                previous.write(rowBlock, w.previousRows, 0, m);
+            }
+            w.advance();
+        }
+        last.write(lo * hs, w.previousRows, 0, m);
+    }
+
+    /** The FLOAT path's planes for one range, reused across batches; each holds [H, n] unless said otherwise. */
+    private static final class FloatSteps {
+        final int capacity;    // n·H
+        final float[] projectedUpdate;
+        final float[] projectedReset;
+        final float[] projectedCandidate;
+        final float[] recurrentUpdate;
+        final float[] recurrentReset;
+        final float[] recurrentCandidate;
+        final float[] update;
+        final float[] reset;
+        final float[] candidate;
+        final float[] alpha;
+        final float[] beta;
+        final float[] rowAlpha;    // [n]
+        final float[] rowBeta;     // [n]
+        float[] previous;          // h_{t−1}
+        float[] hidden;            // h_t
+        float[] previousRows;      // h_{t−1} [n, H]
+        float[] hiddenRows;        // h_t [n, H]
+
+        private FloatSteps(int n, int hs) {
+            capacity = n * hs;
+            projectedUpdate = new float[capacity];
+            projectedReset = new float[capacity];
+            projectedCandidate = new float[capacity];
+            recurrentUpdate = new float[capacity];
+            recurrentReset = new float[capacity];
+            recurrentCandidate = new float[capacity];
+            update = new float[capacity];
+            reset = new float[capacity];
+            candidate = new float[capacity];
+            alpha = new float[capacity];
+            beta = new float[capacity];
+            rowAlpha = new float[n];
+            rowBeta = new float[n];
+            previous = new float[capacity];
+            hidden = new float[capacity];
+            previousRows = new float[capacity];
+            hiddenRows = new float[capacity];
+        }
+
+        static FloatSteps ensure(FloatSteps current, int n, int hs) {
+            return current != null && current.capacity >= n * hs && current.rowAlpha.length >= n ? current
+                    : new FloatSteps(n, hs);
+        }
+
+        /** This step's h becomes the next step's h_{t−1}. */
+        void advance() {
+            float[] swap = previous;
+            previous = hidden;
+            hidden = swap;
+            swap = previousRows;
+            previousRows = hiddenRows;
+            hiddenRows = swap;
+        }
     }
 
     /** Row ranges of the batch: one per thread, or the whole batch when it is too small to share. */
@@ -232,6 +435,9 @@ public final class Gru implements Layer {
      * @return dL/dx [T·B, in]; dL/da is in {@link #dAttention()}
      */
     public Tensor backward(Tensor dHidden, Tensor dLast) {
+        if (!kept) {
+            throw new IllegalStateException("backward needs a forward that kept its gates (an inference forward did not)");
+        }
         DataType type = input.type();
         int hs = hiddenSize;
         int h3 = 3 * hs;
@@ -315,10 +521,10 @@ public final class Gru implements Layer {
                         continue;
                     }
                     double hp = previous.get(o);
-                    double u = update.get(o);
-                    double rg = reset.get(o);
-                    double c = candidate.get(o);
-                    double rc = recurrentCandidate.get(o);
+                    double u = gates.get(gateIndex(t, lo, n, 0, j, i));
+                    double rg = gates.get(gateIndex(t, lo, n, 1, j, i));
+                    double c = gates.get(gateIndex(t, lo, n, 2, j, i));
+                    double rc = recurrentCandidate.get(planeIndex(t, lo, n, j, i));
                     double z = effectiveUpdate(u, a);
                     // h = (1 − z)∘h_{t−1} + z∘h̃:  dz = dh∘(h̃ − h_{t−1}) ; dh̃ = dh∘z ; dh_{t−1} = dh∘(1 − z)
                     double dz = g * (c - hp);

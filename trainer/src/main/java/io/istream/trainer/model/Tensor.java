@@ -188,6 +188,35 @@ public final class Tensor {
         }
     }
 
+    /** this[r, ·] += perRow[r] for every row r: a bias per row of a gate-major [3H, R] projection. */
+    public void addToRows(Tensor perRow) {
+        if (perRow.size() != rows) {
+            throw new IllegalArgumentException(perRow + " has not one value per row of " + this);
+        }
+        if (single) {
+            float[] chunk = new float[Math.min(cols, 8192)];
+            for (int r = 0; r < rows; r++) {
+                float v = (float) perRow.get(r);
+                for (int start = 0; start < cols; start += chunk.length) {
+                    int len = Math.min(chunk.length, cols - start);
+                    int pos = r * cols + start;
+                    read(pos, chunk, 0, len);
+                    for (int k = 0; k < len; k++) {
+                        chunk[k] += v;
+                    }
+                    write(pos, chunk, 0, len);
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                double v = perRow.get(r);
+                for (int c = 0; c < cols; c++) {
+                    add(r * cols + c, v);
+                }
+            }
+        }
+    }
+
     public double[] toDoubleArray() {
         double[] out = new double[size()];
         for (int i = 0; i < out.length; i++) {
@@ -222,7 +251,7 @@ public final class Tensor {
             if (previous.rows == rows) {
                 return previous;
             }
-            if (previous.backing.rows() >= rows && rows > 0) {
+            if (previous.backing.rows() >= rows && previous.backing.columns() == cols && rows > 0) {
                 return new Tensor(previous.backing, rows);
             }
         }
@@ -233,6 +262,43 @@ public final class Tensor {
             return zeros(type, rows, cols);
         }
         return new Tensor(zeros(type, capacity, cols).backing, rows);
+    }
+
+    /**
+     * A [rows, cols] tensor over {@code previous}'s native memory when that holds at least rows·cols elements of the
+     * same dtype, whatever its shape; otherwise a new allocation with headroom. For tensors whose width changes from
+     * batch to batch (a [3H, T·B] projection), which {@link #reuse} would reallocate each time. Contents unspecified.
+     */
+    public static Tensor reuseAnyShape(Tensor previous, DataType type, int rows, int cols) {
+        if (previous != null && previous.rows == rows && previous.cols == cols && previous.type() == type) {
+            return previous;
+        }
+        if (rows == 0 || cols == 0) {
+            return zeros(type, rows, cols);
+        }
+        long needed = (long) rows * cols;
+        INDArray memory;
+        if (previous != null && previous.type() == type && previous.capacity >= needed) {
+            memory = previous.backing;
+        } else {
+            long headroom = previous != null && previous.type() == type ? previous.capacity + previous.capacity / 2 : 0;
+            memory = Nd4j.zeros(type, 1, Math.max(needed, headroom));
+        }
+        INDArray view = Nd4j.create(memory.data(), new long[] {rows, cols}, new long[] {cols, 1}, 0, 'c', type);
+        return new Tensor(view, memory);
+    }
+
+    /** {@code view}, which lies over all or the start of {@code memory}'s buffer. */
+    private Tensor(INDArray view, INDArray memory) {
+        this.array = view;
+        this.backing = memory;
+        this.rows = (int) view.rows();
+        this.cols = (int) view.columns();
+        f32 = memory.dataType() == DataType.FLOAT ? memory.data().asNioFloat() : null;
+        f64 = memory.dataType() == DataType.DOUBLE ? memory.data().asNioDouble() : null;
+        single = f32 != null;
+        address = memory.data().address();
+        capacity = memory.data().length();
     }
 
     /** The first {@code rows} rows of {@code backing}, sharing its memory. */

@@ -1,86 +1,220 @@
 package io.istream.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
-/** The float-precision exp, σ and tanh that FLOAT tensors use agree with the exact ones to float precision. */
+/** The float-precision σ, tanh and GRU that FLOAT tensors use agree with the exact ones to float precision. */
 class FloatKernelsTest {
 
     @Test
-    void expFloatHasRelativeErrorBelowFloatEpsilon() {
-        SplittableRandom random = new SplittableRandom(1);
-        double worst = 0;
-        for (int i = 0; i < 1_000_000; i++) {
-            double x = random.nextDouble(-700, 700);
-            worst = Math.max(worst, Math.abs(Activation.expFloat(x) / Math.exp(x) - 1));
-        }
-        for (double x : new double[] {0, -0.5 * Math.log(2), 0.5 * Math.log(2), 1e-12, -88, 88}) {
-            worst = Math.max(worst, Math.abs(Activation.expFloat(x) / Math.exp(x) - 1));
-        }
-        assertThat(worst).isLessThan(1e-8);   // float's ε is 6e-8
-    }
-
-    @Test
-    void sigmoidAndTanhMatchTheExactFunctionsEverywhere() {
+    void sigmoidAndTanhMatchTheExactFunctionsToFloatPrecision() {
         SplittableRandom random = new SplittableRandom(2);
+        double worstTanh = 0;
+        double worstSigmoid = 0;
         for (int i = 0; i < 1_000_000; i++) {
-            double x = random.nextDouble(-30, 30);
-            assertThat(Activation.sigmoidFloat(x)).isCloseTo(Activation.sigmoid(x), within(1e-8));
-            assertThat(Activation.tanhFloat(x)).isCloseTo(Activation.tanh(x), within(1e-8));
+            float x = (float) random.nextDouble(-40, 40);
+            worstTanh = Math.max(worstTanh, Math.abs(FloatKernels.tanh(x) - Math.tanh(x)));
+            worstSigmoid = Math.max(worstSigmoid, Math.abs(FloatKernels.sigmoid(x) - Activation.sigmoid(x)));
         }
-        for (double x : new double[] {-1e300, -1000, -80, 80, 1000, 1e300}) {
-            assertThat(Activation.sigmoidFloat(x)).isCloseTo(Activation.sigmoid(x), within(1e-30));
-            assertThat(Activation.tanhFloat(x)).isCloseTo(Activation.tanh(x), within(1e-30));
+        assertThat(worstTanh).isLessThan(3.5e-7);      // ops/experiments/fit_tanh.py: 3.2e-7
+        assertThat(worstSigmoid).isLessThan(2.5e-7);   // half of tanh's, plus the rounding of 0.5 + 0.5·t
+        assertThat(FloatKernels.tanh(0f)).isEqualTo(0f);
+        assertThat(FloatKernels.sigmoid(0f)).isEqualTo(0.5f);
+        for (float x : new float[] {-1e30f, -1000, -9, 9, 1000, 1e30f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}) {
+            assertThat((double) FloatKernels.tanh(x)).isCloseTo(Math.tanh(x), within(3.5e-7));
+            assertThat(FloatKernels.tanh(x)).isBetween(-1f, 1f);
+            assertThat(FloatKernels.sigmoid(x)).isBetween(0f, 1f);
         }
-        assertThat(Activation.sigmoidFloat(Double.POSITIVE_INFINITY)).isEqualTo(1.0);
-        assertThat(Activation.sigmoidFloat(Double.NEGATIVE_INFINITY)).isEqualTo(0.0, within(1e-34));
         // a non-finite input stays visible to the trainer's NaN guard
-        assertThat(Activation.sigmoidFloat(Double.NaN)).isNaN();
-        assertThat(Activation.tanhFloat(Double.NaN)).isNaN();
+        assertThat(FloatKernels.sigmoid(Float.NaN)).isNaN();
+        assertThat(FloatKernels.tanh(Float.NaN)).isNaN();
     }
 
     @Test
-    void floatGruAgreesWithTheDoubleOneToFloatPrecision() {
-        int batch = 8;
-        int steps = 30;
-        int in = 6;
-        int hidden = 5;
-        int[] lengths = {30, 29, 17, 1, 0, 30, 12, 5};
-        for (CellKind kind : CellKind.values()) {
-            Gru exact = new Gru("g", DataType.DOUBLE, kind, in, hidden, new Initializer(3));
-            Gru fast = new Gru("g", DataType.FLOAT, kind, in, hidden, new Initializer(3));
-            for (int p = 0; p < exact.params().size(); p++) {
-                // the same parameters in both: the float ones, widened
-                Tensor f = fast.params().get(p).value();
-                Tensor d = exact.params().get(p).value();
-                for (int i = 0; i < f.size(); i++) {
-                    d.set(i, f.get(i));
-                }
-            }
-            Tensor xd = Tensor.zeros(DataType.DOUBLE, steps * batch, in);
-            Tensor xf = Tensor.zeros(DataType.FLOAT, steps * batch, in);
-            Tensor ad = kind.usesAttention() ? Tensor.zeros(DataType.DOUBLE, steps * batch, 1) : null;
-            Tensor af = kind.usesAttention() ? Tensor.zeros(DataType.FLOAT, steps * batch, 1) : null;
-            SplittableRandom random = new SplittableRandom(4);
-            for (int i = 0; i < xf.size(); i++) {
-                xf.set(i, 3 * random.nextGaussian());   // wide pre-activations, both signs
-                xd.set(i, xf.get(i));
-            }
-            for (int i = 0; af != null && i < af.size(); i++) {
-                af.set(i, random.nextDouble());
-                ad.set(i, af.get(i));
-            }
-            Tensor hd = exact.forward(xd, batch, steps, lengths, ad);
-            Tensor hf = fast.forward(xf, batch, steps, lengths, af);
-            double worst = 0;
-            for (int i = 0; i < hd.size(); i++) {
-                worst = Math.max(worst, Math.abs(hd.get(i) - hf.get(i)));
-            }
-            assertThat(worst).as(kind + ": largest |h_float − h_double| over 30 steps").isLessThan(2e-6);
+    void theArrayLoopsComputeWhatTheScalarFunctionsDo() {
+        int n = 1000;
+        SplittableRandom random = new SplittableRandom(5);
+        float[] a = new float[n];
+        float[] b = new float[n];
+        float[] c = new float[n];
+        float[] alpha = new float[n];
+        float[] beta = new float[n];
+        for (int k = 0; k < n; k++) {
+            a[k] = (float) (4 * random.nextGaussian());
+            b[k] = (float) (4 * random.nextGaussian());
+            c[k] = (float) random.nextGaussian();
+            alpha[k] = (float) random.nextDouble();
+            beta[k] = (float) random.nextDouble();
         }
+        float[] out = new float[n];
+        FloatKernels.sigmoidOfSum(a, b, out, n);
+        for (int k = 0; k < n; k++) {
+            assertThat(out[k]).isEqualTo(FloatKernels.sigmoid(a[k] + b[k]));
+        }
+        FloatKernels.candidate(a, b, c, out, n);
+        for (int k = 0; k < n; k++) {
+            assertThat(out[k]).isEqualTo(FloatKernels.tanh(a[k] + b[k] * c[k]));
+        }
+        FloatKernels.interpolate(a, b, c, alpha, beta, out, n);
+        for (int k = 0; k < n; k++) {
+            float z = alpha[k] + beta[k] * b[k];
+            assertThat((double) out[k]).isCloseTo((1 - z) * a[k] + z * c[k], within(1e-5));
+        }
+        float[] zero = new float[n];
+        FloatKernels.interpolate(a, b, c, zero, zero, out, n);
+        assertThat(out).as("z = 0, a padded step, keeps h_{t−1} exactly").containsExactly(a);
+        float[] copy = a.clone();
+        FloatKernels.sigmoidInPlace(copy, n);
+        for (int k = 0; k < n; k++) {
+            assertThat(copy[k]).isEqualTo(FloatKernels.sigmoid(a[k]));
+        }
+        float[] t = new float[6];
+        FloatKernels.transpose(new float[] {1, 2, 3, 4, 5, 6}, 2, 3, t);
+        assertThat(t).containsExactly(1, 4, 2, 5, 3, 6);
+    }
+
+    private static final int BATCH = 8;
+    private static final int STEPS = 30;
+    private static final int IN = 6;
+    private static final int HIDDEN = 5;
+    private static final int[] LENGTHS = {30, 29, 17, 1, 0, 30, 12, 5};
+
+    /** A GRU of {@code type} with the float GRU's parameters (seed 3), widened for DOUBLE. */
+    private static Gru gru(DataType type, CellKind kind) {
+        Gru fast = new Gru("g", DataType.FLOAT, kind, IN, HIDDEN, new Initializer(3));
+        if (type == DataType.FLOAT) {
+            return fast;
+        }
+        Gru exact = new Gru("g", DataType.DOUBLE, kind, IN, HIDDEN, new Initializer(3));
+        for (int p = 0; p < exact.params().size(); p++) {
+            copy(fast.params().get(p).value(), exact.params().get(p).value());
+        }
+        return exact;
+    }
+
+    private static void copy(Tensor from, Tensor to) {
+        for (int i = 0; i < from.size(); i++) {
+            to.set(i, from.get(i));
+        }
+    }
+
+    /** [rows, cols] of {@code type}, filled from {@code seed}: the same values for FLOAT and DOUBLE. */
+    private static Tensor random(DataType type, int rows, int cols, long seed, double scale, boolean uniform) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Tensor t = Tensor.zeros(type, rows, cols);
+        for (int i = 0; i < t.size(); i++) {
+            t.set(i, (float) (uniform ? random.nextDouble() : scale * random.nextGaussian()));
+        }
+        return t;
+    }
+
+    private static double worstDifference(Tensor a, Tensor b) {
+        double worst = 0;
+        for (int i = 0; i < a.size(); i++) {
+            worst = Math.max(worst, Math.abs(a.get(i) - b.get(i)));
+        }
+        return worst;
+    }
+
+    private static double largest(Tensor a) {
+        double largest = 0;
+        for (int i = 0; i < a.size(); i++) {
+            largest = Math.max(largest, Math.abs(a.get(i)));
+        }
+        return largest;
+    }
+
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void floatGruAgreesWithTheDoubleOneToFloatPrecision(CellKind kind) {
+        for (int threads = 1; threads <= 2; threads++) {
+            Gru exact = gru(DataType.DOUBLE, kind);
+            Gru fast = gru(DataType.FLOAT, kind);
+            fast.threads(threads);
+            int rows = STEPS * BATCH;
+            Map<DataType, Tensor> x = new HashMap<>();
+            Map<DataType, Tensor> a = new HashMap<>();
+            Map<DataType, Tensor> dHidden = new HashMap<>();
+            Map<DataType, Tensor> dLast = new HashMap<>();
+            for (DataType type : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+                x.put(type, random(type, rows, IN, 4, 3, false));   // wide pre-activations, both signs
+                a.put(type, kind.usesAttention() ? random(type, rows, 1, 5, 1, true) : null);
+                dHidden.put(type, random(type, rows, HIDDEN, 6, 1, false));
+                dLast.put(type, random(type, BATCH, HIDDEN, 7, 1, false));
+            }
+            Tensor hd = exact.forward(x.get(DataType.DOUBLE), BATCH, STEPS, LENGTHS, a.get(DataType.DOUBLE));
+            Tensor hf = fast.forward(x.get(DataType.FLOAT), BATCH, STEPS, LENGTHS, a.get(DataType.FLOAT));
+            String what = kind + ", " + threads + " thread(s): ";
+            assertThat(worstDifference(hd, hf)).as(what + "largest |h_float − h_double| over 30 steps")
+                    .isLessThan(2e-6);
+            assertThat(worstDifference(exact.last(), fast.last())).as(what + "last state").isLessThan(2e-6);
+
+            Tensor dxd = exact.backward(dHidden.get(DataType.DOUBLE), dLast.get(DataType.DOUBLE));
+            Tensor dxf = fast.backward(dHidden.get(DataType.FLOAT), dLast.get(DataType.FLOAT));
+            assertThat(worstDifference(dxd, dxf)).as(what + "dL/dx").isLessThan(1e-5 * (1 + largest(dxd)));
+            if (kind.usesAttention()) {
+                assertThat(worstDifference(exact.dAttention(), fast.dAttention())).as(what + "dL/da")
+                        .isLessThan(1e-5 * (1 + largest(exact.dAttention())));
+            }
+            for (int p = 0; p < exact.params().size(); p++) {
+                Tensor gd = exact.params().get(p).grad();
+                Tensor gf = fast.params().get(p).grad();
+                assertThat(worstDifference(gd, gf)).as(what + exact.params().get(p).name())
+                        .isLessThan(1e-5 * (1 + largest(gd)));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CellKind.class, names = "AIGRU", mode = EnumSource.Mode.EXCLUDE)
+    void oneSharedInputSequenceGivesTheStatesOfTheTiledInput(CellKind kind) {
+        int rows = STEPS * BATCH;
+        int[] lengths = {30, 30, 30, 30, 30, 30, 30, 30};
+        for (DataType type : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+            for (int threads = 1; threads <= 2; threads++) {
+                Tensor sequence = random(type, STEPS, IN, 8, 2, false);
+                Tensor tiled = Tensor.zeros(type, rows, IN);
+                for (int t = 0; t < STEPS; t++) {
+                    for (int s = 0; s < BATCH; s++) {
+                        tiled.copyFrom(sequence, t * IN, (t * BATCH + s) * IN, IN);
+                    }
+                }
+                Tensor attention = kind.usesAttention() ? random(type, rows, 1, 9, 1, true) : null;
+                Gru gru = gru(type, kind);
+                gru.threads(threads);
+                Tensor expected = gru.forward(tiled, BATCH, STEPS, lengths, attention).copy();
+                Tensor expectedLast = gru.last().copy();
+                Tensor shared = gru.forwardShared(sequence, BATCH, STEPS, lengths, attention);
+                String what = kind + " " + type + ", " + threads + " thread(s)";
+                // the same products summed in the same order: equal up to the bias folded in before or after tiling
+                assertThat(worstDifference(expected, shared)).as(what).isLessThan(1e-6);
+                assertThat(worstDifference(expectedLast, gru.last())).as(what + ", last").isLessThan(1e-6);
+                assertThatThrownBy(() -> gru.backward(null, expectedLast)).isInstanceOf(IllegalStateException.class);
+            }
+        }
+        Gru aigru = gru(DataType.FLOAT, CellKind.AIGRU);
+        assertThatThrownBy(() -> aigru.forwardShared(Tensor.zeros(DataType.FLOAT, STEPS, IN), BATCH, STEPS, lengths,
+                Tensor.zeros(DataType.FLOAT, rows, 1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anInferenceForwardCannotBeBackPropagated() {
+        Gru gru = gru(DataType.FLOAT, CellKind.GRU);
+        Tensor x = random(DataType.FLOAT, STEPS * BATCH, IN, 1, 1, false);
+        gru.forward(x, BATCH, STEPS, LENGTHS, null, false);
+        assertThatThrownBy(() -> gru.backward(null, Tensor.zeros(DataType.FLOAT, BATCH, HIDDEN)))
+                .isInstanceOf(IllegalStateException.class);
+        gru.forward(x, BATCH, STEPS, LENGTHS, null, true);
+        assertThat(gru.backward(null, Tensor.zeros(DataType.FLOAT, BATCH, HIDDEN)).rows).isEqualTo(STEPS * BATCH);
     }
 }
