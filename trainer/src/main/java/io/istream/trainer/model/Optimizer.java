@@ -14,6 +14,8 @@ public final class Optimizer {
     private final List<Param> params;
     private final List<Tensor[]> denseSlots;  // per param: the kind's state tensors, same shape
     private long step;                        // t, global
+    private double biasCorrection1;           // 1 − β₁ᵗ of this step (Adam)
+    private double biasCorrection2;           // 1 − β₂ᵗ of this step (Adam)
 
     public Optimizer(OptimizerConfig config, CtrModel model) {
         if (model.optimiserSlots() != config.kind().slots()) {
@@ -36,6 +38,9 @@ public final class Optimizer {
     /** One update from the accumulated gradients. */
     public void step() {
         step++;
+        // once a step, not twice per element
+        biasCorrection1 = 1 - Math.pow(config.beta1(), step);
+        biasCorrection2 = 1 - Math.pow(config.beta2(), step);
         double lr = config.learningRate();
         for (int k = 0; k < params.size(); k++) {
             Param p = params.get(k);
@@ -117,8 +122,8 @@ public final class Optimizer {
                 double v = b2 * slots[1].get(si) + (1 - b2) * g * g;
                 slots[0].set(si, m);
                 slots[1].set(si, v);
-                double mHat = m / (1 - Math.pow(b1, step));
-                double vHat = v / (1 - Math.pow(b2, step));
+                double mHat = m / biasCorrection1;
+                double vHat = v / biasCorrection2;
                 w.set(i, w.get(i) - lr * mHat / (Math.sqrt(vHat) + config.epsilon()));
             }
         }
