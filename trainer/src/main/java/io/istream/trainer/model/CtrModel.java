@@ -40,6 +40,7 @@ public final class CtrModel {
     private int batch;                             // B
     private int steps;                             // T
     private boolean training;
+    private boolean explaining;           // explain() reads every evolving state h'_t, not just the last
     private Batch input;
     private int[] lengths = new int[0];            // [B]
     private int[] targetItemRows = new int[0];     // [B]
@@ -248,6 +249,7 @@ public final class CtrModel {
                 attentionWeights = bilinear != null
                         ? bilinear.forward(interests, target, batch, steps, lengths)
                         : ffnAttention.forward(interests, target, batch, steps, lengths, training);
+                evolving.lastStateOnly(!explaining);   // the head reads only h'_T; explain() reads every h'_t
                 evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
                         ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)
                         : evolving.forward(interests, batch, steps, lengths, attentionWeights, training);
@@ -285,7 +287,12 @@ public final class CtrModel {
      * interest-evolving state h'_t after each valid behaviour. Inference: changes no parameter, counts no sighting.
      */
     public Explanation explain(Batch b) {
-        forward(b, false);
+        explaining = true;
+        try {
+            forward(b, false);
+        } finally {
+            explaining = false;
+        }
         Tensor weights = switch (config.kind()) {
             case BASE -> null;
             case DIN -> dinWeights;

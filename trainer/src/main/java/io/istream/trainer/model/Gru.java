@@ -44,6 +44,7 @@ public final class Gru implements Layer {
     private Tensor hidden;                // h_t [T·B, H]
     private Tensor last;                  // h at each sample's last valid step [B, H]
     private boolean kept;                 // the last forward saved what backward reads
+    private boolean lastStateOnly;        // inference callers that read only last(): no per-step h output
     private Tensor dProjected;            // dL/d(Wx + b) [T·B, 3H]
     private Tensor dRecurrent;            // dL/d(U h_{t−1}) [T·B, 3H]
     private Tensor dInput;                // dL/dx [T·B, in]
@@ -55,6 +56,8 @@ public final class Gru implements Layer {
     private final Tensor[] stepPreviousT = new Tensor[MAX_THREADS];   // h_{t−1}ᵀ of one step [H, n] (FLOAT path)
     private final Tensor[] stepRecurrentT = new Tensor[MAX_THREADS];  // (U h_{t−1})ᵀ of one step [3H, n] (FLOAT)
     private final FloatSteps[] floatSteps = new FloatSteps[MAX_THREADS];
+    private final Gemm.Plan[] stepProduct = new Gemm.Plan[MAX_THREADS];     // (U h_{t−1})ᵀ = Uᵀ·h_{t−1}ᵀ
+    private final Gemm.Plan[] stepBackProduct = new Gemm.Plan[MAX_THREADS]; // dL/dh_{t−1} = dL/d(U h)·Uᵀ
     private final Tensor[] stepDRecurrent = new Tensor[MAX_THREADS];  // one step of dRecurrent [n, 3H]
     private final Tensor[] stepDPrevious = new Tensor[MAX_THREADS];   // dL/dh_{t−1} through U, one step [n, H]
     private final Tensor[] carry = new Tensor[MAX_THREADS];           // dL/dh_t flowing backwards [n, H]
@@ -87,6 +90,15 @@ public final class Gru implements Layer {
             throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ", got " + n);
         }
         threads = n;
+    }
+
+    /**
+     * With {@code true}, an inference forward on FLOAT tensors writes only {@link #last()}, not h for every step,
+     * and returns null: the interest-evolving layer's head reads only its last state. Training forwards and DOUBLE
+     * tensors always write every step.
+     */
+    public void lastStateOnly(boolean on) {
+        lastStateOnly = on;
     }
 
     /**
@@ -177,7 +189,7 @@ public final class Gru implements Layer {
         Gemm.multiply(inputWeight.value(), true, effective, true, projected);
         projected.addToRows(bias.value());
         ModelThreads.forEachRange(bounds, floatKernels ? this::forwardRangeFloat : this::forwardRangeExact);
-        return hidden;
+        return floatKernels && skipsStates() ? null : hidden;
     }
 
     /**
@@ -191,6 +203,11 @@ public final class Gru implements Layer {
     /** Where {@link #recurrentCandidate} keeps unit j of sample lo + i at step t: [H, n] blocks per (step, range). */
     private int planeIndex(int t, int lo, int n, int j, int i) {
         return (t * batch + lo) * hiddenSize + j * n + i;
+    }
+
+    /** Whether this forward writes only the last state (FLOAT inference for a caller that asked for that). */
+    private boolean skipsStates() {
+        return lastStateOnly && !kept;
     }
 
     /** Column of {@link #projected} that holds sample s at step t. */
@@ -274,13 +291,17 @@ public final class Gru implements Layer {
         Tensor prevT = stepPreviousT[r];       // h_{t−1}ᵀ [H, n]
         Tensor recT = stepRecurrentT[r];       // (U h_{t−1})ᵀ [3H, n]
         Tensor recurrent = recurrentWeight.value();    // U [H, 3H]
+        if (stepProduct[r] == null || !stepProduct[r].isFor(recurrent, true, prevT, false, recT)) {
+            stepProduct[r] = Gemm.plan(recurrent, true, prevT, false, recT);
+        }
+        Gemm.Plan product = stepProduct[r];
         Arrays.fill(w.previous, 0, m, 0f);
         Arrays.fill(w.previousRows, 0, m, 0f);
         prevT.write(0, w.previous, 0, m);
         boolean coefficientsSet = false;
         for (int t = 0; t < steps; t++) {
             int rowBlock = (t * batch + lo) * hs;    // this range's step in a [T·B, H] tensor, and in the planes
-            Gemm.multiply(recurrent, true, prevT, false, recT);
+            product.run();
             recT.read(0, w.recurrentUpdate, 0, m);
             recT.read(m, w.recurrentReset, 0, m);
             recT.read(2 * m, w.recurrentCandidate, 0, m);
@@ -332,8 +353,10 @@ public final class Gru implements Layer {
             FloatKernels.candidate(w.projectedCandidate, w.reset, w.recurrentCandidate, w.candidate, m);
             FloatKernels.interpolate(w.previous, w.update, w.candidate, w.alpha, w.beta, w.hidden, m);
             prevT.write(0, w.hidden, 0, m);
-            FloatKernels.transpose(w.hidden, hs, n, w.hiddenRows);   // [H, n] → [n, H]
-            hidden.write(rowBlock, w.hiddenRows, 0, m);
+            if (!skipsStates()) {
+                FloatKernels.transpose(w.hidden, hs, n, w.hiddenRows);   // [H, n] → [n, H]
+                hidden.write(rowBlock, w.hiddenRows, 0, m);
+            }
             if (kept) {
                 int gateBlock = 3 * rowBlock;
                 gates.write(gateBlock, w.update, 0, m);
@@ -343,6 +366,9 @@ public final class Gru implements Layer {
                 previous.write(rowBlock, w.previousRows, 0, m);
             }
             w.advance();
+        }
+        if (skipsStates()) {
+            FloatKernels.transpose(w.previous, hs, n, w.previousRows);
         }
         last.write(lo * hs, w.previousRows, 0, m);
     }
@@ -499,6 +525,11 @@ public final class Gru implements Layer {
         Tensor carried = carry[r];             // dL/dh_t [n, H]
         Tensor stepDRec = stepDRecurrent[r];   // [n, 3H]
         Tensor stepDPrev = stepDPrevious[r];   // [n, H]
+        Tensor recurrent = recurrentWeight.value();
+        if (stepBackProduct[r] == null || !stepBackProduct[r].isFor(stepDRec, false, recurrent, true, stepDPrev)) {
+            stepBackProduct[r] = Gemm.plan(stepDRec, false, recurrent, true, stepDPrev);
+        }
+        Gemm.Plan backProduct = stepBackProduct[r];
         for (int t = steps - 1; t >= 0; t--) {
             for (int i = 0; i < n; i++) {
                 int s = lo + i;
@@ -565,7 +596,7 @@ public final class Gru implements Layer {
             }
             dRecurrent.copyFrom(stepDRec, 0, (t * batch + lo) * h3, n * h3);
             // dL/dh_{t−1} += dL/d(U h_{t−1})·Uᵀ
-            Gemm.multiply(stepDRec, false, recurrentWeight.value(), true, stepDPrev);
+            backProduct.run();
             carried.addScaled(stepDPrev, 1.0);
         }
     }

@@ -217,4 +217,19 @@ class FloatKernelsTest {
         gru.forward(x, BATCH, STEPS, LENGTHS, null, true);
         assertThat(gru.backward(null, Tensor.zeros(DataType.FLOAT, BATCH, HIDDEN)).rows).isEqualTo(STEPS * BATCH);
     }
+
+    @Test
+    void anInferenceForwardForTheLastStateOnlyGivesTheSameLastState() {
+        for (CellKind kind : CellKind.values()) {
+            Gru gru = gru(DataType.FLOAT, kind);
+            Tensor x = random(DataType.FLOAT, STEPS * BATCH, IN, 1, 2, false);
+            Tensor a = kind.usesAttention() ? random(DataType.FLOAT, STEPS * BATCH, 1, 2, 1, true) : null;
+            gru.forward(x, BATCH, STEPS, LENGTHS, a, false);
+            Tensor expected = gru.last().copy();
+            gru.lastStateOnly(true);
+            assertThat(gru.forward(x, BATCH, STEPS, LENGTHS, a, false)).as("no per-step states").isNull();
+            assertThat(gru.last().toDoubleArray()).as(kind.name()).containsExactly(expected.toDoubleArray());
+            assertThat(gru.forward(x, BATCH, STEPS, LENGTHS, a, true)).as("a training forward writes them").isNotNull();
+        }
+    }
 }

@@ -34,4 +34,29 @@ class GemmTest {
             assertThat(c.toDoubleArray()).containsExactly(expected.toDoubleArray(), within(tolerance));
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({"false,false", "true,false", "false,true", "true,true"})
+    void aPlannedProductRunsOnTheTensorsCurrentContents(boolean ta, boolean tb) {
+        Initializer init = new Initializer(4);
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            int m = 6;
+            int k = 4;
+            int n = 11;
+            Tensor a = Tensor.zeros(type, ta ? k : m, ta ? m : k);
+            Tensor b = Tensor.reuseAnyShape(Tensor.zeros(type, 3, 50), type, tb ? n : k, tb ? k : n);  // a view
+            Tensor c = Tensor.zeros(type, m, n);
+            Tensor expected = Tensor.zeros(type, m, n);
+            Gemm.Plan plan = Gemm.plan(a, ta, b, tb, c);
+            assertThat(plan.isFor(a, ta, b, tb, c)).isTrue();
+            assertThat(plan.isFor(a, !ta, b, tb, c)).isFalse();
+            for (int round = 0; round < 3; round++) {
+                init.normal(a, 1);
+                init.normal(b, 1);
+                plan.run();
+                Gemm.multiply(a, ta, b, tb, expected);
+                assertThat(c.toDoubleArray()).as("round " + round).containsExactly(expected.toDoubleArray());
+            }
+        }
+    }
 }
