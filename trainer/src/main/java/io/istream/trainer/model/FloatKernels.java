@@ -84,6 +84,45 @@ public final class FloatKernels {
         }
     }
 
+    /** out[k] = a[k] + b[k] for k in [0, n). */
+    public static void add(float[] a, float[] b, float[] out, int n) {
+        for (int k = 0; k < n; k++) {
+            out[k] = a[k] + b[k];
+        }
+    }
+
+    /**
+     * One GRU step backwards, element-wise for k in [0, n), given g = dL/dh_t, the step's h_{t−1}, u, r, h̃ and
+     * U_h h_{t−1}, and z = α + β·u with dz/da = α′ + β′·u (see {@link #interpolate}):
+     * <pre>
+     *   h = h_{t−1} + z∘(h̃ − h_{t−1}):  dz = g∘(h̃ − h_{t−1}) ; dh̃ = g∘z ; dh_{t−1} = g∘(1 − z) (+ the path through U)
+     *   z = α + β·u:                     du = β·dz ; da = dz·(α′ + β′·u)
+     *   h̃ = tanh(p_h + r∘(U_h h)):       dp_h = dh̃∘(1 − h̃²) ; dr = dp_h∘(U_h h) ; d(U_h h) = dp_h∘r
+     *   u = σ(p_u), r = σ(p_r):          dp_u = du∘u(1 − u) ; dp_r = dr∘r(1 − r)
+     * </pre>
+     * Writes dp_u, dp_r, dp_h, d(U_h h), g∘(1 − z) and the attention term dz·(α′ + β′·u).
+     */
+    public static void gruBackward(float[] g, float[] previous, float[] update, float[] reset, float[] candidate,
+                                   float[] recurrentCandidate, float[] alpha, float[] beta, float[] alphaPrime,
+                                   float[] betaPrime, float[] dUpdate, float[] dReset, float[] dCandidate,
+                                   float[] dRecurrentCandidate, float[] throughGate, float[] attentionTerm, int n) {
+        for (int k = 0; k < n; k++) {
+            float gk = g[k];
+            float u = update[k];
+            float r = reset[k];
+            float c = candidate[k];
+            float z = alpha[k] + beta[k] * u;
+            float dz = gk * (c - previous[k]);
+            float dcPre = gk * z * (1 - c * c);
+            dUpdate[k] = beta[k] * dz * u * (1 - u);
+            dReset[k] = dcPre * recurrentCandidate[k] * r * (1 - r);
+            dCandidate[k] = dcPre;
+            dRecurrentCandidate[k] = dcPre * r;
+            throughGate[k] = gk * (1 - z);
+            attentionTerm[k] = dz * (alphaPrime[k] + betaPrime[k] * u);
+        }
+    }
+
     /** dst[c·rows + r] = src[r·cols + c]: [rows, cols] → [cols, rows]. */
     public static void transpose(float[] src, int rows, int cols, float[] dst) {
         for (int r = 0; r < rows; r++) {

@@ -45,8 +45,11 @@ public final class Gru implements Layer {
     private Tensor last;                  // h at each sample's last valid step [B, H]
     private boolean kept;                 // the last forward saved what backward reads
     private boolean lastStateOnly;        // inference callers that read only last(): no per-step h output
-    private Tensor dProjected;            // dL/d(Wx + b) [T·B, 3H]
-    private Tensor dRecurrent;            // dL/d(U h_{t−1}) [T·B, 3H]
+    private Tensor dProjected;            // dL/d(Wx + b) [T·B, 3H] (exact path)
+    private Tensor dRecurrent;            // dL/d(U h_{t−1}) [T·B, 3H] (exact path)
+    private Tensor dProjectedT;           // dL/d(Wx + b), gate-major [3H, T·B] (FLOAT path)
+    private Tensor dRecurrentT;           // dL/d(U h_{t−1}), gate-major [3H, T·B] (FLOAT path)
+    private Tensor ones;                  // 1 [T·B, 1], for db as a GEMM
     private Tensor dInput;                // dL/dx [T·B, in]
     private Tensor dAttention;            // dL/da [T·B, 1]
     // Samples never interact inside a GRU, so the batch is cut into row ranges [lo, hi) that run all T steps on
@@ -61,6 +64,9 @@ public final class Gru implements Layer {
     private final Tensor[] stepDRecurrent = new Tensor[MAX_THREADS];  // one step of dRecurrent [n, 3H]
     private final Tensor[] stepDPrevious = new Tensor[MAX_THREADS];   // dL/dh_{t−1} through U, one step [n, H]
     private final Tensor[] carry = new Tensor[MAX_THREADS];           // dL/dh_t flowing backwards [n, H]
+    private final Tensor[] stepDRecurrentT = new Tensor[MAX_THREADS]; // one step of dRecurrentT [3H, n] (FLOAT)
+    private final Tensor[] stepDPreviousT = new Tensor[MAX_THREADS];  // (dL/dh_{t−1} through U)ᵀ [H, n] (FLOAT)
+    private final BackSteps[] backSteps = new BackSteps[MAX_THREADS];
     private int threads = 1;
     private int[] bounds;                 // range r is samples [bounds[r], bounds[r + 1])
     private Tensor dHiddenFromAbove;      // the backward's dHidden, or null
@@ -468,12 +474,32 @@ public final class Gru implements Layer {
         int hs = hiddenSize;
         int h3 = 3 * hs;
         int rows = steps * batch;
-        dProjected = Tensor.reuse(dProjected, type, rows, h3);
-        dRecurrent = Tensor.reuse(dRecurrent, type, rows, h3);
+        boolean floatKernels = Activation.floatKernels(input);
         dAttention = Tensor.reuse(dAttention, type, rows, 1);
         dAttention.zero();
+        if (floatKernels) {
+            // gate-major, as the FLOAT path writes them a step's plane at a time
+            dProjectedT = Tensor.reuseAnyShape(dProjectedT, type, h3, rows);
+            dRecurrentT = Tensor.reuseAnyShape(dRecurrentT, type, h3, rows);
+        } else {
+            dProjected = Tensor.reuse(dProjected, type, rows, h3);
+            dRecurrent = Tensor.reuse(dRecurrent, type, rows, h3);
+        }
         for (int r = 0; r + 1 < bounds.length; r++) {
             int n = bounds[r + 1] - bounds[r];
+            if (floatKernels) {
+                stepDRecurrentT[r] = Tensor.reuseAnyShape(stepDRecurrentT[r], type, h3, n);
+                stepDPreviousT[r] = Tensor.reuseAnyShape(stepDPreviousT[r], type, hs, n);
+                backSteps[r] = BackSteps.ensure(backSteps[r], n, hs);
+                float[] carried = backSteps[r].carried;
+                if (dLast != null) {
+                    dLast.read(bounds[r] * hs, backSteps[r].rows, 0, n * hs);
+                    FloatKernels.transpose(backSteps[r].rows, n, hs, carried);
+                } else {
+                    Arrays.fill(carried, 0, n * hs, 0f);
+                }
+                continue;
+            }
             stepDRecurrent[r] = Tensor.reuse(stepDRecurrent[r], type, n, h3);
             stepDPrevious[r] = Tensor.reuse(stepDPrevious[r], type, n, hs);
             carry[r] = Tensor.reuse(carry[r], type, n, hs);
@@ -484,20 +510,23 @@ public final class Gru implements Layer {
             }
         }
         dHiddenFromAbove = dHidden;
-        ModelThreads.forEachRange(bounds, this::backwardRange);
+        ModelThreads.forEachRange(bounds, floatKernels ? this::backwardRangeFloat : this::backwardRange);
         dHiddenFromAbove = null;
-        // dU = Σ_t h_{t−1}ᵀ·dL/d(U h_{t−1}), as one GEMM over all steps
-        Gemm.multiplyAdd(previous, true, dRecurrent, false, recurrentWeight.grad());
         Tensor effective = kind == CellKind.AIGRU ? scaledInput : input;
-        Gemm.multiplyAdd(effective, true, dProjected, false, inputWeight.grad());
-        Tensor db = bias.grad();
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < h3; j++) {
-                db.add(j, dProjected.get(r * h3 + j));
-            }
-        }
         dInput = Tensor.reuse(dInput, type, rows, in);
-        Gemm.multiply(dProjected, false, inputWeight.value(), true, dInput);
+        ones = Tensor.ones(ones, type, rows);
+        if (floatKernels) {
+            // dU = Σ_t h_{t−1}ᵀ·dL/d(U h_{t−1}) ; dW = Σ xᵀ·dL/d(Wx + b) ; db = Σ dL/d(Wx + b) ; dx = dL/d(Wx + b)·Wᵀ
+            Gemm.multiplyAdd(previous, true, dRecurrentT, true, recurrentWeight.grad());
+            Gemm.multiplyAdd(effective, true, dProjectedT, true, inputWeight.grad());
+            Gemm.multiplyAdd(ones, true, dProjectedT, true, bias.grad());
+            Gemm.multiply(dProjectedT, true, inputWeight.value(), true, dInput);
+        } else {
+            Gemm.multiplyAdd(previous, true, dRecurrent, false, recurrentWeight.grad());
+            Gemm.multiplyAdd(effective, true, dProjected, false, inputWeight.grad());
+            Gemm.multiplyAdd(ones, true, dProjected, false, bias.grad());
+            Gemm.multiply(dProjected, false, inputWeight.value(), true, dInput);
+        }
         if (kind == CellKind.AIGRU) {
             // x′ = a·x: da = Σ_j dx′_j·x_j ; dx = a·dx′
             for (int r = 0; r < rows; r++) {
@@ -513,6 +542,167 @@ public final class Gru implements Layer {
             }
         }
         return dInput;
+    }
+
+    /**
+     * The backward recurrence for FLOAT tensors on transposed [H, n] planes, as {@link #forwardRangeFloat} runs the
+     * forward one: a step's element math is one vectorised {@link FloatKernels#gruBackward} loop. Padded steps have
+     * z = 0 and zero attention terms, so their gradient passes through to h_{t−1} untouched and their gate
+     * gradients are 0, as in the exact path.
+     */
+    private void backwardRangeFloat(int r) {
+        int lo = bounds[r];
+        int n = bounds[r + 1] - lo;
+        int hs = hiddenSize;
+        int m = hs * n;
+        int cols = steps * batch;              // columns of the gate-major gradients
+        Tensor dHidden = dHiddenFromAbove;     // [T·B, H] or null
+        BackSteps b = backSteps[r];
+        Tensor stepDRecT = stepDRecurrentT[r];   // [3H, n]
+        Tensor stepDPrevT = stepDPreviousT[r];   // [H, n]
+        Tensor recurrent = recurrentWeight.value();
+        if (stepBackProduct[r] == null || !stepBackProduct[r].isFor(recurrent, false, stepDRecT, false, stepDPrevT)) {
+            stepBackProduct[r] = Gemm.plan(recurrent, false, stepDRecT, false, stepDPrevT);
+        }
+        Gemm.Plan backProduct = stepBackProduct[r];   // (dL/dh_{t−1})ᵀ = U·(dL/d(U h_{t−1}))ᵀ
+        for (int t = steps - 1; t >= 0; t--) {
+            int rowBlock = (t * batch + lo) * hs;
+            float[] g = b.carried;                   // dL/dh_t: from step t+1, plus from above
+            if (dHidden != null) {
+                dHidden.read(rowBlock, b.rows, 0, m);
+                FloatKernels.transpose(b.rows, n, hs, b.fromAbove);
+                FloatKernels.add(b.carried, b.fromAbove, b.total, m);
+                g = b.total;
+            }
+            int gateBlock = 3 * rowBlock;
+            gates.read(gateBlock, b.update, 0, m);
+            gates.read(gateBlock + m, b.reset, 0, m);
+            gates.read(gateBlock + 2 * m, b.candidate, 0, m);
+            recurrentCandidate.read(rowBlock, b.recurrentCandidate, 0, m);
+            previous.read(rowBlock, b.rows, 0, m);
+            FloatKernels.transpose(b.rows, n, hs, b.previous);
+            for (int i = 0; i < n; i++) {
+                int s = lo + i;
+                float a = attention == null ? 1f : (float) attention.get(t * batch + s);
+                boolean valid = t < lengths[s];
+                // z = α + β·u and dz/da = α′ + β′·u, per cell kind; all 0 on a padded step
+                float alpha = 0f;
+                float beta = 0f;
+                float alphaPrime = 0f;
+                float betaPrime = 0f;
+                if (valid) {
+                    switch (kind) {
+                        case GRU, AIGRU -> beta = 1f;
+                        case AUGRU -> { beta = a; betaPrime = 1f; }
+                        case AGRU -> { alpha = a; alphaPrime = 1f; }
+                        default -> { alpha = 1f; beta = a - 1f; betaPrime = 1f; }
+                    }
+                }
+                b.rowAlpha[i] = alpha;
+                b.rowBeta[i] = beta;
+                b.rowAlphaPrime[i] = alphaPrime;
+                b.rowBetaPrime[i] = betaPrime;
+            }
+            for (int j = 0; j < hs; j++) {
+                System.arraycopy(b.rowAlpha, 0, b.alpha, j * n, n);
+                System.arraycopy(b.rowBeta, 0, b.beta, j * n, n);
+                System.arraycopy(b.rowAlphaPrime, 0, b.alphaPrime, j * n, n);
+                System.arraycopy(b.rowBetaPrime, 0, b.betaPrime, j * n, n);
+            }
+            FloatKernels.gruBackward(g, b.previous, b.update, b.reset, b.candidate, b.recurrentCandidate,
+                    b.alpha, b.beta, b.alphaPrime, b.betaPrime,
+                    b.dUpdate, b.dReset, b.dCandidate, b.dRecurrentCandidate, b.throughGate, b.attentionTerm, m);
+            if (attention != null) {
+                // dL/da_t = Σ_j dz_j·dz_j/da
+                for (int i = 0; i < n; i++) {
+                    float da = 0f;
+                    for (int j = 0; j < hs; j++) {
+                        da += b.attentionTerm[j * n + i];
+                    }
+                    dAttention.add(t * batch + lo + i, da);
+                }
+            }
+            // dL/d(Wx + b) = [du_pre | dr_pre | dh̃_pre] ; dL/d(U h_{t−1}) = [du_pre | dr_pre | dh̃_pre∘r]
+            int col = t * batch + lo;
+            for (int j = 0; j < hs; j++) {
+                int at = j * n;
+                dProjectedT.write(j * cols + col, b.dUpdate, at, n);
+                dProjectedT.write((hs + j) * cols + col, b.dReset, at, n);
+                dProjectedT.write((2 * hs + j) * cols + col, b.dCandidate, at, n);
+                dRecurrentT.write(j * cols + col, b.dUpdate, at, n);
+                dRecurrentT.write((hs + j) * cols + col, b.dReset, at, n);
+                dRecurrentT.write((2 * hs + j) * cols + col, b.dRecurrentCandidate, at, n);
+            }
+            stepDRecT.write(0, b.dUpdate, 0, m);
+            stepDRecT.write(m, b.dReset, 0, m);
+            stepDRecT.write(2 * m, b.dRecurrentCandidate, 0, m);
+            backProduct.run();
+            stepDPrevT.read(0, b.fromBelow, 0, m);
+            // dL/dh_{t−1} = dL/dh_t∘(1 − z) + U·dL/d(U h_{t−1})
+            FloatKernels.add(b.throughGate, b.fromBelow, b.carried, m);
+        }
+    }
+
+    /** The FLOAT backward's planes for one range; each holds [H, n] unless said otherwise. */
+    private static final class BackSteps {
+        final int capacity;
+        final float[] carried;           // dL/dh_t flowing backwards
+        final float[] fromAbove;         // dL/dh_t from the layer above
+        final float[] total;             // their sum
+        final float[] rows;              // a [n, H] block read before transposing
+        final float[] previous;          // h_{t−1}
+        final float[] update;
+        final float[] reset;
+        final float[] candidate;
+        final float[] recurrentCandidate;
+        final float[] alpha;
+        final float[] beta;
+        final float[] alphaPrime;
+        final float[] betaPrime;
+        final float[] rowAlpha;          // [n]
+        final float[] rowBeta;           // [n]
+        final float[] rowAlphaPrime;     // [n]
+        final float[] rowBetaPrime;      // [n]
+        final float[] dUpdate;
+        final float[] dReset;
+        final float[] dCandidate;
+        final float[] dRecurrentCandidate;
+        final float[] throughGate;       // dL/dh_t∘(1 − z)
+        final float[] attentionTerm;     // dz∘dz/da
+        final float[] fromBelow;         // U·dL/d(U h_{t−1})
+
+        private BackSteps(int n, int hs) {
+            capacity = n * hs;
+            carried = new float[capacity];
+            fromAbove = new float[capacity];
+            total = new float[capacity];
+            rows = new float[capacity];
+            previous = new float[capacity];
+            update = new float[capacity];
+            reset = new float[capacity];
+            candidate = new float[capacity];
+            recurrentCandidate = new float[capacity];
+            alpha = new float[capacity];
+            beta = new float[capacity];
+            alphaPrime = new float[capacity];
+            betaPrime = new float[capacity];
+            rowAlpha = new float[n];
+            rowBeta = new float[n];
+            rowAlphaPrime = new float[n];
+            rowBetaPrime = new float[n];
+            dUpdate = new float[capacity];
+            dReset = new float[capacity];
+            dCandidate = new float[capacity];
+            dRecurrentCandidate = new float[capacity];
+            throughGate = new float[capacity];
+            attentionTerm = new float[capacity];
+            fromBelow = new float[capacity];
+        }
+
+        static BackSteps ensure(BackSteps current, int n, int hs) {
+            return current != null && current.capacity >= n * hs && current.rowAlpha.length >= n ? current
+                    : new BackSteps(n, hs);
+        }
     }
 
     /** Samples [bounds[r], bounds[r + 1]) back through all T steps: the recurrence of {@link #backward}. */

@@ -188,6 +188,40 @@ public final class Tensor {
         }
     }
 
+    /**
+     * out[0, c] += Σ_r this[r, c]: a bias gradient. FLOAT rows are summed from float[] blocks in double; at the aux
+     * net's 25k × 100 this took 1 ms, where 1ᵀ·dy as a GEMM took 3 to 5 ms (OpenBLAS is slow at that shape).
+     */
+    public void addColumnSumsTo(Tensor out) {
+        if (out.size() != cols) {
+            throw new IllegalArgumentException(out + " has not one value per column of " + this);
+        }
+        double[] sums = new double[cols];
+        if (single && cols > 0) {
+            int rowsPerChunk = Math.max(1, 8192 / cols);
+            float[] chunk = new float[rowsPerChunk * cols];
+            for (int start = 0; start < rows; start += rowsPerChunk) {
+                int n = Math.min(rowsPerChunk, rows - start);
+                read(start * cols, chunk, 0, n * cols);
+                for (int r = 0; r < n; r++) {
+                    int base = r * cols;
+                    for (int c = 0; c < cols; c++) {
+                        sums[c] += chunk[base + c];
+                    }
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    sums[c] += get(r * cols + c);
+                }
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            out.add(c, sums[c]);
+        }
+    }
+
     /** this[r, ·] += perRow[r] for every row r: a bias per row of a gate-major [3H, R] projection. */
     public void addToRows(Tensor perRow) {
         if (perRow.size() != rows) {
@@ -262,6 +296,21 @@ public final class Tensor {
             return zeros(type, rows, cols);
         }
         return new Tensor(zeros(type, capacity, cols).backing, rows);
+    }
+
+    /**
+     * A [rows, 1] column of ones, reusing {@code previous}'s memory: bias broadcasts and bias gradients as GEMMs
+     * (x·W + 1·b, 1ᵀ·dy) instead of element loops. A new allocation is filled whole, so later prefix views of it
+     * are ones too.
+     */
+    public static Tensor ones(Tensor previous, DataType type, int rows) {
+        Tensor t = reuse(previous, type, rows, 1);
+        if (previous == null || t.backing != previous.backing) {
+            for (long i = 0; i < t.capacity; i++) {
+                t.set((int) i, 1);
+            }
+        }
+        return t;
     }
 
     /**

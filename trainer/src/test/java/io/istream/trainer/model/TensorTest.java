@@ -1,0 +1,72 @@
+package io.istream.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** The bulk helpers the layers use instead of element loops: row and column sums, ones, and reshaped reuse. */
+class TensorTest {
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void columnSumsAndRowConstantsMatchElementLoops(DataType type) {
+        int rows = 3001;   // more rows than one FLOAT chunk holds at this width
+        int cols = 7;
+        Tensor t = Tensor.zeros(type, rows, cols);
+        new Initializer(5).normal(t, 1);
+        Tensor sums = Tensor.zeros(type, 1, cols);
+        sums.fill(0.5);
+        t.addColumnSumsTo(sums);
+        for (int c = 0; c < cols; c++) {
+            double expected = 0.5;
+            for (int r = 0; r < rows; r++) {
+                expected += t.get(r, c);
+            }
+            assertThat(sums.get(c)).as("column " + c).isCloseTo(expected, within(1e-4));
+        }
+        Tensor perRow = Tensor.zeros(type, rows, 1);
+        new Initializer(6).normal(perRow, 1);
+        Tensor before = t.copy();
+        t.addToRows(perRow);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                assertThat(t.get(r, c)).isCloseTo(before.get(r, c) + perRow.get(r), within(1e-6));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void onesStayOnesWhenReusedShorterOrTaller(DataType type) {
+        Tensor ones = Tensor.ones(null, type, 10);
+        for (int rows : new int[] {4, 10, 31, 2}) {
+            ones = Tensor.ones(ones, type, rows);
+            assertThat(ones.rows).isEqualTo(rows);
+            assertThat(ones.toDoubleArray()).containsOnly(1.0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void reuseAnyShapeSharesMemoryWhenItFitsAndGrowsWhenNot(DataType type) {
+        Tensor a = Tensor.reuseAnyShape(null, type, 6, 10);     // 60 elements
+        Tensor b = Tensor.reuseAnyShape(a, type, 12, 5);        // fits: the same memory, another shape
+        b.set(11, 3.0);
+        assertThat(a.get(11)).isEqualTo(3.0);
+        assertThat(b.array.rows()).isEqualTo(12);
+        assertThat(b.array.columns()).isEqualTo(5);
+        Tensor c = Tensor.reuseAnyShape(b, type, 20, 5);        // 100 > 60: a new allocation
+        c.set(11, 4.0);
+        assertThat(a.get(11)).isEqualTo(3.0);
+        // a product written through the reshaped view lands in its [rows, cols] places
+        Tensor x = Tensor.zeros(type, 12, 1);
+        Tensor y = Tensor.zeros(type, 1, 5);
+        x.fill(2);
+        y.fill(3);
+        Gemm.multiply(x, false, y, false, b);
+        assertThat(b.toDoubleArray()).containsOnly(6.0);
+    }
+}
