@@ -179,12 +179,38 @@ public final class Tensor {
         copyFrom(src, 0, 0, size());
     }
 
-    /** this += scale · other, element-wise. */
+    /** this += scale · other, element-wise; FLOAT in float[] blocks, a loop the JIT vectorises. */
     public void addScaled(Tensor other, double scale) {
         requireSameShape(other);
-        int n = size();
+        addScaled(other, 0, 0, size(), scale);
+    }
+
+    /** this[pos + k] += scale · other[otherPos + k] for k in [0, count): flat ranges, such as a block of rows. */
+    public void addScaled(Tensor other, int otherPos, int pos, int count, double scale) {
+        if (count < 0 || otherPos < 0 || pos < 0 || (long) otherPos + count > other.capacity
+                || (long) pos + count > capacity) {
+            throw new IndexOutOfBoundsException("addScaled of " + count + " from " + other + " at " + otherPos
+                    + " into " + this + " at " + pos);
+        }
+        int n = count;
+        if (single && other.single) {
+            float s = (float) scale;
+            int block = Math.max(1, Math.min(n, 8192));
+            float[] mine = new float[block];
+            float[] theirs = new float[block];
+            for (int start = 0; start < n; start += block) {
+                int len = Math.min(block, n - start);
+                read(pos + start, mine, 0, len);
+                other.read(otherPos + start, theirs, 0, len);
+                for (int k = 0; k < len; k++) {
+                    mine[k] += s * theirs[k];
+                }
+                write(pos + start, mine, 0, len);
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
-            add(i, scale * other.get(i));
+            add(pos + i, scale * other.get(otherPos + i));
         }
     }
 

@@ -69,4 +69,25 @@ class TensorTest {
         Gemm.multiply(x, false, y, false, b);
         assertThat(b.toDoubleArray()).containsOnly(6.0);
     }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void addScaledOverWholeTensorsAndFlatRanges(DataType type) {
+        int n = 20_000;   // more than one FLOAT block
+        Tensor a = Tensor.zeros(type, n, 1);
+        Tensor b = Tensor.zeros(type, n, 1);
+        new Initializer(7).normal(a, 1);
+        new Initializer(8).normal(b, 1);
+        Tensor before = a.copy();
+        a.addScaled(b, 0.5);
+        for (int i = 0; i < n; i++) {
+            assertThat(a.get(i)).isCloseTo(before.get(i) + 0.5 * b.get(i), within(1e-6));
+        }
+        before = a.copy();
+        a.addScaled(b, 100, 9_000, 10_001, -2.0);
+        for (int i = 0; i < n; i++) {
+            double expected = i >= 9_000 && i < 19_001 ? before.get(i) - 2.0 * b.get(i - 8_900) : before.get(i);
+            assertThat(a.get(i)).as("element " + i).isCloseTo(expected, within(1e-5));
+        }
+    }
 }
