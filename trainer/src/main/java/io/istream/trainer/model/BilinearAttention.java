@@ -47,6 +47,11 @@ public final class BilinearAttention implements Layer {
         scores = Tensor.reuse(scores, type, rows, 1);
         weights = Tensor.reuse(weights, type, rows, 1);
         Gemm.multiply(query, false, weight.value(), false, projectedQuery);
+        if (Activation.floatKernels(keys)) {
+            scoresFloat();
+            MaskedSoftmax.forward(scores, batch, steps, lengths, weights);
+            return weights;
+        }
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) {
                 int row = t * batch + b;
@@ -72,6 +77,63 @@ public final class BilinearAttention implements Layer {
         MaskedSoftmax.backward(weights, dWeights, batch, steps, lengths, dScores);
         dProjectedQuery.zero();
         // s = h·q: dh = ds·q ; dq = Σ_t ds·h
+        if (Activation.floatKernels(keys)) {
+            scoresBackwardFloat();
+        } else {
+            scoresBackwardExact();
+        }
+        // q = e_a·W: dW = e_aᵀ·dq ; de_a = dq·Wᵀ
+        Gemm.multiplyAdd(query, true, dProjectedQuery, false, weight.grad());
+        Gemm.multiply(dProjectedQuery, false, weight.value(), true, dQuery);
+    }
+
+    // Step t's keys are rows [t·B, (t+1)·B): a [B, H] block whose row b is sample b, as q's row b is. So h_t ∘ q is
+    // one vectorised loop over the block on FLOAT, with the row sums (scores) or the row scalings (ds) around it.
+    private float[] queryBlock;     // q [B·H]
+    private float[] keyBlock;       // h_t [B·H]
+    private float[] productBlock;   // [B·H]
+    private float[] perRow;         // [B]
+
+    private void floatBlocks(int block) {
+        if (queryBlock == null || queryBlock.length < block || perRow.length < batch) {
+            queryBlock = new float[block];
+            keyBlock = new float[block];
+            productBlock = new float[block];
+            perRow = new float[batch];
+        }
+    }
+
+    /** s_t = Σ_j h_t,j·q_j per sample, a step block at a time. */
+    private void scoresFloat() {
+        int block = batch * keySize;
+        floatBlocks(block);
+        projectedQuery.read(0, queryBlock, 0, block);
+        for (int t = 0; t < steps; t++) {
+            keys.read(t * block, keyBlock, 0, block);
+            FloatKernels.multiply(keyBlock, queryBlock, productBlock, block);
+            FloatKernels.rowSums(productBlock, batch, keySize, perRow);
+            scores.write(t * batch, perRow, 0, batch);
+        }
+    }
+
+    /** dh_t = ds_t·q ; dq += ds_t·h_t, a step block at a time. */
+    private void scoresBackwardFloat() {
+        int block = batch * keySize;
+        floatBlocks(block);
+        projectedQuery.read(0, queryBlock, 0, block);
+        float[] dq = new float[block];
+        for (int t = 0; t < steps; t++) {
+            dScores.read(t * batch, perRow, 0, batch);
+            FloatKernels.spreadRows(perRow, batch, keySize, productBlock);    // ds spread over each row
+            keys.read(t * block, keyBlock, 0, block);
+            FloatKernels.multiplyAdd(productBlock, keyBlock, dq, block);
+            FloatKernels.multiply(productBlock, queryBlock, keyBlock, block);
+            dKeys.write(t * block, keyBlock, 0, block);
+        }
+        dProjectedQuery.write(0, dq, 0, block);
+    }
+
+    private void scoresBackwardExact() {
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) {
                 int row = t * batch + b;
@@ -82,9 +144,6 @@ public final class BilinearAttention implements Layer {
                 }
             }
         }
-        // q = e_a·W: dW = e_aᵀ·dq ; de_a = dq·Wᵀ
-        Gemm.multiplyAdd(query, true, dProjectedQuery, false, weight.grad());
-        Gemm.multiply(dProjectedQuery, false, weight.value(), true, dQuery);
     }
 
     public Tensor dKeys() {

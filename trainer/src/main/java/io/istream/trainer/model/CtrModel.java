@@ -436,6 +436,10 @@ public final class CtrModel {
 
     /** out[b] = Σ_{valid t} w_t·e[t, b] (w = 1 when weights is null). */
     private void sumPool(Tensor e, Tensor weights, Tensor out) {
+        if (Activation.floatKernels(e)) {
+            sumPoolFloat(e, weights, out);
+            return;
+        }
         out.zero();
         for (int t = 0; t < steps; t++) {
             for (int s = 0; s < batch; s++) {
@@ -449,6 +453,56 @@ public final class CtrModel {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #sumPool} on FLOAT: step t's rows are one contiguous [B, D] block whose row s is sample s, as is out's,
+     * so out += w ∘ e_t is one vectorised loop per step (w spread over each row; 0 for a padded step).
+     */
+    private void sumPoolFloat(Tensor e, Tensor weights, Tensor out) {
+        int block = batch * itemWidth;
+        FloatBlocks f = floatBlocks(block);
+        java.util.Arrays.fill(f.accumulator, 0, block, 0f);
+        for (int t = 0; t < steps; t++) {
+            e.read(t * block, f.block, 0, block);
+            stepWeights(t, weights, f.perRow);
+            FloatKernels.spreadRows(f.perRow, batch, itemWidth, f.scale);
+            FloatKernels.multiplyAdd(f.scale, f.block, f.accumulator, block);
+        }
+        out.write(0, f.accumulator, 0, block);
+    }
+
+    /** w_t per sample at step t: the pooling weight (1 when unweighted), 0 where the step is padding. */
+    private void stepWeights(int t, Tensor weights, float[] perRow) {
+        for (int s = 0; s < batch; s++) {
+            perRow[s] = t >= lengths[s] ? 0f : weights == null ? 1f : (float) weights.get(t * batch + s);
+        }
+    }
+
+    /** Heap blocks for the FLOAT pooling loops, reused across batches. */
+    private static final class FloatBlocks {
+        final float[] block;
+        final float[] scale;
+        final float[] accumulator;
+        final float[] other;
+        final float[] perRow;
+
+        FloatBlocks(int size, int rows) {
+            block = new float[size];
+            scale = new float[size];
+            accumulator = new float[size];
+            other = new float[size];
+            perRow = new float[rows];
+        }
+    }
+
+    private FloatBlocks floatBlocks;
+
+    private FloatBlocks floatBlocks(int size) {
+        if (floatBlocks == null || floatBlocks.block.length < size || floatBlocks.perRow.length < batch) {
+            floatBlocks = new FloatBlocks(size, batch);
+        }
+        return floatBlocks;
     }
 
     private void lookup(Batch b, boolean train) {
@@ -634,6 +688,10 @@ public final class CtrModel {
      * p = Σ_{valid t} w_t e[t]:  de[t] += w_t·dp  and, when weighted, dw_t = dp·e[t] (into dAttentionWeights).
      */
     private void poolBackward(Tensor weights, Tensor e) {
+        if (Activation.floatKernels(e)) {
+            poolBackwardFloat(weights, e);
+            return;
+        }
         for (int t = 0; t < steps; t++) {
             for (int s = 0; s < batch; s++) {
                 int row = t * batch + s;
@@ -652,6 +710,29 @@ public final class CtrModel {
                 }
                 if (weights != null) {
                     dAttentionWeights.set(row, dw);
+                }
+            }
+        }
+    }
+
+    /** {@link #poolBackward} on FLOAT, a [B, D] step block at a time: de_t += w ∘ dp ; dw_t = Σ_j dp_j·e_t,j. */
+    private void poolBackwardFloat(Tensor weights, Tensor e) {
+        int block = batch * itemWidth;
+        FloatBlocks f = floatBlocks(block);
+        dPool.read(0, f.other, 0, block);                     // dp [B, D]
+        for (int t = 0; t < steps; t++) {
+            int at = t * block;
+            stepWeights(t, weights, f.perRow);
+            FloatKernels.spreadRows(f.perRow, batch, itemWidth, f.scale);
+            dHistory.read(at, f.accumulator, 0, block);
+            FloatKernels.multiplyAdd(f.scale, f.other, f.accumulator, block);
+            dHistory.write(at, f.accumulator, 0, block);
+            if (weights != null) {
+                e.read(at, f.block, 0, block);
+                FloatKernels.multiply(f.other, f.block, f.accumulator, block);
+                FloatKernels.rowSums(f.accumulator, batch, itemWidth, f.perRow);
+                for (int s = 0; s < batch; s++) {
+                    dAttentionWeights.set(t * batch + s, t >= lengths[s] ? 0 : f.perRow[s]);
                 }
             }
         }

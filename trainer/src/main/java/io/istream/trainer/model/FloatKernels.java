@@ -123,6 +123,39 @@ public final class FloatKernels {
         }
     }
 
+    /** acc[k] += a[k]·b[k] for k in [0, n). */
+    public static void multiplyAdd(float[] a, float[] b, float[] acc, int n) {
+        for (int k = 0; k < n; k++) {
+            acc[k] += a[k] * b[k];
+        }
+    }
+
+    /** out[k] = a[k]·b[k] for k in [0, n). */
+    public static void multiply(float[] a, float[] b, float[] out, int n) {
+        for (int k = 0; k < n; k++) {
+            out[k] = a[k] * b[k];
+        }
+    }
+
+    /** plane[r·width + c] = perRow[r] for r in [0, rows): a row's scalar spread over its row of a block. */
+    public static void spreadRows(float[] perRow, int rows, int width, float[] plane) {
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(plane, r * width, (r + 1) * width, perRow[r]);
+        }
+    }
+
+    /** out[r] = Σ_c src[r·width + c] for r in [0, rows). */
+    public static void rowSums(float[] src, int rows, int width, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            float sum = 0f;
+            int base = r * width;
+            for (int c = 0; c < width; c++) {
+                sum += src[base + c];
+            }
+            out[r] = sum;
+        }
+    }
+
     /** dst[c·rows + r] = src[r·cols + c]: [rows, cols] → [cols, rows]. */
     public static void transpose(float[] src, int rows, int cols, float[] dst) {
         for (int r = 0; r < rows; r++) {

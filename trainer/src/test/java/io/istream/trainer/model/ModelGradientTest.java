@@ -147,4 +147,62 @@ class ModelGradientTest {
             }
         }
     }
+
+    /**
+     * FLOAT runs its own kernels (vectorised GRU planes, float-block pooling and attention, rational σ and tanh),
+     * which the gradient checks above never reach: the same model in FLOAT must give the DOUBLE model's loss,
+     * probabilities and gradients to float precision.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void floatModelAgreesWithTheDoubleModel(String name, ModelConfig config) {
+        CtrModel exact = new CtrModel(config);
+        CtrModel fast = new CtrModel(config.withDataType(DataType.FLOAT));
+        Batch batch = TestBatches.batch(5, 5, LENGTHS, 7);
+        exact.forward(batch, true);   // admits the same ids to the same rows in both
+        fast.forward(batch, true);
+        for (int i = 0; i < exact.params().size(); i++) {
+            copy(fast.params().get(i).value(), exact.params().get(i).value());
+        }
+        for (int i = 0; i < exact.tables().size(); i++) {
+            copy(fast.tables().get(i).values(), exact.tables().get(i).values());
+        }
+        for (CtrModel m : List.of(exact, fast)) {
+            m.params().forEach(p -> p.grad().zero());
+            m.sparseGradients().forEach(SparseGradient::clear);
+        }
+        double lossExact = exact.forward(batch, true);
+        double lossFast = fast.forward(batch, true);
+        assertThat(lossFast).as(name + " loss").isCloseTo(lossExact, within(1e-5 * (1 + Math.abs(lossExact))));
+        assertThat(fast.probabilities()).as(name + " p").containsExactly(exact.probabilities(), within(1e-5));
+        exact.backward();
+        fast.backward();
+        for (int i = 0; i < exact.params().size(); i++) {
+            assertClose(name + " " + exact.params().get(i).name(), exact.params().get(i).grad().toDoubleArray(),
+                    fast.params().get(i).grad().toDoubleArray());
+        }
+        for (int i = 0; i < exact.tables().size(); i++) {
+            assertClose(name + " " + exact.tables().get(i).name,
+                    dense(exact.tables().get(i), exact.sparseGradients().get(i)).toDoubleArray(),
+                    dense(fast.tables().get(i), fast.sparseGradients().get(i)).toDoubleArray());
+        }
+        exact.forward(batch, false);
+        fast.forward(batch, false);
+        assertThat(fast.probabilities()).as(name + " inference p").containsExactly(exact.probabilities(), within(1e-5));
+    }
+
+    private static void copy(Tensor from, Tensor to) {
+        for (int i = 0; i < Math.min(from.size(), to.size()); i++) {
+            to.set(i, from.get(i));
+        }
+    }
+
+    /** Equal to float precision, relative to the gradient's largest element. */
+    private static void assertClose(String what, double[] expected, double[] actual) {
+        double scale = 0;
+        for (double v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertThat(actual).as(what).containsExactly(expected, within(2e-5 * Math.max(scale, 1e-3)));
+    }
 }
