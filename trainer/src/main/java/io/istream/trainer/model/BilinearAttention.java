@@ -32,6 +32,31 @@ public final class BilinearAttention implements Layer {
         init.glorot(weight.value(), querySize, keySize);
     }
 
+    /**
+     * Inference where every sample has the same keys h [T, H], as one user's candidates do: the scores h·qᵀ [T, B]
+     * are one GEMM, and [T, B] row-major is the time-major [T·B] layout of the scores itself, so the keys are never
+     * tiled to [T·B, H]. No backward follows.
+     */
+    public Tensor forwardShared(Tensor sharedKeys, Tensor query, int batch, int steps, int[] lengths) {
+        sharedKeys.requireShape(steps, keySize);
+        query.requireShape(batch, querySize);
+        this.keys = null;
+        this.query = query;
+        this.batch = batch;
+        this.steps = steps;
+        this.lengths = lengths;
+        DataType type = sharedKeys.type();
+        int rows = steps * batch;
+        projectedQuery = Tensor.reuse(projectedQuery, type, batch, keySize);
+        scores = Tensor.reuse(scores, type, rows, 1);
+        weights = Tensor.reuse(weights, type, rows, 1);
+        Gemm.multiply(query, false, weight.value(), false, projectedQuery);
+        Tensor grid = Tensor.reuseAnyShape(scores, type, steps, batch);     // the scores' memory as [T, B]
+        Gemm.multiply(sharedKeys, false, projectedQuery, true, grid);
+        MaskedSoftmax.forward(scores, batch, steps, lengths, weights);
+        return weights;
+    }
+
     /** keys h [T·B, H], query e_a [B, D] → a [T·B, 1]. */
     public Tensor forward(Tensor keys, Tensor query, int batch, int steps, int[] lengths) {
         keys.requireShape(steps * batch, keySize);
@@ -68,6 +93,9 @@ public final class BilinearAttention implements Layer {
 
     /** dL/da [T·B, 1] → dL/dh in {@link #dKeys()}, dL/de_a in {@link #dQuery()}. */
     public void backward(Tensor dWeights) {
+        if (keys == null) {
+            throw new IllegalStateException("backward needs a forward over per-sample keys, not forwardShared");
+        }
         DataType type = dWeights.type();
         int rows = steps * batch;
         dScores = Tensor.reuse(dScores, type, rows, 1);

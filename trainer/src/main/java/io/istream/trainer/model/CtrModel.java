@@ -244,11 +244,15 @@ public final class CtrModel {
                 // one user's candidates share one history: its interest states h [T, H], or null
                 Tensor shared = suppliedStates != null ? suppliedStates
                         : !training && batch > 1 && sharesOneHistory(b) ? extractOnce() : null;
-                interests = shared != null ? tile(shared)
-                        : extractor.forward(history, batch, steps, lengths, null, training);
-                attentionWeights = bilinear != null
-                        ? bilinear.forward(interests, target, batch, steps, lengths)
-                        : ffnAttention.forward(interests, target, batch, steps, lengths, training);
+                // shared states are tiled to [T·B, H] only for a layer that needs a copy per sample: the FFN
+                // attention, and AIGRU's scaled input; bilinear scores of shared states are one GEMM
+                boolean tiled = shared != null && (bilinear == null || evolving.kind == CellKind.AIGRU);
+                interests = shared == null ? extractor.forward(history, batch, steps, lengths, null, training)
+                        : tiled ? tile(shared) : null;
+                attentionWeights = bilinear == null
+                        ? ffnAttention.forward(interests, target, batch, steps, lengths, training)
+                        : interests == null ? bilinear.forwardShared(shared, target, batch, steps, lengths)
+                        : bilinear.forward(interests, target, batch, steps, lengths);
                 evolving.lastStateOnly(!explaining);   // the head reads only h'_T; explain() reads every h'_t
                 evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
                         ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)

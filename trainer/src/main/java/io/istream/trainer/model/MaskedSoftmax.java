@@ -16,13 +16,17 @@ public final class MaskedSoftmax {
             for (int t = 0; t < n; t++) {
                 max = Math.max(max, scores.get(t * batch + b));
             }
+            // one exp per step: e_t kept in out, then divided by their sum
             double sum = 0;
             for (int t = 0; t < n; t++) {
-                sum += Math.exp(scores.get(t * batch + b) - max);
+                int row = t * batch + b;
+                double e = Math.exp(scores.get(row) - max);
+                out.set(row, e);
+                sum += e;
             }
             for (int t = 0; t < steps; t++) {
                 int row = t * batch + b;
-                out.set(row, t < n ? Math.exp(scores.get(row) - max) / sum : 0);
+                out.set(row, t < n ? out.get(row) / sum : 0);
             }
         }
     }

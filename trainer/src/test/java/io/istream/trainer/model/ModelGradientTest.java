@@ -205,4 +205,45 @@ class ModelGradientTest {
         }
         assertThat(actual).as(what).containsExactly(expected, within(2e-5 * Math.max(scale, 1e-3)));
     }
+
+    /**
+     * One user's candidates share a history: the model runs the extractor once, scores bilinear attention as one
+     * GEMM and shares the evolving layer's input projection. Each candidate must still score as it does alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void candidatesSharingOneHistoryScoreAsEachDoesAlone(String name, ModelConfig config) {
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            CtrModel model = new CtrModel(config.withDataType(type));
+            model.forward(TestBatches.batch(5, 5, LENGTHS, 8), true);
+            Batch one = TestBatches.batch(5, 5, new int[] {4, 4, 4, 4, 4}, 9);
+            for (int s = 1; s < one.size; s++) {   // every sample gets sample 0's history
+                System.arraycopy(one.historyItem, 0, one.historyItem, s * one.steps, one.steps);
+                System.arraycopy(one.historyCategory, 0, one.historyCategory, s * one.steps, one.steps);
+            }
+            model.forward(one, false);
+            double[] together = model.probabilities().clone();
+            double tolerance = type == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (int s = 0; s < one.size; s++) {
+                model.forward(one.slice(s, s + 1), false);
+                assertThat(model.probabilities()[0]).as(name + " " + type + " candidate " + s)
+                        .isCloseTo(together[s], within(tolerance));
+            }
+            if (config.kind() == ModelKind.DIEN) {
+                long[] items = java.util.Arrays.copyOf(one.historyItem, 4);
+                long[] categories = java.util.Arrays.copyOf(one.historyCategory, 4);
+                Batch trimmed = TestBatches.batch(5, 4, new int[] {4, 4, 4, 4, 4}, 9);
+                for (int s = 0; s < one.size; s++) {
+                    trimmed.targetItem[s] = one.targetItem[s];
+                    trimmed.targetCategory[s] = one.targetCategory[s];
+                    trimmed.userId[s] = one.userId[s];
+                    System.arraycopy(items, 0, trimmed.historyItem, s * 4, 4);
+                    System.arraycopy(categories, 0, trimmed.historyCategory, s * 4, 4);
+                }
+                model.forwardWithInterestStates(trimmed, model.interestStates(items, categories));
+                assertThat(model.probabilities()).as(name + " " + type + " from cached interest states")
+                        .containsExactly(together, within(tolerance));
+            }
+        }
+    }
 }
