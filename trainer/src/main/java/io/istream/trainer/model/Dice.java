@@ -67,13 +67,16 @@ public final class Dice extends Activation {
             }
         }
         Tensor a = alpha.value();
-        boolean floatKernels = floatKernels(s);
+        if (floatKernels(s)) {
+            forwardFloat(s, n, c, a);
+            return output;
+        }
         for (int r = 0; r < n; r++) {
             for (int j = 0; j < c; j++) {
                 int i = r * c + j;
                 double v = s.get(i);
                 double z = (v - mean[j]) * invStd[j];
-                double p = floatKernels ? FloatKernels.sigmoid((float) z) : sigmoid(z);
+                double p = sigmoid(z);
                 normalised.set(i, z);
                 gate.set(i, p);
                 double al = a.get(j);
@@ -81,6 +84,53 @@ public final class Dice extends Activation {
             }
         }
         return output;
+    }
+
+    // FLOAT: the per-channel E, 1/√(Var + ε) and α tiled to [N, C] planes, so that every array of the element loop
+    // shares one index and the JIT vectorises it (with scalar σ and get/set it was 0.6 ms of a 200-candidate request)
+    private float[] values = new float[0];
+    private float[] meanPlane = new float[0];
+    private float[] invStdPlane = new float[0];
+    private float[] alphaPlane = new float[0];
+    private float[] zPlane = new float[0];
+    private float[] pPlane = new float[0];
+    private float[] outPlane = new float[0];
+
+    /** ŝ = (s − E)·invStd ; p = σ(ŝ) ; f = s·(α + (1 − α)·p), over [N, C] in float[] blocks. */
+    private void forwardFloat(Tensor s, int n, int c, Tensor a) {
+        int size = n * c;
+        if (values.length < size) {
+            values = new float[size];
+            meanPlane = new float[size];
+            invStdPlane = new float[size];
+            alphaPlane = new float[size];
+            zPlane = new float[size];
+            pPlane = new float[size];
+            outPlane = new float[size];
+        }
+        s.read(0, values, 0, size);
+        for (int j = 0; j < c; j++) {
+            meanPlane[j] = (float) mean[j];
+            invStdPlane[j] = (float) invStd[j];
+            alphaPlane[j] = (float) a.get(j);
+        }
+        for (int r = 1; r < n; r++) {
+            System.arraycopy(meanPlane, 0, meanPlane, r * c, c);
+            System.arraycopy(invStdPlane, 0, invStdPlane, r * c, c);
+            System.arraycopy(alphaPlane, 0, alphaPlane, r * c, c);
+        }
+        for (int k = 0; k < size; k++) {
+            float v = values[k];
+            float z = (v - meanPlane[k]) * invStdPlane[k];
+            float p = FloatKernels.sigmoid(z);
+            float al = alphaPlane[k];
+            zPlane[k] = z;
+            pPlane[k] = p;
+            outPlane[k] = v * (al + (1 - al) * p);
+        }
+        normalised.write(0, zPlane, 0, size);
+        gate.write(0, pPlane, 0, size);
+        output.write(0, outPlane, 0, size);
     }
 
     @Override
