@@ -61,6 +61,8 @@ public final class CtrModel {
     private Tensor attentionWeights;               // DIEN a [T·B, 1]
     private Tensor evolvingStates;                 // DIEN h' [T·B, H]
     private Tensor oneHistory;                     // scoring: sample 0's e_b [T, D]
+    private int[] oneRows = new int[0];            // scoring: sample 0's history item rows [T]
+    private int[] oneCategoryRows = new int[0];    // scoring: sample 0's history category rows [T]
     private Tensor tiledInterests;                 // scoring: its extractor states tiled [T·B, H]
     private Tensor suppliedStates;                 // scoring: the shared history's extractor states, given [T, H]
     private Tensor headInput;                      // [B, headWidth]
@@ -216,19 +218,25 @@ public final class CtrModel {
         batch = b.size;
         steps = b.steps;
         int rows = steps * batch;
-        lookup(b, training);
+        // one user's candidates at scoring time share a history: DIEN then looks up, gathers and pools it once
+        boolean oneHistory = !training && batch > 1 && config.kind() == ModelKind.DIEN && sharesOneHistory(b);
+        lookup(b, training, oneHistory);
         target = Tensor.reuse(target, type, batch, itemWidth);
-        history = Tensor.reuse(history, type, rows, itemWidth);
         items.gather(targetItemRows, batch, target, 0);
         categories.gather(targetCategoryRows, batch, target, d);
-        items.gather(historyItemRows, rows, history, 0);
-        categories.gather(historyCategoryRows, rows, history, d);
+        pooled = Tensor.reuse(pooled, type, batch, itemWidth);
+        if (oneHistory) {
+            gatherOneHistory();
+        } else {
+            history = Tensor.reuse(history, type, rows, itemWidth);
+            items.gather(historyItemRows, rows, history, 0);
+            categories.gather(historyCategoryRows, rows, history, d);
+            sumPool(history, null, pooled);
+        }
         if (users != null) {
             user = Tensor.reuse(user, type, batch, d);
             users.gather(userRows, batch, user, 0);
         }
-        pooled = Tensor.reuse(pooled, type, batch, itemWidth);
-        sumPool(history, null, pooled);
 
         headInput = Tensor.reuse(headInput, type, batch, headWidth);
         int col = 0;
@@ -242,8 +250,7 @@ public final class CtrModel {
             }
             default -> {
                 // one user's candidates share one history: its interest states h [T, H], or null
-                Tensor shared = suppliedStates != null ? suppliedStates
-                        : !training && batch > 1 && sharesOneHistory(b) ? extractOnce() : null;
+                Tensor shared = suppliedStates != null ? suppliedStates : oneHistory ? extractOnce() : null;
                 // shared states are tiled to [T·B, H] only for a layer that needs a copy per sample: the FFN
                 // attention, and AIGRU's scaled input; bilinear scores of shared states are one GEMM
                 boolean tiled = shared != null && (bilinear == null || evolving.kind == CellKind.AIGRU);
@@ -347,14 +354,38 @@ public final class CtrModel {
     }
 
     /**
+     * Sample 0's history e [T, D] in {@link #oneHistory}, and its sum pool copied to every sample's row of
+     * {@link #pooled}: what {@code forward} would gather and pool B times over when all samples share it.
+     */
+    private void gatherOneHistory() {
+        if (oneRows.length < steps) {
+            oneRows = new int[steps];
+            oneCategoryRows = new int[steps];
+        }
+        for (int t = 0; t < steps; t++) {
+            oneRows[t] = historyItemRows[t * batch];
+            oneCategoryRows[t] = historyCategoryRows[t * batch];
+        }
+        oneHistory = Tensor.reuse(oneHistory, type, steps, itemWidth);           // [T, D]
+        items.gather(oneRows, steps, oneHistory, 0);
+        categories.gather(oneCategoryRows, steps, oneHistory, d);
+        int length = lengths[0];
+        for (int j = 0; j < itemWidth; j++) {
+            double sum = 0;
+            for (int t = 0; t < length; t++) {
+                sum += oneHistory.get(t * itemWidth + j);
+            }
+            for (int s = 0; s < batch; s++) {
+                pooled.set(s * itemWidth + j, sum);
+            }
+        }
+    }
+
+    /**
      * The extractor over sample 0's history alone (B = 1): h₁ [T, H], which every sample shares. Inference only: the
      * extractor's saved state is then of the one-row run, which no backward pass reads.
      */
     private Tensor extractOnce() {
-        oneHistory = Tensor.reuse(oneHistory, type, steps, itemWidth);           // [T, D]
-        for (int t = 0; t < steps; t++) {
-            oneHistory.copyFrom(history, t * batch * itemWidth, t * itemWidth, itemWidth);
-        }
         return extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null, false);   // [T, H]
     }
 
@@ -388,7 +419,7 @@ public final class CtrModel {
         one.historyLength[0] = items.length;
         batch = 1;
         steps = items.length;
-        lookup(one, false);
+        lookup(one, false, false);
         history = Tensor.reuse(history, type, steps, itemWidth);                  // [T, D]
         this.items.gather(historyItemRows, steps, history, 0);
         this.categories.gather(historyCategoryRows, steps, history, d);
@@ -509,7 +540,7 @@ public final class CtrModel {
         return floatBlocks;
     }
 
-    private void lookup(Batch b, boolean train) {
+    private void lookup(Batch b, boolean train, boolean oneHistory) {
         int rows = steps * batch;
         if (lengths.length < batch) {
             lengths = new int[batch];
@@ -532,6 +563,14 @@ public final class CtrModel {
             targetCategoryRows[s] = row(categories, b.targetCategory[s], count);
             if (users != null) {
                 userRows[s] = row(users, b.userId[s], count);
+            }
+            if (oneHistory && s > 0) {
+                // the same ids as sample 0's: the same rows, no lookups (inference: nothing is counted)
+                for (int t = 0; t < steps; t++) {
+                    historyItemRows[t * batch + s] = historyItemRows[t * batch];
+                    historyCategoryRows[t * batch + s] = historyCategoryRows[t * batch];
+                }
+                continue;
             }
             for (int t = 0; t < steps; t++) {
                 int k = s * steps + t;

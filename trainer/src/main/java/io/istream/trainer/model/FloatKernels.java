@@ -64,6 +64,32 @@ public final class FloatKernels {
         }
     }
 
+    /**
+     * {@link #sigmoidOfSum} with a's value the same along each row of units × n planes: out[j·n + i] = σ(a[from + j]
+     * + b[j·n + i]). For inputs shared by every sample, which then need no n-wide copies.
+     */
+    public static void sigmoidOfSumByRow(float[] a, int from, float[] b, float[] out, int units, int n) {
+        for (int j = 0; j < units; j++) {
+            float aj = a[from + j];
+            int base = j * n;
+            for (int i = base; i < base + n; i++) {
+                out[i] = sigmoid(aj + b[i]);
+            }
+        }
+    }
+
+    /** {@link #candidate} with the projection the same along each row: out[j·n + i] = tanh(p[from + j] + r·rc). */
+    public static void candidateByRow(float[] projected, int from, float[] reset, float[] recurrent, float[] out,
+                                      int units, int n) {
+        for (int j = 0; j < units; j++) {
+            float pj = projected[from + j];
+            int base = j * n;
+            for (int i = base; i < base + n; i++) {
+                out[i] = tanh(pj + reset[i] * recurrent[i]);
+            }
+        }
+    }
+
     /** h̃[k] = tanh(p[k] + r[k]·rc[k]) for k in [0, n): the candidate, the reset gate applied after U_h. */
     public static void candidate(float[] projected, float[] reset, float[] recurrent, float[] out, int n) {
         for (int k = 0; k < n; k++) {

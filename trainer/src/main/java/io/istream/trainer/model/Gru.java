@@ -311,13 +311,14 @@ public final class Gru implements Layer {
             recT.read(0, w.recurrentUpdate, 0, m);
             recT.read(m, w.recurrentReset, 0, m);
             recT.read(2 * m, w.recurrentCandidate, 0, m);
-            for (int j = 0; j < hs; j++) {
-                int at = j * n;
-                if (sharedInput) {
-                    Arrays.fill(w.projectedUpdate, at, at + n, (float) projected.get(j * cols + t));
-                    Arrays.fill(w.projectedReset, at, at + n, (float) projected.get((hs + j) * cols + t));
-                    Arrays.fill(w.projectedCandidate, at, at + n, (float) projected.get((2 * hs + j) * cols + t));
-                } else {
+            if (sharedInput) {
+                // W x_t + b, the same for every sample: one value per gate unit
+                for (int g = 0; g < 3 * hs; g++) {
+                    w.stepProjection[g] = (float) projected.get(g * cols + t);
+                }
+            } else {
+                for (int j = 0; j < hs; j++) {
+                    int at = j * n;
                     int col = t * batch + lo;
                     projected.read(j * cols + col, w.projectedUpdate, at, n);
                     projected.read((hs + j) * cols + col, w.projectedReset, at, n);
@@ -354,9 +355,16 @@ public final class Gru implements Layer {
                 }
                 coefficientsSet = true;
             }
-            FloatKernels.sigmoidOfSum(w.projectedUpdate, w.recurrentUpdate, w.update, m);
-            FloatKernels.sigmoidOfSum(w.projectedReset, w.recurrentReset, w.reset, m);
-            FloatKernels.candidate(w.projectedCandidate, w.reset, w.recurrentCandidate, w.candidate, m);
+            if (sharedInput) {
+                FloatKernels.sigmoidOfSumByRow(w.stepProjection, 0, w.recurrentUpdate, w.update, hs, n);
+                FloatKernels.sigmoidOfSumByRow(w.stepProjection, hs, w.recurrentReset, w.reset, hs, n);
+                FloatKernels.candidateByRow(w.stepProjection, 2 * hs, w.reset, w.recurrentCandidate, w.candidate,
+                        hs, n);
+            } else {
+                FloatKernels.sigmoidOfSum(w.projectedUpdate, w.recurrentUpdate, w.update, m);
+                FloatKernels.sigmoidOfSum(w.projectedReset, w.recurrentReset, w.reset, m);
+                FloatKernels.candidate(w.projectedCandidate, w.reset, w.recurrentCandidate, w.candidate, m);
+            }
             FloatKernels.interpolate(w.previous, w.update, w.candidate, w.alpha, w.beta, w.hidden, m);
             prevT.write(0, w.hidden, 0, m);
             if (!skipsStates()) {
@@ -395,6 +403,7 @@ public final class Gru implements Layer {
         final float[] beta;
         final float[] rowAlpha;    // [n]
         final float[] rowBeta;     // [n]
+        final float[] stepProjection;   // [3H]: W x_t + b of a step, when every sample shares x
         float[] previous;          // h_{t−1}
         float[] hidden;            // h_t
         float[] previousRows;      // h_{t−1} [n, H]
@@ -415,6 +424,7 @@ public final class Gru implements Layer {
             beta = new float[capacity];
             rowAlpha = new float[n];
             rowBeta = new float[n];
+            stepProjection = new float[3 * hs];
             previous = new float[capacity];
             hidden = new float[capacity];
             previousRows = new float[capacity];

@@ -78,6 +78,16 @@ class FloatKernelsTest {
         for (int k = 0; k < n; k++) {
             assertThat(copy[k]).isEqualTo(FloatKernels.sigmoid(a[k]));
         }
+        int units = 8;
+        int width = n / units;
+        FloatKernels.sigmoidOfSumByRow(c, 3, b, out, units, width);
+        for (int k = 0; k < n; k++) {
+            assertThat(out[k]).isEqualTo(FloatKernels.sigmoid(c[3 + k / width] + b[k]));
+        }
+        FloatKernels.candidateByRow(c, 5, a, b, out, units, width);
+        for (int k = 0; k < n; k++) {
+            assertThat(out[k]).isEqualTo(FloatKernels.tanh(c[5 + k / width] + a[k] * b[k]));
+        }
         float[] t = new float[6];
         FloatKernels.transpose(new float[] {1, 2, 3, 4, 5, 6}, 2, 3, t);
         assertThat(t).containsExactly(1, 4, 2, 5, 3, 6);
