@@ -39,39 +39,34 @@ public final class BilinearAttention implements Layer {
      */
     public Tensor forwardShared(Tensor sharedKeys, Tensor query, int batch, int steps, int[] lengths) {
         sharedKeys.requireShape(steps, keySize);
-        query.requireShape(batch, querySize);
-        this.keys = null;
-        this.query = query;
-        this.batch = batch;
-        this.steps = steps;
-        this.lengths = lengths;
         DataType type = sharedKeys.type();
-        int rows = steps * batch;
-        projectedQuery = Tensor.reuse(projectedQuery, type, batch, keySize);
-        scores = Tensor.reuse(scores, type, rows, 1);
-        weights = Tensor.reuse(weights, type, rows, 1);
-        Gemm.multiply(query, false, weight.value(), false, projectedQuery);
+        begin(null, query, batch, steps, lengths, type);
         Tensor grid = Tensor.reuseAnyShape(scores, type, steps, batch);     // the scores' memory as [T, B]
         Gemm.multiply(sharedKeys, false, projectedQuery, true, grid);
         MaskedSoftmax.forward(scores, batch, steps, lengths, weights);
         return weights;
     }
 
-    /** keys h [T·B, H], query e_a [B, D] → a [T·B, 1]. */
-    public Tensor forward(Tensor keys, Tensor query, int batch, int steps, int[] lengths) {
-        keys.requireShape(steps * batch, keySize);
+    /** Keeps a forward's inputs, sizes its outputs and projects the query: q = e_a·W [B, H]. */
+    private void begin(Tensor keys, Tensor query, int batch, int steps, int[] lengths, DataType type) {
         query.requireShape(batch, querySize);
         this.keys = keys;
         this.query = query;
         this.batch = batch;
         this.steps = steps;
         this.lengths = lengths;
-        DataType type = keys.type();
         int rows = steps * batch;
         projectedQuery = Tensor.reuse(projectedQuery, type, batch, keySize);
         scores = Tensor.reuse(scores, type, rows, 1);
         weights = Tensor.reuse(weights, type, rows, 1);
         Gemm.multiply(query, false, weight.value(), false, projectedQuery);
+    }
+
+    /** keys h [T·B, H], query e_a [B, D] → a [T·B, 1]. */
+    public Tensor forward(Tensor keys, Tensor query, int batch, int steps, int[] lengths) {
+        keys.requireShape(steps * batch, keySize);
+        DataType type = keys.type();
+        begin(keys, query, batch, steps, lengths, type);
         if (Activation.floatKernels(keys)) {
             scoresFloat();
             MaskedSoftmax.forward(scores, batch, steps, lengths, weights);

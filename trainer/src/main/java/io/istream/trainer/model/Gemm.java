@@ -18,8 +18,8 @@ public final class Gemm {
     private Gemm() {
     }
 
-    public static void gemm(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c,
-                            double alpha, double beta) {
+    /** The common size k of op(A) [m, k] and op(B) [k, n], after checking that C is [m, n]. */
+    private static int innerSize(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c) {
         int m = transposeA ? a.cols : a.rows;
         int k = transposeA ? a.rows : a.cols;
         int kb = transposeB ? b.cols : b.rows;
@@ -28,6 +28,14 @@ public final class Gemm {
             throw new IllegalArgumentException("gemm shapes: op(A) [" + m + ", " + k + "] op(B) [" + kb + ", " + n
                     + "] C " + c);
         }
+        return k;
+    }
+
+    public static void gemm(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c,
+                            double alpha, double beta) {
+        int k = innerSize(a, transposeA, b, transposeB, c);
+        int m = c.rows;
+        int n = c.cols;
         if (m == 0 || n == 0) {
             return;
         }
@@ -62,14 +70,9 @@ public final class Gemm {
         private final OpContext context;
 
         private Plan(Tensor a, boolean transposeA, Tensor b, boolean transposeB, Tensor c) {
-            int m = transposeA ? a.cols : a.rows;
-            int k = transposeA ? a.rows : a.cols;
-            int kb = transposeB ? b.cols : b.rows;
-            int n = transposeB ? b.rows : b.cols;
-            if (k != kb || c.rows != m || c.cols != n) {
-                throw new IllegalArgumentException("gemm shapes: op(A) [" + m + ", " + k + "] op(B) [" + kb + ", " + n
-                        + "] C " + c);
-            }
+            int k = innerSize(a, transposeA, b, transposeB, c);
+            int m = c.rows;
+            int n = c.cols;
             this.a = a;
             this.transposeA = transposeA;
             this.b = b;
