@@ -71,19 +71,10 @@ public final class FfnAttention implements Layer {
         int rows = steps * batch;
         int k = keySize;
         features = Tensor.reuse(features, type, rows, 4 * k);
-        for (int t = 0; t < steps; t++) {
-            for (int b = 0; b < batch; b++) {
-                int row = t * batch + b;
-                int f = row * 4 * k;
-                for (int j = 0; j < k; j++) {
-                    double kv = keys.get(row * k + j);
-                    double qv = this.query.get(b * k + j);
-                    features.set(f + j, kv);
-                    features.set(f + k + j, qv);
-                    features.set(f + 2 * k + j, kv - qv);
-                    features.set(f + 3 * k + j, kv * qv);
-                }
-            }
+        if (Activation.floatKernels(keys)) {
+            featuresFloat();
+        } else {
+            featuresExact();
         }
         scores = net.forward(features, training);
         weights = Tensor.reuse(weights, type, rows, 1);
@@ -98,6 +89,98 @@ public final class FfnAttention implements Layer {
             }
         }
         return weights;
+    }
+
+    private void featuresExact() {
+        int k = keySize;
+        for (int t = 0; t < steps; t++) {
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                int f = row * 4 * k;
+                for (int j = 0; j < k; j++) {
+                    double kv = keys.get(row * k + j);
+                    double qv = this.query.get(b * k + j);
+                    features.set(f + j, kv);
+                    features.set(f + k + j, qv);
+                    features.set(f + 2 * k + j, kv - qv);
+                    features.set(f + 3 * k + j, kv * qv);
+                }
+            }
+        }
+    }
+
+    // FLOAT: step t's keys are a contiguous [B, K] block whose row b is sample b, as q's row b is, so k − q and k ⊙ q
+    // are vectorised loops over the block; rows are then interleaved into [B, 4K] features with array copies.
+    private float[] queryBlock = new float[0];     // q [B·K]
+    private float[] keyBlock = new float[0];       // k_t [B·K]
+    private float[] diffBlock = new float[0];      // k_t − q, or df₃ [B·K]
+    private float[] productBlock = new float[0];   // k_t ⊙ q, or df₄ [B·K]
+    private float[] firstBlock = new float[0];     // df₁ [B·K]
+    private float[] secondBlock = new float[0];    // df₂ [B·K]
+    private float[] featureBlock = new float[0];   // [B·4K]
+
+    private void floatBlocks(int block) {
+        if (queryBlock.length < block) {
+            queryBlock = new float[block];
+            keyBlock = new float[block];
+            diffBlock = new float[block];
+            productBlock = new float[block];
+            firstBlock = new float[block];
+            secondBlock = new float[block];
+            featureBlock = new float[4 * block];
+        }
+    }
+
+    private void featuresFloat() {
+        int k = keySize;
+        int block = batch * k;
+        floatBlocks(block);
+        query.read(0, queryBlock, 0, block);
+        for (int t = 0; t < steps; t++) {
+            keys.read(t * block, keyBlock, 0, block);
+            for (int i = 0; i < block; i++) {
+                diffBlock[i] = keyBlock[i] - queryBlock[i];
+                productBlock[i] = keyBlock[i] * queryBlock[i];
+            }
+            for (int b = 0; b < batch; b++) {
+                int from = b * k;
+                int f = 4 * from;
+                System.arraycopy(keyBlock, from, featureBlock, f, k);
+                System.arraycopy(queryBlock, from, featureBlock, f + k, k);
+                System.arraycopy(diffBlock, from, featureBlock, f + 2 * k, k);
+                System.arraycopy(productBlock, from, featureBlock, f + 3 * k, k);
+            }
+            features.write(4 * t * block, featureBlock, 0, 4 * block);
+        }
+    }
+
+    /** dk = df₁ + df₃ + df₄∘q ; dq += df₂ − df₃ + df₄∘k, a [B, K] step block at a time. */
+    private void featuresBackwardFloat(Tensor dFeatures) {
+        int k = keySize;
+        int block = batch * k;
+        floatBlocks(block);
+        query.read(0, queryBlock, 0, block);
+        float[] dq = new float[block];
+        for (int t = 0; t < steps; t++) {
+            dFeatures.read(4 * t * block, featureBlock, 0, 4 * block);
+            for (int b = 0; b < batch; b++) {
+                int to = b * k;
+                int f = 4 * to;
+                System.arraycopy(featureBlock, f, firstBlock, to, k);
+                System.arraycopy(featureBlock, f + k, secondBlock, to, k);
+                System.arraycopy(featureBlock, f + 2 * k, diffBlock, to, k);
+                System.arraycopy(featureBlock, f + 3 * k, productBlock, to, k);
+            }
+            keys.read(t * block, keyBlock, 0, block);
+            for (int i = 0; i < block; i++) {
+                float d3 = diffBlock[i];
+                float d4 = productBlock[i];
+                dq[i] += secondBlock[i] - d3 + d4 * keyBlock[i];
+                firstBlock[i] += d3 + d4 * queryBlock[i];
+            }
+            dKeys.write(t * block, firstBlock, 0, block);
+        }
+        dProjectedQuery.write(0, dq, 0, block);
     }
 
     /** dL/dw [T·B, 1] → {@link #dKeys()} [T·B, K] and {@link #dQuery()} [B, Q]. */
@@ -121,6 +204,17 @@ public final class FfnAttention implements Layer {
         dProjectedQuery = Tensor.reuse(dProjectedQuery, type, batch, k);
         dProjectedQuery.zero();
         // f = [k, q, k − q, k ⊙ q]: dk = df₁ + df₃ + df₄∘q ; dq = Σ_t (df₂ − df₃ + df₄∘k)
+        if (Activation.floatKernels(dFeatures)) {
+            featuresBackwardFloat(dFeatures);
+        } else {
+            featuresBackwardExact(dFeatures);
+        }
+        dQuery = queryProjection == null ? dProjectedQuery
+                : queryProjection.backward(queryActivation.backward(dProjectedQuery));
+    }
+
+    private void featuresBackwardExact(Tensor dFeatures) {
+        int k = keySize;
         for (int t = 0; t < steps; t++) {
             for (int b = 0; b < batch; b++) {
                 int row = t * batch + b;
@@ -137,8 +231,6 @@ public final class FfnAttention implements Layer {
                 }
             }
         }
-        dQuery = queryProjection == null ? dProjectedQuery
-                : queryProjection.backward(queryActivation.backward(dProjectedQuery));
     }
 
     public Tensor dKeys() {
