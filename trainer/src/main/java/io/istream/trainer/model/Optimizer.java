@@ -166,12 +166,8 @@ public final class Optimizer {
             }
         }
         for (SparseGradient g : model.sparseGradients()) {
-            for (int s = 0; s < g.touchedCount(); s++) {
-                for (int j = 0; j < g.dim(); j++) {
-                    if (!Double.isFinite(g.get(s, j))) {
-                        return false;
-                    }
-                }
+            if (!g.allFinite()) {
+                return false;
             }
         }
         return true;

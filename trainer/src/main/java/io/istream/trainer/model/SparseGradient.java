@@ -77,6 +77,11 @@ public final class SparseGradient {
         return grad.get(slot * dim + j);
     }
 
+    /** Whether every accumulated gradient value is finite. */
+    public boolean allFinite() {
+        return grad.allFinite(touchedCount * dim);
+    }
+
     public void clear() {
         for (int i = 0; i < touchedCount; i++) {
             slotOfRow[touched[i]] = 0;

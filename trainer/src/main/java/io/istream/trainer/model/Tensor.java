@@ -285,8 +285,30 @@ public final class Tensor {
     }
 
     public boolean allFinite() {
-        int n = size();
-        for (int i = 0; i < n; i++) {
+        return allFinite(size());
+    }
+
+    /**
+     * Whether the first {@code count} elements are all finite. FLOAT sums x·0 over float[] blocks, which is NaN as
+     * soon as one x is NaN or ±∞: no branch per element (the trainer's guard checks every gradient every batch).
+     */
+    public boolean allFinite(int count) {
+        if (single) {
+            float[] block = new float[Math.max(1, Math.min(count, 8192))];
+            for (int start = 0; start < count; start += block.length) {
+                int len = Math.min(block.length, count - start);
+                read(start, block, 0, len);
+                float probe = 0f;
+                for (int k = 0; k < len; k++) {
+                    probe += block[k] * 0f;
+                }
+                if (probe != 0f) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int i = 0; i < count; i++) {
             if (!Double.isFinite(get(i))) {
                 return false;
             }

@@ -90,4 +90,21 @@ class TensorTest {
             assertThat(a.get(i)).as("element " + i).isCloseTo(expected, within(1e-5));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+    void allFiniteFindsOneNanOrInfinityAnywhere(DataType type) {
+        Tensor t = Tensor.zeros(type, 20_000, 1);
+        new Initializer(9).normal(t, 1e30);   // huge but finite values stay finite
+        assertThat(t.allFinite()).isTrue();
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            for (int at : new int[] {0, 8191, 8192, 19_999}) {
+                double was = t.get(at);
+                t.set(at, bad);
+                assertThat(t.allFinite()).as(bad + " at " + at).isFalse();
+                assertThat(t.allFinite(at)).as("only the elements before " + at).isTrue();
+                t.set(at, was);
+            }
+        }
+    }
 }
