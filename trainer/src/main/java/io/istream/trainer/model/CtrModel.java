@@ -219,13 +219,13 @@ public final class CtrModel {
         steps = b.steps;
         int rows = steps * batch;
         // one user's candidates at scoring time share a history: DIEN then looks up, gathers and pools it once
-        boolean oneHistory = !training && batch > 1 && config.kind() == ModelKind.DIEN && sharesOneHistory(b);
-        lookup(b, training, oneHistory);
+        boolean sharedHistory = !training && batch > 1 && config.kind() == ModelKind.DIEN && sharesOneHistory(b);
+        lookup(b, training, sharedHistory);
         target = Tensor.reuse(target, type, batch, itemWidth);
         items.gather(targetItemRows, batch, target, 0);
         categories.gather(targetCategoryRows, batch, target, d);
         pooled = Tensor.reuse(pooled, type, batch, itemWidth);
-        if (oneHistory) {
+        if (sharedHistory) {
             gatherOneHistory();
         } else {
             history = Tensor.reuse(history, type, rows, itemWidth);
@@ -250,7 +250,7 @@ public final class CtrModel {
             }
             default -> {
                 // one user's candidates share one history: its interest states h [T, H], or null
-                Tensor shared = suppliedStates != null ? suppliedStates : oneHistory ? extractOnce() : null;
+                Tensor shared = suppliedStates != null ? suppliedStates : sharedHistory ? extractOnce() : null;
                 // shared states are tiled to [T·B, H] only for a layer that needs a copy per sample: the FFN
                 // attention, and AIGRU's scaled input; bilinear scores of shared states are one GEMM
                 boolean tiled = shared != null && (bilinear == null || evolving.kind == CellKind.AIGRU);
@@ -540,7 +540,7 @@ public final class CtrModel {
         return floatBlocks;
     }
 
-    private void lookup(Batch b, boolean train, boolean oneHistory) {
+    private void lookup(Batch b, boolean train, boolean sharedHistory) {
         int rows = steps * batch;
         if (lengths.length < batch) {
             lengths = new int[batch];
@@ -564,7 +564,7 @@ public final class CtrModel {
             if (users != null) {
                 userRows[s] = row(users, b.userId[s], count);
             }
-            if (oneHistory && s > 0) {
+            if (sharedHistory && s > 0) {
                 // the same ids as sample 0's: the same rows, no lookups (inference: nothing is counted)
                 for (int t = 0; t < steps; t++) {
                     historyItemRows[t * batch + s] = historyItemRows[t * batch];

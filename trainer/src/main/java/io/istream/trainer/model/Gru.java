@@ -119,7 +119,7 @@ public final class Gru implements Layer {
         return forward(x, batch, steps, lengths, attention, true);
     }
 
-    /** {@link #forward}; with {@code keepForBackward} false (inference) the FLOAT path skips saving the gates. */
+    /** {@link #forward}; with {@code keepForBackward} false (inference) nothing is saved for a backward pass. */
     public Tensor forward(Tensor x, int batch, int steps, int[] lengths, Tensor attention, boolean keepForBackward) {
         x.requireShape(steps * batch, in);
         return run(x, false, batch, steps, lengths, attention, keepForBackward);
