@@ -68,3 +68,20 @@ synthetic
 run base $ml --model base
 run din  $ml --model din
 run dien $ml --model dien
+run din-dice   $ml --model din --activation dice
+run dien-noaux $ml --model dien --aux-weight 0
+run dien-agru  $ml --model dien --cell agru
+run dien-aigru $ml --model dien --cell aigru
+synthetic10k_slow() {  # the synthetic comparison at lr 0.002 for 8 epochs, where the reference-cell DIEN did best
+  for v in "base --model base" "din --model din" "dien-reference --model dien --cell augru-reference"; do
+    name=${v%% *}; flags=${v#* }
+    for seed in ${only_seeds:-${seeds[@]}}; do
+      file="$out/synthetic10k-$name-lr002-e8-s$seed.json"; [[ -f $file ]] && continue
+      echo "== synthetic10k $name lr 0.002 seed $seed" >&2
+      # shellcheck disable=SC2086
+      "$here/ops/istream" train --data synthetic --synthetic-users 10000 $flags --lr 0.002 --seed "$seed" --epochs 8 \
+        --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
+    done
+  done
+}
+only_seeds=${seeds[0]} synthetic10k_slow
