@@ -103,9 +103,7 @@ public class Activation implements Layer {
         for (int j = 0; j < channels; j++) {
             preluAlpha[j] = (float) alpha.value().get(j);
         }
-        for (int r = 1; r < rowsPerChunk; r++) {
-            System.arraycopy(preluAlpha, 0, preluAlpha, r * channels, channels);
-        }
+        FloatKernels.tile(preluAlpha, channels, rowsPerChunk, preluAlpha);
         return rowsPerChunk;
     }
 

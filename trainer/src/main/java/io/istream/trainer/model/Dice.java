@@ -114,11 +114,9 @@ public final class Dice extends Activation {
             invStdPlane[j] = (float) invStd[j];
             alphaPlane[j] = (float) a.get(j);
         }
-        for (int r = 1; r < n; r++) {
-            System.arraycopy(meanPlane, 0, meanPlane, r * c, c);
-            System.arraycopy(invStdPlane, 0, invStdPlane, r * c, c);
-            System.arraycopy(alphaPlane, 0, alphaPlane, r * c, c);
-        }
+        FloatKernels.tile(meanPlane, c, n, meanPlane);
+        FloatKernels.tile(invStdPlane, c, n, invStdPlane);
+        FloatKernels.tile(alphaPlane, c, n, alphaPlane);
         for (int k = 0; k < size; k++) {
             float v = values[k];
             float z = (v - meanPlane[k]) * invStdPlane[k];

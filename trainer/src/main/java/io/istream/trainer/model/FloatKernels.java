@@ -170,6 +170,19 @@ public final class FloatKernels {
         }
     }
 
+    /**
+     * dst[c·length + k] = src[k] for c in [0, copies), k in [0, length): a per-column (or per-sample) row repeated so
+     * that a loop over the whole block indexes every array alike. {@code dst} may be {@code src}, whose first row is
+     * then copied over the rest.
+     */
+    public static void tile(float[] src, int length, int copies, float[] dst) {
+        for (int c = 0; c < copies; c++) {
+            if (src != dst || c > 0) {
+                System.arraycopy(src, 0, dst, c * length, length);
+            }
+        }
+    }
+
     /** out[r] = Σ_c src[r·width + c] for r in [0, rows). */
     public static void rowSums(float[] src, int rows, int width, float[] out) {
         for (int r = 0; r < rows; r++) {

@@ -326,33 +326,10 @@ public final class Gru implements Layer {
                 }
             }
             // z = α + β·u per sample; the planes are refilled only when a sample's pair changes
-            boolean changed = !coefficientsSet;
-            for (int i = 0; i < n; i++) {
-                int s = lo + i;
-                float a = attention == null ? 1f : (float) attention.get(t * batch + s);
-                float alpha;
-                float beta;
-                if (t >= lengths[s]) {
-                    alpha = 0f;
-                    beta = 0f;
-                } else {
-                    switch (kind) {
-                        case GRU, AIGRU -> { alpha = 0f; beta = 1f; }
-                        case AUGRU -> { alpha = 0f; beta = a; }
-                        case AGRU -> { alpha = a; beta = 0f; }
-                        default -> { alpha = 1f; beta = a - 1f; }
-                    }
-                }
-                // != is also true for NaN, so a non-finite attention is never skipped
-                changed |= w.rowAlpha[i] != alpha || w.rowBeta[i] != beta;
-                w.rowAlpha[i] = alpha;
-                w.rowBeta[i] = beta;
-            }
+            boolean changed = cellCoefficients(t, lo, n, w.rowAlpha, w.rowBeta, null, null) || !coefficientsSet;
             if (changed) {
-                for (int j = 0; j < hs; j++) {
-                    System.arraycopy(w.rowAlpha, 0, w.alpha, j * n, n);
-                    System.arraycopy(w.rowBeta, 0, w.beta, j * n, n);
-                }
+                FloatKernels.tile(w.rowAlpha, n, hs, w.alpha);
+                FloatKernels.tile(w.rowBeta, n, hs, w.beta);
                 coefficientsSet = true;
             }
             if (sharedInput) {
@@ -385,6 +362,43 @@ public final class Gru implements Layer {
             FloatKernels.transpose(w.previous, hs, n, w.previousRows);
         }
         last.write(lo * hs, w.previousRows, 0, m);
+    }
+
+    /**
+     * Every cell kind's update as z = α + β·u, per sample lo + i at step t, and dz/da = α′ + β′·u (when the prime
+     * arrays are given): GRU and AIGRU (0, 1), AUGRU (0, a), AGRU (a, 0), the reference cell (1, a − 1); a padded step
+     * has all four 0, so it keeps h_{t−1} and passes its gradient through. The one place the FLOAT paths map cell
+     * kinds to z; the exact path's {@link #effectiveUpdate} states the same forms directly.
+     *
+     * @return whether any α or β differs from what the arrays held (NaN always differs)
+     */
+    private boolean cellCoefficients(int t, int lo, int n, float[] alpha, float[] beta, float[] alphaPrime,
+                                     float[] betaPrime) {
+        boolean changed = false;
+        for (int i = 0; i < n; i++) {
+            int s = lo + i;
+            float a = attention == null ? 1f : (float) attention.get(t * batch + s);
+            float al = 0f;
+            float be = 0f;
+            float alP = 0f;
+            float beP = 0f;
+            if (t < lengths[s]) {
+                switch (kind) {
+                    case GRU, AIGRU -> be = 1f;
+                    case AUGRU -> { be = a; beP = 1f; }
+                    case AGRU -> { al = a; alP = 1f; }
+                    default -> { al = 1f; be = a - 1f; beP = 1f; }
+                }
+            }
+            changed |= alpha[i] != al || beta[i] != be;
+            alpha[i] = al;
+            beta[i] = be;
+            if (alphaPrime != null) {
+                alphaPrime[i] = alP;
+                betaPrime[i] = beP;
+            }
+        }
+        return changed;
     }
 
     /** The FLOAT path's planes for one range, reused across batches; each holds [H, n] unless said otherwise. */
@@ -591,34 +605,11 @@ public final class Gru implements Layer {
             recurrentCandidate.read(rowBlock, b.recurrentCandidate, 0, m);
             previous.read(rowBlock, b.rows, 0, m);
             FloatKernels.transpose(b.rows, n, hs, b.previous);
-            for (int i = 0; i < n; i++) {
-                int s = lo + i;
-                float a = attention == null ? 1f : (float) attention.get(t * batch + s);
-                boolean valid = t < lengths[s];
-                // z = α + β·u and dz/da = α′ + β′·u, per cell kind; all 0 on a padded step
-                float alpha = 0f;
-                float beta = 0f;
-                float alphaPrime = 0f;
-                float betaPrime = 0f;
-                if (valid) {
-                    switch (kind) {
-                        case GRU, AIGRU -> beta = 1f;
-                        case AUGRU -> { beta = a; betaPrime = 1f; }
-                        case AGRU -> { alpha = a; alphaPrime = 1f; }
-                        default -> { alpha = 1f; beta = a - 1f; betaPrime = 1f; }
-                    }
-                }
-                b.rowAlpha[i] = alpha;
-                b.rowBeta[i] = beta;
-                b.rowAlphaPrime[i] = alphaPrime;
-                b.rowBetaPrime[i] = betaPrime;
-            }
-            for (int j = 0; j < hs; j++) {
-                System.arraycopy(b.rowAlpha, 0, b.alpha, j * n, n);
-                System.arraycopy(b.rowBeta, 0, b.beta, j * n, n);
-                System.arraycopy(b.rowAlphaPrime, 0, b.alphaPrime, j * n, n);
-                System.arraycopy(b.rowBetaPrime, 0, b.betaPrime, j * n, n);
-            }
+            cellCoefficients(t, lo, n, b.rowAlpha, b.rowBeta, b.rowAlphaPrime, b.rowBetaPrime);
+            FloatKernels.tile(b.rowAlpha, n, hs, b.alpha);
+            FloatKernels.tile(b.rowBeta, n, hs, b.beta);
+            FloatKernels.tile(b.rowAlphaPrime, n, hs, b.alphaPrime);
+            FloatKernels.tile(b.rowBetaPrime, n, hs, b.betaPrime);
             FloatKernels.gruBackward(g, b.previous, b.update, b.reset, b.candidate, b.recurrentCandidate,
                     b.alpha, b.beta, b.alphaPrime, b.betaPrime,
                     b.dUpdate, b.dReset, b.dCandidate, b.dRecurrentCandidate, b.throughGate, b.attentionTerm, m);

@@ -88,6 +88,12 @@ class FloatKernelsTest {
         for (int k = 0; k < n; k++) {
             assertThat(out[k]).isEqualTo(FloatKernels.tanh(c[5 + k / width] + a[k] * b[k]));
         }
+        float[] tiled = {1, 2, 3, 0, 0, 0, 0, 0, 0};
+        FloatKernels.tile(tiled, 3, 3, tiled);
+        assertThat(tiled).containsExactly(1, 2, 3, 1, 2, 3, 1, 2, 3);
+        float[] into = new float[4];
+        FloatKernels.tile(new float[] {7, 8}, 2, 2, into);
+        assertThat(into).containsExactly(7, 8, 7, 8);
         float[] t = new float[6];
         FloatKernels.transpose(new float[] {1, 2, 3, 4, 5, 6}, 2, 3, t);
         assertThat(t).containsExactly(1, 4, 2, 5, 3, 6);
