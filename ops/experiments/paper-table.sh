@@ -30,17 +30,26 @@ synthetic() {  # planted evolving interests (oracle AUC in each JSON): 2,000 use
     done
   done
 }
-synthetic10k() {  # the same generator at 10,000 users (8,000 training users, 400,000 samples), lr 0.005, 4 epochs
-  for v in "base --model base" "din --model din" "dien --model dien" "dien-reference --model dien --cell augru-reference"; do
+synthetic10k_at() {  # synthetic10k_at SUFFIX LR EPOCHS VARIANT...: 10,000 users (8,000 training users, 400,000 samples)
+  local suffix=$1 lr=$2 epochs=$3; shift 3
+  for v in "$@"; do
     name=${v%% *}; flags=${v#* }
     for seed in ${only_seeds:-${seeds[@]}}; do
-      file="$out/synthetic10k-$name-s$seed.json"; [[ -f $file ]] && continue
-      echo "== synthetic10k $name seed $seed" >&2
+      file="$out/synthetic10k-$name$suffix-s$seed.json"; [[ -f $file ]] && continue
+      echo "== synthetic10k $name lr $lr seed $seed" >&2
       # shellcheck disable=SC2086
-      "$here/ops/istream" train --data synthetic --synthetic-users 10000 $flags --lr 0.005 --seed "$seed" --epochs 4 \
-        --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
+      "$here/ops/istream" train --data synthetic --synthetic-users 10000 $flags --lr "$lr" --seed "$seed" \
+        --epochs "$epochs" --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
     done
   done
+}
+synthetic10k() {  # lr 0.005, 4 epochs
+  synthetic10k_at "" 0.005 4 "base --model base" "din --model din" "dien --model dien" \
+    "dien-reference --model dien --cell augru-reference"
+}
+synthetic10k_slow() {  # lr 0.002, 8 epochs, where the reference-cell DIEN did best
+  synthetic10k_at -lr002-e8 0.002 8 "base --model base" "din --model din" \
+    "dien-reference --model dien --cell augru-reference"
 }
 ablations() {
   run din-mba    $amazon --model din --reg mba --lambda 0.01
@@ -72,16 +81,4 @@ run din-dice   $ml --model din --activation dice
 run dien-noaux $ml --model dien --aux-weight 0
 run dien-agru  $ml --model dien --cell agru
 run dien-aigru $ml --model dien --cell aigru
-synthetic10k_slow() {  # the synthetic comparison at lr 0.002 for 8 epochs, where the reference-cell DIEN did best
-  for v in "base --model base" "din --model din" "dien-reference --model dien --cell augru-reference"; do
-    name=${v%% *}; flags=${v#* }
-    for seed in ${only_seeds:-${seeds[@]}}; do
-      file="$out/synthetic10k-$name-lr002-e8-s$seed.json"; [[ -f $file ]] && continue
-      echo "== synthetic10k $name lr 0.002 seed $seed" >&2
-      # shellcheck disable=SC2086
-      "$here/ops/istream" train --data synthetic --synthetic-users 10000 $flags --lr 0.002 --seed "$seed" --epochs 8 \
-        --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
-    done
-  done
-}
 only_seeds=${seeds[0]} synthetic10k_slow
