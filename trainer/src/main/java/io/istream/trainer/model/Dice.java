@@ -117,14 +117,16 @@ public final class Dice extends Activation {
         FloatKernels.tile(meanPlane, c, n, meanPlane);
         FloatKernels.tile(invStdPlane, c, n, invStdPlane);
         FloatKernels.tile(alphaPlane, c, n, alphaPlane);
+        // three loops, not one: a loop that stores both ŝ and σ(ŝ) is not vectorised (8 against 1 ns an element)
         for (int k = 0; k < size; k++) {
-            float v = values[k];
-            float z = (v - meanPlane[k]) * invStdPlane[k];
-            float p = FloatKernels.sigmoid(z);
+            zPlane[k] = (values[k] - meanPlane[k]) * invStdPlane[k];
+        }
+        for (int k = 0; k < size; k++) {
+            pPlane[k] = FloatKernels.sigmoid(zPlane[k]);
+        }
+        for (int k = 0; k < size; k++) {
             float al = alphaPlane[k];
-            zPlane[k] = z;
-            pPlane[k] = p;
-            outPlane[k] = v * (al + (1 - al) * p);
+            outPlane[k] = values[k] * (al + (1 - al) * pPlane[k]);
         }
         normalised.write(0, zPlane, 0, size);
         gate.write(0, pPlane, 0, size);

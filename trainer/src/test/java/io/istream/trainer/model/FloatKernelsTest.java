@@ -78,16 +78,9 @@ class FloatKernelsTest {
         for (int k = 0; k < n; k++) {
             assertThat(copy[k]).isEqualTo(FloatKernels.sigmoid(a[k]));
         }
-        int units = 8;
-        int width = n / units;
-        FloatKernels.sigmoidOfSumByRow(c, 3, b, out, units, width);
-        for (int k = 0; k < n; k++) {
-            assertThat(out[k]).isEqualTo(FloatKernels.sigmoid(c[3 + k / width] + b[k]));
-        }
-        FloatKernels.candidateByRow(c, 5, a, b, out, units, width);
-        for (int k = 0; k < n; k++) {
-            assertThat(out[k]).isEqualTo(FloatKernels.tanh(c[5 + k / width] + a[k] * b[k]));
-        }
+        float[] plane = new float[6];
+        FloatKernels.spreadRows(new float[] {9, 7, 8}, 1, 2, 3, plane);
+        assertThat(plane).containsExactly(7, 7, 7, 8, 8, 8);
         float[] tiled = {1, 2, 3, 0, 0, 0, 0, 0, 0};
         FloatKernels.tile(tiled, 3, 3, tiled);
         assertThat(tiled).containsExactly(1, 2, 3, 1, 2, 3, 1, 2, 3);
