@@ -104,6 +104,29 @@ class ScorerTest {
     }
 
     /**
+     * Requests of one shape reuse the scorer's batch: nothing of an earlier request leaks into a later one, including
+     * a request with no visible history after one with a single behaviour (both are 1-step batches).
+     */
+    @Test
+    void aReusedBatchCarriesNothingOfTheRequestBefore() {
+        CtrModel m = model();
+        Scorer reusing = new Scorer(100);
+        BehaviorSequence oneBehaviour = new BehaviorSequence();
+        oneBehaviour.insert(3, 4, (byte) 0, 1_000L);
+        ScoreRequest later = request("later", candidates(5));
+        ScoreRequest earlier = new ScoreRequest("earlier", 7L, candidates(5), 500L);   // before the behaviour
+        ScoredCandidates withHistory = reusing.score(m, 1, 0, later, oneBehaviour, 0);
+        ScoredCandidates without = reusing.score(m, 1, 0, earlier, oneBehaviour, 0);
+        assertThat(without.getCandidates()).isEqualTo(new Scorer(100).score(m, 1, 0, earlier, oneBehaviour, 0)
+                .getCandidates());
+        assertThat(without.getCandidates()).isNotEqualTo(withHistory.getCandidates());
+        assertThat(reusing.score(m, 1, 0, later, oneBehaviour, 0).getCandidates())
+                .isEqualTo(withHistory.getCandidates());
+        assertThat(reusing.score(m, 1, 0, request("r", candidates(5)), history(), 0).getCandidates())
+                .isEqualTo(new Scorer(100).score(m, 1, 0, request("r", candidates(5)), history(), 0).getCandidates());
+    }
+
+    /**
      * A cached user's extractor states score exactly as computing them: bit-identical pCTRs on hits, a miss when the
      * history or the model version changes, and nothing stale after either.
      */
