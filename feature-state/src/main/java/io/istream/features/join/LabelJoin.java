@@ -38,15 +38,17 @@ public final class LabelJoin {
     public void onImpression(UserJoinState state, Impression imp, SourceRef source, long watermark,
                              JoinEffects out) {
         long t = imp.getEventTimeMs();
-        String key = PendingImpression.joinKey(imp.getRequestId(), imp.getItemId());
-        if (state.indexOf(key) >= 0) {
+        String requestId = imp.getRequestId();
+        long itemId = imp.getItemId();
+        if (state.indexOf(requestId, itemId) >= 0) {
             out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.DUPLICATE_IMPRESSION,
-                    "impression " + key + " is already pending", source, imp));
+                    "impression " + PendingImpression.joinKey(requestId, itemId) + " is already pending", source, imp));
             return;
         }
         if (t + windowMs <= watermark) {
-            out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.LATE_IMPRESSION, "impression " + key
-                    + " at " + t + " arrived after its window closed (watermark " + watermark + ")", source, imp));
+            out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.LATE_IMPRESSION, "impression "
+                    + PendingImpression.joinKey(requestId, itemId) + " at " + t
+                    + " arrived after its window closed (watermark " + watermark + ")", source, imp));
             return;
         }
         PendingImpression p = new PendingImpression(imp.getRequestId(), imp.getItemId(), imp.getCategoryId(), t);
@@ -58,9 +60,12 @@ public final class LabelJoin {
         out.acceptedImpressions++;
         out.timers.add(t + windowMs);
         // a click that came first now finds its impression
+        if (state.orphanClicks.length == 0) {
+            return;
+        }
         List<OrphanClick> waiting = new ArrayList<>();
         for (OrphanClick c : state.orphanClicks) {
-            if (PendingImpression.joinKey(c.requestId, c.itemId).equals(key)) {
+            if (p.is(c.requestId, c.itemId)) {
                 waiting.add(c);
             }
         }
@@ -74,12 +79,12 @@ public final class LabelJoin {
     }
 
     public void onClick(UserJoinState state, Click click, SourceRef source, long watermark, JoinEffects out) {
-        String key = PendingImpression.joinKey(click.getRequestId(), click.getItemId());
-        int at = state.indexOf(key);
+        int at = state.indexOf(click.getRequestId(), click.getItemId());
         if (at >= 0) {
             joinClick(state, state.pending[at], click.getEventTimeMs(), source, click, watermark, out);
         } else if (click.getEventTimeMs() <= watermark) {
-            out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.LATE_CLICK, "click on " + key + " at "
+            out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.LATE_CLICK, "click on "
+                    + PendingImpression.joinKey(click.getRequestId(), click.getItemId()) + " at "
                     + click.getEventTimeMs() + " arrived after the watermark (" + watermark
                     + ") passed it; its impression's window has closed or the impression was never seen", source, click));
         } else {
@@ -90,16 +95,16 @@ public final class LabelJoin {
 
     private void joinClick(UserJoinState state, PendingImpression p, long clickTimeMs, SourceRef source, Click event,
                            long watermark, JoinEffects out) {
-        String key = p.joinKey();
         if (p.state != PendingImpression.OPEN) {
             out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.DUPLICATE_CLICK,
-                    "impression " + key + " was already clicked at " + p.clickTimeMs, source, event));
+                    "impression " + p.joinKey() + " was already clicked at " + p.clickTimeMs, source, event));
         } else if (clickTimeMs < p.impressionTimeMs) {
             out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.CLICK_BEFORE_IMPRESSION, "click at "
-                    + clickTimeMs + " precedes impression " + key + " at " + p.impressionTimeMs, source, event));
+                    + clickTimeMs + " precedes impression " + p.joinKey() + " at " + p.impressionTimeMs, source,
+                    event));
         } else if (clickTimeMs > p.impressionTimeMs + windowMs) {
             out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.CLICK_OUTSIDE_WINDOW, "click at " + clickTimeMs
-                    + " is more than " + windowMs + " ms after impression " + key + " at " + p.impressionTimeMs,
+                    + " is more than " + windowMs + " ms after impression " + p.joinKey() + " at " + p.impressionTimeMs,
                     source, event));
         } else {
             out.joinedClicks++;

@@ -30,6 +30,11 @@ public class PendingImpression {
         this.state = OPEN;
     }
 
+    /** Whether this is the impression of (request, item): the same as comparing join keys. */
+    public boolean is(String otherRequestId, long otherItemId) {
+        return itemId == otherItemId && requestId.equals(otherRequestId);
+    }
+
     public String joinKey() {
         return joinKey(requestId, itemId);
     }

@@ -32,9 +32,10 @@ public class UserJoinState {
         return oldest;
     }
 
-    int indexOf(String joinKey) {
+    /** The pending impression of (request, item), or -1; compares fields, building no join-key strings. */
+    int indexOf(String requestId, long itemId) {
         for (int i = 0; i < pending.length; i++) {
-            if (pending[i].joinKey().equals(joinKey)) {
+            if (pending[i].is(requestId, itemId)) {
                 return i;
             }
         }

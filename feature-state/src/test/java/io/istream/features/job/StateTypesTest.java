@@ -12,7 +12,12 @@ import org.junit.jupiter.api.Test;
 class StateTypesTest {
     @Test
     void keyedStateRoundTripsWithoutKryo() throws Exception {
-        // the behaviour list and its meta are long[]: Flink's primitive-array serializer, never Kryo
+        // the behaviour list and its meta are long[]: Flink's primitive-array serializer, never Kryo (the
+        // descriptors get their serializers from the job's config, which this test supplies: run alone, no other
+        // test has initialised them)
+        UserFeatureFunction.BEHAVIORS.initializeSerializerUnlessSet(new org.apache.flink.api.common.ExecutionConfig());
+        UserFeatureFunction.SEQUENCE_META.initializeSerializerUnlessSet(
+                new org.apache.flink.api.common.ExecutionConfig());
         assertThat(UserFeatureFunction.BEHAVIORS.getSerializer()).isNotInstanceOf(
                 org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer.class);
         assertThat(UserFeatureFunction.SEQUENCE_META.getSerializer()).isNotInstanceOf(
