@@ -37,7 +37,7 @@ final class TrainingWindows {
         }
     }
 
-    /** Windows that trained nothing are left out; a window that ends within {@code warmupMs} of the first is warm-up. */
+    /** Windows that trained nothing are left out; one that ends within {@code warmupMs} of the first is warm-up. */
     static Split split(List<Window> windows, long warmupMs) {
         List<Window> trained = windows.stream().filter(w -> w.samples() > 0)
                 .sorted(Comparator.comparingLong(Window::startMs)).toList();
