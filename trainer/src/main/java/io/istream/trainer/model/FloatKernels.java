@@ -13,9 +13,9 @@ package io.istream.trainer.model;
  * <p>Three rules keep the loops vectorised on JDK 17 (measured; break one and a loop runs 2.5–10× slower):
  * <ul>
  *   <li>every array in a loop is indexed by the same expression (no per-array offsets: C2's superword pass drops
- *       references it cannot align to each other), and</li>
+ *       references it cannot align to each other);</li>
  *   <li>loops are long: a 36-element row loop never reaches the unrolled vector body;</li>
- *   <li>a loop stores one array: storing two (Dice's ŝ and σ(ŝ), or the six outputs of one GRU step backwards)
+ *   <li>and a loop stores one array: storing two (Dice's ŝ and σ(ŝ), or the six outputs of one GRU step backwards)
  *       runs 2.5–8× slower than one loop per output, though that reads the inputs again.</li>
  * </ul>
  * The clamps use {@code Math.min/max} on floats, which vectorise and pass NaN through, so a non-finite input still
