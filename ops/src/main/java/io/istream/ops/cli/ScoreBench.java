@@ -9,6 +9,8 @@ import io.istream.trainer.data.Batches;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelKind;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,7 +76,10 @@ final class ScoreBench implements Callable<Integer> {
         for (int candidates : candidateCounts) {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("candidates", candidates);
-            double[] latencyMs = latencies(kind, candidates, requests, 1);
+            long[] gc = new long[2];
+            double[] latencyMs = latencies(kind, candidates, requests, 1, gc);
+            c.put("garbageCollections", gc[0]);
+            c.put("collectionMs", gc[1]);
             Arrays.sort(latencyMs);
             c.put("p50Ms", quantile(latencyMs, 0.5));
             c.put("p99Ms", quantile(latencyMs, 0.99));
@@ -93,15 +98,27 @@ final class ScoreBench implements Callable<Integer> {
             c.put("threads", threads);
             c.put("requestsPerSecond", throughput);
             System.out.printf(Locale.ROOT, "%s, T=%d, %d candidates: latency p50 %.2f ms, p99 %.2f ms, p999 %.2f ms "
-                            + "(one at a time, %d model threads, %d requests); %.0f requests/s with %d scorers%n",
+                            + "(one at a time, %d model threads, %d requests; %d garbage collections, %d ms, during "
+                            + "them); %.0f requests/s with %d scorers%n",
                     kind, history, candidates, c.get("p50Ms"), c.get("p99Ms"), c.get("p999Ms"), modelThreads,
-                    requests, throughput, threads);
+                    requests, gc[0], gc[1], throughput, threads);
             cases.add(c);
         }
         out.put("cases", cases);
         System.out.println("target: p99 <= 10 ms for 200 candidates");
         FiguresFile.write(json, out);
         return 0;
+    }
+
+    /** {collections, milliseconds collecting} of every collector of this JVM so far. */
+    static long[] collections() {
+        long count = 0;
+        long ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, ms};
     }
 
     /** A model whose tables know every id of the bench (as a trained one would), with Dice statistics at rest. */
@@ -133,15 +150,19 @@ final class ScoreBench implements Callable<Integer> {
         return s;
     }
 
-    private double[] latencies(ModelKind kind, int candidates, int count, long seed) throws Exception {
+    private double[] latencies(ModelKind kind, int candidates, int count, long seed, long[] gcDuring)
+            throws Exception {
         CtrModel m = model(kind);
         m.setThreads(modelThreads);
-        return timed(m, candidates, count, seed, null);
+        return timed(m, candidates, count, seed, null, gcDuring);
     }
 
-    /** Warms up, waits at {@code start} (when given), then times {@code count} requests one by one. */
+    /**
+     * Warms up, waits at {@code start} (when given), then times {@code count} requests one by one; {@code gcDuring}
+     * (when given) gets the collections and milliseconds collecting of the whole JVM while they ran.
+     */
     private double[] timed(CtrModel m, int candidates, int count, long seed,
-                           java.util.concurrent.CyclicBarrier start) throws Exception {
+                           java.util.concurrent.CyclicBarrier start, long[] gcDuring) throws Exception {
         Scorer scorer = new Scorer(history);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < 200; i++) {
@@ -151,12 +172,18 @@ final class ScoreBench implements Callable<Integer> {
             start.await();
         }
         double[] out = new double[count];
+        long[] gcBefore = collections();
         for (int i = 0; i < count; i++) {
             ScoreRequest r = request(random, candidates);
             BehaviorSequence s = sequence(random);
             long begin = System.nanoTime();
             scorer.score(m, 1, 0, r, s, 0);
             out[i] = (System.nanoTime() - begin) / 1e6;
+        }
+        if (gcDuring != null) {
+            long[] gcAfter = collections();
+            gcDuring[0] = gcAfter[0] - gcBefore[0];
+            gcDuring[1] = gcAfter[1] - gcBefore[1];
         }
         return out;
     }
@@ -214,7 +241,7 @@ final class ScoreBench implements Callable<Integer> {
             for (int t = 0; t < scorers; t++) {
                 CtrModel m = models.get(t);
                 long seed = 100 + t;
-                done.add(pool.submit(() -> timed(m, candidates, perThread, seed, ready)));
+                done.add(pool.submit(() -> timed(m, candidates, perThread, seed, ready, null)));
             }
             ready.await();
             long start = System.nanoTime();
