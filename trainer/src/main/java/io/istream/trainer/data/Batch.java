@@ -65,6 +65,25 @@ public final class Batch {
         return out;
     }
 
+    /** The batch of the given samples of this one, in that order, with the same T. */
+    public Batch select(int[] samples) {
+        Batch out = new Batch(samples.length, steps);
+        for (int i = 0; i < samples.length; i++) {
+            int s = samples[i];
+            out.userId[i] = userId[s];
+            out.targetItem[i] = targetItem[s];
+            out.targetCategory[i] = targetCategory[s];
+            System.arraycopy(historyItem, s * steps, out.historyItem, i * steps, steps);
+            System.arraycopy(historyCategory, s * steps, out.historyCategory, i * steps, steps);
+            System.arraycopy(negativeItem, s * steps, out.negativeItem, i * steps, steps);
+            System.arraycopy(negativeCategory, s * steps, out.negativeCategory, i * steps, steps);
+            out.historyLength[i] = historyLength[s];
+            out.label[i] = label[s];
+            out.sampleKey[i] = sampleKey[s];
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return "Batch[B=" + size + ", T=" + steps + ", lengths=" + Arrays.toString(

@@ -159,7 +159,9 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             output.collect(new StreamRecord<>(chunk));
             updateRecords.inc();
         }
-        LOG.info("input ended: {} samples trained, model version {}", trainer.samplesTrained(), trainer.version());
+        LOG.info("input ended: {} samples trained, model version {}; {} prequential scores needed an inference pass "
+                + "of their own (ids not yet admitted; since this start)", trainer.samplesTrained(), trainer.version(),
+                trainer.servedSeparately());
     }
 
     private void train(long now) {

@@ -2,6 +2,7 @@ package io.istream.trainer.model;
 
 import io.istream.trainer.data.Batch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -68,6 +69,8 @@ public final class CtrModel {
     private Tensor headInput;                      // [B, headWidth]
     private Tensor logits;                         // [B, 1]
     private double[] probabilities = new double[0]; // [B]
+    private double[] servedProbabilities = new double[0];   // [B] inference-mode head on a training forward's input
+    private boolean scoreAsServed;                  // the next training forward also fills servedProbabilities
     private Tensor auxInput;                       // [2(T−1)B, H + D]
     private Tensor auxLogits;                      // [2(T−1)B, 1]
     private double lossBce;
@@ -277,6 +280,17 @@ public final class CtrModel {
                 headInput.copyFrom(user, s * d, s * headWidth + col, d);
             }
         }
+        if (training && scoreAsServed) {
+            // the head in inference mode first (Dice's moving statistics, before this batch updates them); the
+            // training pass below then overwrites every state the backward pass reads
+            Tensor served = head.forward(headInput, false);
+            if (servedProbabilities.length != batch) {
+                servedProbabilities = new double[batch];
+            }
+            for (int s = 0; s < batch; s++) {
+                servedProbabilities[s] = Activation.sigmoid(served.get(s));
+            }
+        }
         logits = head.forward(headInput, training);
         if (probabilities.length != batch) {
             probabilities = new double[batch];
@@ -290,6 +304,53 @@ public final class CtrModel {
         lossBce = batch == 0 ? 0 : bce / batch;
         lossAux = training && usesAuxLoss() && steps >= 2 ? auxiliaryForward(b) : 0;
         return lossBce + config.auxWeight() * lossAux;
+    }
+
+    /**
+     * A training forward ({@code forward(b, true)}) that also scores each sample as an inference forward before it
+     * would have ({@link #servedProbabilities}), for samples whose ids are all admitted already
+     * ({@link #samplesWithUnadmittedIds} lists the others, whose training lookup admits rows inference would not
+     * read). For those, everything below the head is the same in both modes, so only the head runs twice: once with
+     * Dice's moving statistics, then with the batch's. The training pass, its loss and gradients are unchanged.
+     */
+    public double forwardTrainingAndServed(Batch b) {
+        scoreAsServed = true;
+        try {
+            return forward(b, true);
+        } finally {
+            scoreAsServed = false;
+        }
+    }
+
+    /** σ(inference-mode logit) of the last {@link #forwardTrainingAndServed}, [B]; see there for which are exact. */
+    public double[] servedProbabilities() {
+        return servedProbabilities;
+    }
+
+    /**
+     * The samples of {@code b} with an id (candidate item or category, user, or a valid history step) that is not
+     * admitted yet: inference reads the unknown row for it, a training forward a row of its own. Counts nothing.
+     */
+    public int[] samplesWithUnadmittedIds(Batch b) {
+        int[] out = new int[b.size];
+        int n = 0;
+        for (int s = 0; s < b.size; s++) {
+            boolean unadmitted = !admitted(items, b.targetItem[s]) || !admitted(categories, b.targetCategory[s])
+                    || users != null && !admitted(users, b.userId[s]);
+            int len = Math.min(b.historyLength[s], b.steps);
+            for (int t = 0; t < len && !unadmitted; t++) {
+                int k = s * b.steps + t;
+                unadmitted = !admitted(items, b.historyItem[k]) || !admitted(categories, b.historyCategory[k]);
+            }
+            if (unadmitted) {
+                out[n++] = s;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    private static boolean admitted(EmbeddingTable table, long id) {
+        return id == 0 || table.resolve(id) != EmbeddingTable.UNKNOWN_ROW;
     }
 
     /**

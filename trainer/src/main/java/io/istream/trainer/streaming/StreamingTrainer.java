@@ -57,6 +57,7 @@ public final class StreamingTrainer {
     // checkpointed
     private long version;                 // last published version; 0 = none yet
     private long samplesConsumed;         // trained + in skipped batches
+    private long servedSeparately;        // SERVED scores from an inference pass of their own, since start (not kept)
     private long samplesTrained;
     private long skippedBatches;
     private long sampleChecksum;          // Σ mix(hash(sampleId)) over consumed samples, mod 2⁶⁴
@@ -122,16 +123,46 @@ public final class StreamingTrainer {
         samplesConsumed += n;
         openWindow(nowMs);
 
-        // prequential: the score this model would have served, before it learns from the label
-        if (settings.prequential() == PrequentialScore.SERVED) {
-            model.forward(batch, false);
-            addToWindow(batch, model.probabilities());
+        // prequential: the score this model would have served, before it learns from the label. Samples whose ids
+        // are all admitted get it from the training forward (the head once more in inference mode); the others, whose
+        // training lookup admits rows that inference would not read, from an inference pass of their own first
+        boolean served = settings.prequential() == PrequentialScore.SERVED;
+        double[] servedScores = null;
+        int[] ownPass = served ? model.samplesWithUnadmittedIds(batch) : new int[0];
+        if (ownPass.length > 0) {
+            servedScores = new double[n];
+            boolean all = ownPass.length == n;
+            model.forward(all ? batch : batch.select(ownPass), false);
+            double[] p = model.probabilities();
+            for (int i = 0; i < ownPass.length; i++) {
+                servedScores[ownPass[i]] = p[i];
+            }
+            servedSeparately += ownPass.length;
         }
 
         model.setClock(newestSampleTimeMs);
-        double loss = model.forward(batch, true);
-        if (settings.prequential() == PrequentialScore.TRAINING_PASS) {
-            addToWindow(batch, model.probabilities());   // still before the update
+        boolean fromTrainingForward = served && ownPass.length < n;
+        double loss = fromTrainingForward ? model.forwardTrainingAndServed(batch) : model.forward(batch, true);
+        if (served) {
+            if (fromTrainingForward) {
+                double[] p = model.servedProbabilities();
+                if (servedScores == null) {
+                    servedScores = p.clone();
+                } else {
+                    boolean[] own = new boolean[n];
+                    for (int s : ownPass) {
+                        own[s] = true;
+                    }
+                    for (int s = 0; s < n; s++) {
+                        if (!own[s]) {
+                            servedScores[s] = p[s];
+                        }
+                    }
+                }
+            }
+            addToWindow(batch, servedScores);
+        } else {
+            addToWindow(batch, model.probabilities());   // TRAINING_PASS: still before the update
         }
         model.backward();
         // the forward admitted ids (fresh rows) even if the guard skips the step: followers need those rows too
@@ -390,6 +421,14 @@ public final class StreamingTrainer {
 
     public long samplesTrained() {
         return samplesTrained;
+    }
+
+    /**
+     * SERVED prequential scores that needed an inference pass of their own since this trainer started (samples with
+     * an id not admitted yet); the rest came from the training forward's head run in inference mode.
+     */
+    public long servedSeparately() {
+        return servedSeparately;
     }
 
     public long skippedBatches() {

@@ -153,8 +153,12 @@ class StreamingTrainerTest {
                 aucs.add(trainer.pollMetrics(i, true).getAuc());
             }
         }
-        System.out.println("prequential AUC per 800 samples: " + aucs);
+        System.out.println("prequential AUC per 800 samples: " + aucs + "; served scores from an inference pass of "
+                + "their own: " + trainer.servedSeparately() + " of " + trainer.samplesConsumed());
         assertTrue(aucs.get(3) > 0.7 && aucs.get(3) > aucs.get(0) + 0.05, "AUC per window " + aucs);
+        // both ways of getting the served score ran: own passes while new ids came, the training forward's after
+        assertTrue(trainer.servedSeparately() > 0 && trainer.servedSeparately() < trainer.samplesConsumed() / 2,
+                trainer.servedSeparately() + " of " + trainer.samplesConsumed());
     }
 
     /**
