@@ -172,4 +172,36 @@ class BatchesTest {
             }
         }
     }
+
+    @Test
+    void selectCopiesTheChosenSamplesInTheGivenOrder() {
+        Batch b = new Batch(3, 2);
+        for (int s = 0; s < 3; s++) {
+            b.userId[s] = 10 + s;
+            b.sampleKey[s] = 20 + s;
+            b.targetItem[s] = 30 + s;
+            b.targetCategory[s] = 40 + s;
+            b.label[s] = s % 2;
+            b.historyLength[s] = s;
+            for (int t = 0; t < 2; t++) {
+                b.historyItem[s * 2 + t] = 100 + 10 * s + t;
+                b.historyCategory[s * 2 + t] = 200 + 10 * s + t;
+                b.negativeItem[s * 2 + t] = 300 + 10 * s + t;
+                b.negativeCategory[s * 2 + t] = 400 + 10 * s + t;
+            }
+        }
+        Batch picked = b.select(new int[] {2, 0});
+        assertThat(picked.size).isEqualTo(2);
+        assertThat(picked.steps).isEqualTo(2);
+        assertThat(picked.userId).containsExactly(12, 10);
+        assertThat(picked.sampleKey).containsExactly(22, 20);
+        assertThat(picked.targetItem).containsExactly(32, 30);
+        assertThat(picked.targetCategory).containsExactly(42, 40);
+        assertThat(picked.label).containsExactly(0f, 0f);
+        assertThat(picked.historyLength).containsExactly(2, 0);
+        assertThat(picked.historyItem).containsExactly(120, 121, 100, 101);
+        assertThat(picked.historyCategory).containsExactly(220, 221, 200, 201);
+        assertThat(picked.negativeItem).containsExactly(320, 321, 300, 301);
+        assertThat(picked.negativeCategory).containsExactly(420, 421, 400, 401);
+    }
 }
