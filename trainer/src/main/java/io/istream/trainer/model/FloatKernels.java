@@ -132,6 +132,26 @@ public final class FloatKernels {
         }
     }
 
+    /** {@code a} when it holds at least n elements, else a new array of n. */
+    static float[] ensure(float[] a, int n) {
+        return a != null && a.length >= n ? a : new float[n];
+    }
+
+    /**
+     * out[g] = Σ_k x[k]·a[k·cols + g] for g in [0, cols): the row vector x [rows] times a row-major A [rows, cols],
+     * a row of A at a time. For one sample's recurrent product, where a BLAS call costs more than the arithmetic.
+     */
+    public static void vectorTimesMatrix(float[] x, float[] a, int rows, int cols, float[] out) {
+        java.util.Arrays.fill(out, 0, cols, 0f);
+        for (int k = 0; k < rows; k++) {
+            float xk = x[k];
+            int base = k * cols;
+            for (int g = 0; g < cols; g++) {
+                out[g] += xk * a[base + g];
+            }
+        }
+    }
+
     /** acc[k] += a[k]·b[k] for k in [0, n). */
     public static void multiplyAdd(float[] a, float[] b, float[] acc, int n) {
         for (int k = 0; k < n; k++) {

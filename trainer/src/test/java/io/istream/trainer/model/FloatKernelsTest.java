@@ -143,6 +143,35 @@ class FloatKernelsTest {
         return largest;
     }
 
+    /** One sample (the scorer's history), where the recurrent product is a Java mat-vec instead of BLAS. */
+    @ParameterizedTest
+    @EnumSource(CellKind.class)
+    void floatGruOfOneSampleAgreesWithTheDoubleOne(CellKind kind) {
+        for (int length : new int[] {STEPS, 17}) {
+            Gru exact = gru(DataType.DOUBLE, kind);
+            Gru fast = gru(DataType.FLOAT, kind);
+            int[] lengths = {length};
+            Map<DataType, Tensor> x = new HashMap<>();
+            Map<DataType, Tensor> a = new HashMap<>();
+            for (DataType type : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+                x.put(type, random(type, STEPS, IN, 14, 3, false));
+                a.put(type, kind.usesAttention() ? random(type, STEPS, 1, 15, 1, true) : null);
+            }
+            Tensor hd = exact.forward(x.get(DataType.DOUBLE), 1, STEPS, lengths, a.get(DataType.DOUBLE));
+            Tensor hf = fast.forward(x.get(DataType.FLOAT), 1, STEPS, lengths, a.get(DataType.FLOAT));
+            assertThat(worstDifference(hd, hf)).as(kind + ", length " + length).isLessThan(2e-6);
+            assertThat(worstDifference(exact.last(), fast.last())).as(kind + " last state").isLessThan(2e-6);
+            Tensor dLastD = random(DataType.DOUBLE, 1, HIDDEN, 16, 1, false);
+            Tensor dLastF = random(DataType.FLOAT, 1, HIDDEN, 16, 1, false);
+            Tensor dxd = exact.backward(null, dLastD);
+            Tensor dxf = fast.backward(null, dLastF);
+            assertThat(worstDifference(dxd, dxf)).as(kind + " dL/dx").isLessThan(1e-5 * (1 + largest(dxd)));
+        }
+        float[] out = new float[3];
+        FloatKernels.vectorTimesMatrix(new float[] {1, 2}, new float[] {1, 2, 3, 4, 5, 6}, 2, 3, out);
+        assertThat(out).containsExactly(9, 12, 15);
+    }
+
     @ParameterizedTest
     @EnumSource(CellKind.class)
     void floatGruAgreesWithTheDoubleOneToFloatPrecision(CellKind kind) {
