@@ -297,10 +297,6 @@ public final class Gru implements Layer {
         Tensor prevT = stepPreviousT[r];       // h_{t−1}ᵀ [H, n]
         Tensor recT = stepRecurrentT[r];       // (U h_{t−1})ᵀ [3H, n]
         Tensor recurrent = recurrentWeight.value();    // U [H, 3H]
-        if (stepProduct[r] == null || !stepProduct[r].isFor(recurrent, true, prevT, false, recT)) {
-            stepProduct[r] = Gemm.plan(recurrent, true, prevT, false, recT);
-        }
-        Gemm.Plan product = stepProduct[r];
         // one sample (a scorer's history at batch 1): U h as a mat-vec in Java, ~1.5 µs a step against ~4 µs for
         // the BLAS call, which then costs more than its arithmetic; U is read once per forward
         boolean matVec = n == 1;
@@ -308,7 +304,10 @@ public final class Gru implements Layer {
             w.recurrentWeights = FloatKernels.ensure(w.recurrentWeights, hs * 3 * hs);
             w.recurrentAll = FloatKernels.ensure(w.recurrentAll, 3 * hs);
             recurrent.read(0, w.recurrentWeights, 0, hs * 3 * hs);
+        } else if (stepProduct[r] == null || !stepProduct[r].isFor(recurrent, true, prevT, false, recT)) {
+            stepProduct[r] = Gemm.plan(recurrent, true, prevT, false, recT);
         }
+        Gemm.Plan product = matVec ? null : stepProduct[r];
         Arrays.fill(w.previous, 0, m, 0f);
         Arrays.fill(w.previousRows, 0, m, 0f);
         prevT.write(0, w.previous, 0, m);
@@ -357,7 +356,9 @@ public final class Gru implements Layer {
             FloatKernels.sigmoidOfSum(w.projectedReset, w.recurrentReset, w.reset, m);
             FloatKernels.candidate(w.projectedCandidate, w.reset, w.recurrentCandidate, w.candidate, m);
             FloatKernels.interpolate(w.previous, w.update, w.candidate, w.alpha, w.beta, w.hidden, m);
-            prevT.write(0, w.hidden, 0, m);
+            if (!matVec) {
+                prevT.write(0, w.hidden, 0, m);       // the next step's product reads h_{t−1}ᵀ from here
+            }
             if (!skipsStates()) {
                 FloatKernels.transpose(w.hidden, hs, n, w.hiddenRows);   // [H, n] → [n, H]
                 hidden.write(rowBlock, w.hiddenRows, 0, m);

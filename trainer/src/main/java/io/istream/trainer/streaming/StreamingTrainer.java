@@ -127,16 +127,11 @@ public final class StreamingTrainer {
         // are all admitted get it from the training forward (the head once more in inference mode); the others, whose
         // training lookup admits rows that inference would not read, from an inference pass of their own first
         boolean served = settings.prequential() == PrequentialScore.SERVED;
-        double[] servedScores = null;
         int[] ownPass = served ? model.samplesWithUnadmittedIds(batch) : new int[0];
+        double[] ownScores = null;                   // [ownPass.length]
         if (ownPass.length > 0) {
-            servedScores = new double[n];
-            boolean all = ownPass.length == n;
-            model.forward(all ? batch : batch.select(ownPass), false);
-            double[] p = model.probabilities();
-            for (int i = 0; i < ownPass.length; i++) {
-                servedScores[ownPass[i]] = p[i];
-            }
+            model.forward(ownPass.length == n ? batch : batch.select(ownPass), false);
+            ownScores = model.probabilities().clone();
             servedSeparately += ownPass.length;
         }
 
@@ -144,23 +139,11 @@ public final class StreamingTrainer {
         boolean fromTrainingForward = served && ownPass.length < n;
         double loss = fromTrainingForward ? model.forwardTrainingAndServed(batch) : model.forward(batch, true);
         if (served) {
-            if (fromTrainingForward) {
-                double[] p = model.servedProbabilities();
-                if (servedScores == null) {
-                    servedScores = p.clone();
-                } else {
-                    boolean[] own = new boolean[n];
-                    for (int s : ownPass) {
-                        own[s] = true;
-                    }
-                    for (int s = 0; s < n; s++) {
-                        if (!own[s]) {
-                            servedScores[s] = p[s];
-                        }
-                    }
-                }
+            double[] scores = fromTrainingForward ? model.servedProbabilities().clone() : new double[n];
+            for (int i = 0; i < ownPass.length; i++) {
+                scores[ownPass[i]] = ownScores[i];
             }
-            addToWindow(batch, servedScores);
+            addToWindow(batch, scores);
         } else {
             addToWindow(batch, model.probabilities());   // TRAINING_PASS: still before the update
         }
