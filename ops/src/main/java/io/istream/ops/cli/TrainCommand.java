@@ -90,6 +90,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
+    @Option(names = "--lr-decay", defaultValue = "1", paramLabel = "F",
+            description = "Epoch e trains at lr·F^(e−1); 1 keeps the rate constant (default: ${DEFAULT-VALUE}).")
+    double learningRateDecay;
+
     @Option(names = "--reg", defaultValue = "none",
             description = "Embedding regularisation: none, l2 (whole table) or mba (default: ${DEFAULT-VALUE}).")
     String regularization;
@@ -162,7 +166,8 @@ final class TrainCommand implements Callable<Integer> {
         OptimizerConfig optimizerConfig = OptimizerConfig.of(OptimizerKind.valueOf(upper(optimizer)), learningRate)
                 .withRegularization(RegularizationKind.valueOf(upper(regularization)), lambda)
                 .withDenseL2(denseL2);
-        TrainingOptions options = new TrainingOptions(epochs, batchSize, seed, !noBucketing, 512);
+        TrainingOptions options = new TrainingOptions(epochs, batchSize, seed, !noBucketing, 512,
+                learningRateDecay);
         System.out.println("model " + modelConfig + "; " + optimizerConfig);
         ProgressListener progress = new ProgressListener();
         OfflineTrainer trainer = new OfflineTrainer(modelConfig, optimizerConfig, options, progress);
@@ -292,6 +297,7 @@ final class TrainCommand implements Callable<Integer> {
         config.put("hidden", modelConfig.hiddenSize());
         config.put("optimizer", opt.kind().name());
         config.put("learningRate", opt.learningRate());
+        config.put("learningRateDecay", options.learningRateDecay());
         config.put("regularization", opt.regularization().name());
         config.put("lambda", opt.lambda());
         config.put("denseL2", opt.denseL2());

@@ -16,6 +16,7 @@ public final class Optimizer {
     private long step;                        // t, global
     private double biasCorrection1;           // 1 − β₁ᵗ of this step (Adam)
     private double biasCorrection2;           // 1 − β₂ᵗ of this step (Adam)
+    private double learningRateScale = 1;     // a schedule's multiplier of the configured η
 
     public Optimizer(OptimizerConfig config, CtrModel model) {
         if (model.optimiserSlots() != config.kind().slots()) {
@@ -35,13 +36,29 @@ public final class Optimizer {
         }
     }
 
+    /**
+     * Multiplies the configured learning rate from the next step on (a schedule: the offline trainer's per-epoch
+     * decay). Not part of the optimiser's saved state: a schedule belongs to the run that sets it.
+     */
+    public void setLearningRateScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException("learning-rate scale must be positive and finite, got " + scale);
+        }
+        learningRateScale = scale;
+    }
+
+    /** η of the next step: the configured rate times the schedule's scale. */
+    public double learningRate() {
+        return config.learningRate() * learningRateScale;
+    }
+
     /** One update from the accumulated gradients. */
     public void step() {
         step++;
         // once a step, not twice per element
         biasCorrection1 = 1 - Math.pow(config.beta1(), step);
         biasCorrection2 = 1 - Math.pow(config.beta2(), step);
-        double lr = config.learningRate();
+        double lr = learningRate();
         for (int k = 0; k < params.size(); k++) {
             Param p = params.get(k);
             Tensor w = p.value();

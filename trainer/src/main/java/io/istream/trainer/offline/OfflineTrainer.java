@@ -84,6 +84,7 @@ public final class OfflineTrainer {
     }
 
     private EpochReport trainEpoch(OfflineDataset data, int epoch) {
+        optimizer.setLearningRateScale(options.learningRateScale(epoch));
         List<int[]> plan = plan(data.train(), epoch);
         long start = System.nanoTime();
         double lossSum = 0;

@@ -1,6 +1,7 @@
 package io.istream.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.istream.trainer.data.Batch;
@@ -150,6 +151,30 @@ class OptimizerTest {
         optimizer.step();
         // an untouched row: w ← w − η·λ·w
         assertThat(items.values().get(probe * items.dim)).isCloseTo(before * (1 - 0.1 * 0.5), within(1e-15));
+    }
+
+    @Test
+    void aLearningRateScaleMultipliesEtaInDenseAndSparseUpdates() {
+        CtrModel model = modelWithUntouchedRows(OptimizerKind.SGD);
+        Optimizer optimizer = new Optimizer(OptimizerConfig.of(OptimizerKind.SGD, 0.1)
+                .withRegularization(RegularizationKind.L2, 0.5), model);
+        optimizer.setLearningRateScale(0.25);
+        assertThat(optimizer.learningRate()).isEqualTo(0.025);
+        EmbeddingTable items = model.tables().get(0);
+        int probe = items.resolve(1000 + EXTRA_IDS - 1);
+        double rowBefore = items.values().get(probe * items.dim);
+        Param dense = model.params().get(0);
+        model.forward(TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 6), true);
+        model.backward();
+        double denseBefore = dense.value().get(0);
+        double denseGrad = dense.grad().get(0);
+        assertThat(denseGrad).isNotZero();
+        optimizer.step();
+        // an untouched row: w ← w − (s·η)·λ·w
+        assertThat(items.values().get(probe * items.dim)).isCloseTo(rowBefore * (1 - 0.025 * 0.5), within(1e-15));
+        // a dense weight: w ← w − (s·η)·g
+        assertThat(dense.value().get(0)).isCloseTo(denseBefore - 0.025 * denseGrad, within(1e-15));
+        assertThatThrownBy(() -> optimizer.setLearningRateScale(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.istream.trainer.model.OptimizerConfig;
 import io.istream.trainer.model.RegularizationKind;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -49,5 +50,28 @@ class OfflineTrainerTest {
         assertThat(report.test().auc()).isGreaterThan(0.58)
                 .isLessThanOrEqualTo(SyntheticProtocol.oracleAuc(data.test()) + 0.03);
         assertThat(report.epochs()).hasSize(3).allSatisfy(e -> assertThat(e.skippedBatches()).isZero());
+    }
+
+    @Test
+    void eachEpochTrainsAtTheDecayedLearningRate() {
+        SyntheticInterests synthetic = SyntheticInterests.generate(SyntheticConfig.small().withSize(100, 10));
+        OfflineDataset data = SyntheticProtocol.build(synthetic, 10, 1);
+        ModelConfig config = ModelConfig.defaults(ModelKind.BASE).withSizes(4, 6, new int[] {8}, new int[] {8},
+                new int[] {8});
+        TrainingOptions options = new TrainingOptions(3, 64, 1, true, 256, 0.5);
+        assertThat(options.learningRateScale(1)).isEqualTo(1.0);
+        assertThat(options.learningRateScale(3)).isEqualTo(0.25);
+        List<Double> ratesSeen = new ArrayList<>();
+        OfflineTrainer[] trainer = new OfflineTrainer[1];
+        trainer[0] = new OfflineTrainer(config, OptimizerConfig.adam(0.01), options, new OfflineTrainer.Listener() {
+            @Override
+            public void batchDone(int epoch, int batch, int batches, double loss) {
+                if (batch == 1) {
+                    ratesSeen.add(trainer[0].optimizer().learningRate());
+                }
+            }
+        });
+        trainer[0].train(data, epoch -> { });
+        assertThat(ratesSeen).containsExactly(0.01, 0.005, 0.0025);
     }
 }
