@@ -42,6 +42,35 @@ public final class Mlp implements Layer {
         return linears[activations.length].forward(h);
     }
 
+    /** The first linear map, for a caller that computes its output itself (a factored product). */
+    Linear firstLinear() {
+        return linears[0];
+    }
+
+    /** The net after its first linear map: z₁ [N, first.out] → y [N, out]. */
+    Tensor forwardAfterFirstLinear(Tensor z1, boolean training) {
+        if (activations.length == 0) {
+            return z1;
+        }
+        Tensor h = activations[0].forward(z1, training);
+        for (int i = 1; i < activations.length; i++) {
+            h = activations[i].forward(linears[i].forward(h), training);
+        }
+        return linears[activations.length].forward(h);
+    }
+
+    /** dy [N, out] → dL/dz₁ [N, first.out], the gradient at the first linear map's output; its own backward is the caller's. */
+    Tensor backwardToFirstLinear(Tensor dy) {
+        if (activations.length == 0) {
+            return dy;
+        }
+        Tensor g = linears[activations.length].backward(dy);
+        for (int i = activations.length - 1; i >= 1; i--) {
+            g = linears[i].backward(activations[i].backward(g));
+        }
+        return activations[0].backward(g);
+    }
+
     /** dy [N, out] → dx [N, in]. */
     public Tensor backward(Tensor dy) {
         Tensor g = linears[activations.length].backward(dy);
