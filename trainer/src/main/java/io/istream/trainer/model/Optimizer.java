@@ -65,6 +65,11 @@ public final class Optimizer {
             Tensor g = p.grad();
             Tensor[] slots = denseSlots.get(k);
             int n = w.size();
+            if (adamOnFloats(w)) {
+                adamDenseFloat(w, g, slots[0], slots[1], lr);
+                g.zero();
+                continue;
+            }
             for (int i = 0; i < n; i++) {
                 // plain L2: d(½λ‖w‖²)/dw = λw
                 double gi = g.get(i) + config.denseL2() * w.get(i);
@@ -88,17 +93,21 @@ public final class Optimizer {
         int d = table.dim;
         double lambda = config.lambda();
         RegularizationKind reg = config.regularization();
-        for (int s = 0; s < grad.touchedCount(); s++) {
-            int row = grad.touchedRow(s);
-            // MBA (DIN eq. 7): g_j = (1/|B|)·Σ ∂L/∂w_j + λ·(α_mj / n_j)·w_j, the data term already a batch mean
-            double penalty = switch (reg) {
-                case NONE -> 0;
-                case L2 -> lambda;
-                case MBA -> lambda / table.count(row);
-            };
-            for (int j = 0; j < d; j++) {
-                int i = row * d + j;
-                update(w, i, grad.get(s, j) + penalty * w.get(i), slots, i, lr);
+        if (adamOnFloats(w)) {
+            adamSparseFloat(table, grad, lr);
+        } else {
+            for (int s = 0; s < grad.touchedCount(); s++) {
+                int row = grad.touchedRow(s);
+                // MBA (DIN eq. 7): g_j = (1/|B|)·Σ ∂L/∂w_j + λ·(α_mj / n_j)·w_j, the data term already a batch mean
+                double penalty = switch (reg) {
+                    case NONE -> 0;
+                    case L2 -> lambda;
+                    case MBA -> lambda / table.count(row);
+                };
+                for (int j = 0; j < d; j++) {
+                    int i = row * d + j;
+                    update(w, i, grad.get(s, j) + penalty * w.get(i), slots, i, lr);
+                }
             }
         }
         if (reg == RegularizationKind.L2 && lambda > 0) {
@@ -119,6 +128,119 @@ public final class Optimizer {
             }
         }
         grad.clear();
+    }
+
+    // ---- Adam on FLOAT tensors: the same rule in float blocks, three loops that each store one array, so each
+    // vectorises (sqrt and division included). Per element in double it cost ~7 ns, half of a base-model step.
+
+    private static final int ADAM_BLOCK = 8192;
+    private float[] weightBlock = new float[0];   // w
+    private float[] gradBlock = new float[0];     // g, then g + penalty·w
+    private float[] firstBlock = new float[0];    // m
+    private float[] secondBlock = new float[0];   // v
+
+    private boolean adamOnFloats(Tensor w) {
+        return config.kind() == OptimizerKind.ADAM && w.type() == org.nd4j.linalg.api.buffer.DataType.FLOAT;
+    }
+
+    private void adamBlocks(int n) {
+        if (weightBlock.length < n) {
+            weightBlock = new float[n];
+            gradBlock = new float[n];
+            firstBlock = new float[n];
+            secondBlock = new float[n];
+        }
+    }
+
+    private void adamDenseFloat(Tensor w, Tensor g, Tensor m, Tensor v, double lr) {
+        int n = w.size();
+        adamBlocks(Math.min(n, ADAM_BLOCK));
+        float l2 = (float) config.denseL2();
+        for (int start = 0; start < n; start += ADAM_BLOCK) {
+            int len = Math.min(ADAM_BLOCK, n - start);
+            w.read(start, weightBlock, 0, len);
+            g.read(start, gradBlock, 0, len);
+            m.read(start, firstBlock, 0, len);
+            v.read(start, secondBlock, 0, len);
+            if (l2 != 0) {
+                // plain L2: d(½λ‖w‖²)/dw = λw
+                for (int i = 0; i < len; i++) {
+                    gradBlock[i] += l2 * weightBlock[i];
+                }
+            }
+            adamBlock(len, lr);
+            w.write(start, weightBlock, 0, len);
+            m.write(start, firstBlock, 0, len);
+            v.write(start, secondBlock, 0, len);
+        }
+    }
+
+    /** The touched rows, gathered into blocks (the gradient is already slot-major), updated, scattered back. */
+    private void adamSparseFloat(EmbeddingTable table, SparseGradient grad, double lr) {
+        Tensor w = table.values();
+        Tensor m = table.slot(0);
+        Tensor v = table.slot(1);
+        int d = table.dim;
+        int rowsPerBlock = Math.max(1, ADAM_BLOCK / d);
+        adamBlocks(rowsPerBlock * d);
+        double lambda = config.lambda();
+        RegularizationKind reg = config.regularization();
+        int touched = grad.touchedCount();
+        for (int first = 0; first < touched; first += rowsPerBlock) {
+            int rows = Math.min(rowsPerBlock, touched - first);
+            int len = rows * d;
+            grad.values().read(first * d, gradBlock, 0, len);
+            for (int r = 0; r < rows; r++) {
+                int at = grad.touchedRow(first + r) * d;
+                w.read(at, weightBlock, r * d, d);
+                m.read(at, firstBlock, r * d, d);
+                v.read(at, secondBlock, r * d, d);
+            }
+            if (reg != RegularizationKind.NONE && lambda > 0) {
+                // MBA (DIN eq. 7): g_j = (1/|B|)·Σ ∂L/∂w_j + λ·(α_mj / n_j)·w_j ; L2 on touched rows: + λ·w_j
+                for (int r = 0; r < rows; r++) {
+                    float penalty = (float) (reg == RegularizationKind.MBA
+                            ? lambda / table.count(grad.touchedRow(first + r)) : lambda);
+                    for (int j = r * d; j < (r + 1) * d; j++) {
+                        gradBlock[j] += penalty * weightBlock[j];
+                    }
+                }
+            }
+            adamBlock(len, lr);
+            for (int r = 0; r < rows; r++) {
+                int at = grad.touchedRow(first + r) * d;
+                w.write(at, weightBlock, r * d, d);
+                m.write(at, firstBlock, r * d, d);
+                v.write(at, secondBlock, r * d, d);
+            }
+        }
+    }
+
+    /**
+     * m = β₁m + (1−β₁)g ; v = β₂v + (1−β₂)g² ; w −= η·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), written as
+     * w −= (η/(1−β₁ᵗ))·m / (√v·(1/√(1−β₂ᵗ)) + ε), over elements [0, len) of the blocks.
+     */
+    private void adamBlock(int len, double lr) {
+        float b1 = (float) config.beta1();
+        float b2 = (float) config.beta2();
+        float oneMinusB1 = (float) (1 - config.beta1());
+        float oneMinusB2 = (float) (1 - config.beta2());
+        float stepSize = (float) (lr / biasCorrection1);
+        float rootScale = (float) (1 / Math.sqrt(biasCorrection2));
+        float eps = (float) config.epsilon();
+        float[] g = gradBlock;
+        float[] m = firstBlock;
+        float[] v = secondBlock;
+        float[] w = weightBlock;
+        for (int i = 0; i < len; i++) {
+            m[i] = b1 * m[i] + oneMinusB1 * g[i];
+        }
+        for (int i = 0; i < len; i++) {
+            v[i] = b2 * v[i] + oneMinusB2 * g[i] * g[i];
+        }
+        for (int i = 0; i < len; i++) {
+            w[i] -= stepSize * m[i] / ((float) Math.sqrt(v[i]) * rootScale + eps);
+        }
     }
 
     /** w_i ← w_i − η·(rule applied to g), the rule's state at slots[·][si]. */

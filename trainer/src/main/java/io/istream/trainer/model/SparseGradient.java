@@ -77,6 +77,11 @@ public final class SparseGradient {
         return grad.get(slot * dim + j);
     }
 
+    /** The gradients, slot-major: slot i's row is elements [i·d, (i + 1)·d) of this [capacity, d] tensor. */
+    Tensor values() {
+        return grad;
+    }
+
     /** Whether every accumulated gradient value is finite. */
     public boolean allFinite() {
         return grad.allFinite(touchedCount * dim);

@@ -177,6 +177,90 @@ class OptimizerTest {
         assertThatThrownBy(() -> optimizer.setLearningRateScale(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * FLOAT tensors take Adam's vectorised float path: every dense weight and every touched embedding row must still
+     * follow the rule (computed here in double from the values before the step) to float precision, with the
+     * regularisation term included; untouched rows stay bit-identical.
+     */
+    @ParameterizedTest
+    @EnumSource(RegularizationKind.class)
+    void floatAdamFollowsTheRuleOnDenseWeightsAndTouchedRows(RegularizationKind reg) {
+        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.DIN).withDataType(DataType.FLOAT),
+                OptimizerKind.ADAM.slots());
+        double lr = 0.05;
+        double lambda = 0.3;
+        double denseL2 = 0.2;
+        Optimizer optimizer = new Optimizer(OptimizerConfig.of(OptimizerKind.ADAM, lr)
+                .withRegularization(reg, lambda).withDenseL2(denseL2), model);
+        Batch batch = TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 3);
+        double[] m = null;
+        double[] v = null;
+        for (int t = 1; t <= 3; t++) {
+            model.forward(batch, true);
+            model.backward();
+            double c1 = 1 - Math.pow(0.9, t);
+            double c2 = 1 - Math.pow(0.999, t);
+            // a dense weight matrix: g + λ₂·w
+            Param dense = model.params().get(0);
+            double[] w0 = dense.value().toDoubleArray();
+            double[] g0 = dense.grad().toDoubleArray();
+            // the item table: touched rows with g + penalty·w, the rest untouched
+            EmbeddingTable items = model.tables().get(0);
+            SparseGradient sparse = model.sparseGradients().get(0);
+            double[] rows0 = items.values().toDoubleArray();
+            double[] m0 = items.slot(0).toDoubleArray();
+            double[] v0 = items.slot(1).toDoubleArray();
+            int touched = sparse.touchedCount();
+            int[] touchedRows = new int[touched];
+            double[][] rowGrad = new double[touched][items.dim];
+            for (int s = 0; s < touched; s++) {
+                touchedRows[s] = sparse.touchedRow(s);
+                for (int j = 0; j < items.dim; j++) {
+                    rowGrad[s][j] = sparse.get(s, j);
+                }
+            }
+            if (m == null) {
+                m = new double[w0.length];
+                v = new double[w0.length];
+            }
+            optimizer.step();
+            for (int i = 0; i < w0.length; i++) {
+                double g = g0[i] + denseL2 * w0[i];
+                m[i] = 0.9 * m[i] + 0.1 * g;
+                v[i] = 0.999 * v[i] + 0.001 * g * g;
+                double expected = w0[i] - lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8);
+                assertThat(dense.value().get(i)).as("dense %d, step %d", i, t).isCloseTo(expected, within(2e-6));
+            }
+            boolean[] isTouched = new boolean[items.rowHighWater()];
+            for (int s = 0; s < touched; s++) {
+                int row = touchedRows[s];
+                isTouched[row] = true;
+                double penalty = switch (reg) {
+                    case NONE -> 0;
+                    case L2 -> lambda;
+                    case MBA -> lambda / items.count(row);
+                };
+                for (int j = 0; j < items.dim; j++) {
+                    int i = row * items.dim + j;
+                    double g = rowGrad[s][j] + penalty * rows0[i];
+                    double mi = 0.9 * m0[i] + 0.1 * g;
+                    double vi = 0.999 * v0[i] + 0.001 * g * g;
+                    double expected = rows0[i] - lr * (mi / c1) / (Math.sqrt(vi / c2) + 1e-8);
+                    assertThat(items.values().get(i)).as("row %d, step %d", row, t).isCloseTo(expected, within(2e-6));
+                    assertThat(items.slot(0).get(i)).isCloseTo(mi, within(1e-6));
+                    assertThat(items.slot(1).get(i)).isCloseTo(vi, within(1e-6));
+                }
+            }
+            for (int row = 1; row < items.rowHighWater() && reg != RegularizationKind.L2; row++) {
+                for (int j = 0; j < items.dim && !isTouched[row]; j++) {
+                    int i = row * items.dim + j;
+                    assertThat(items.values().get(i)).as("untouched row %d", row).isEqualTo(rows0[i]);
+                }
+            }
+            assertThat(touched).isGreaterThan(3);
+        }
+    }
+
     @Test
     void adamStepMatchesTheTextbookRuleOnADenseParameter() {
         CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.BASE)
