@@ -140,6 +140,10 @@ public final class Dice extends Activation {
         dInput = Tensor.reuse(dInput, dy.type(), n, c);
         Tensor a = alpha.value();
         Tensor da = alpha.grad();
+        if (floatKernels(dy) && floatKernels(input)) {
+            backwardFloat(dy, n, c, da);
+            return dInput;
+        }
         for (int j = 0; j < c; j++) {
             double al = a.get(j);
             // f = s·(α + (1 − α)·p):  ∂f/∂s|_p = α + (1 − α)·p ;  ∂f/∂p = s·(1 − α) ;  ∂f/∂α = s·(1 − p)
@@ -176,6 +180,78 @@ public final class Dice extends Activation {
             }
         }
         return dInput;
+    }
+
+    // FLOAT backward over the forward's [N, C] planes (s, α, 1/σ, ŝ, p of the last forward), one stored array a loop
+    private float[] dyPlane = new float[0];
+    private float[] dzPlane = new float[0];        // dŝ
+    private float[] dInPlane = new float[0];
+    private float[] termPlane = new float[0];      // dy·s·(1 − p), then dŝ·ŝ: summed per channel
+    private float[] meanDzPlane = new float[0];
+    private float[] meanDzZPlane = new float[0];
+
+    private void backwardFloat(Tensor dy, int n, int c, Tensor da) {
+        int size = n * c;
+        if (dyPlane.length < size) {
+            dyPlane = new float[size];
+            dzPlane = new float[size];
+            dInPlane = new float[size];
+            termPlane = new float[size];
+            meanDzPlane = new float[size];
+            meanDzZPlane = new float[size];
+        }
+        dy.read(0, dyPlane, 0, size);
+        // dŝ = dL/dp · p(1 − p), dL/dp = dy·s·(1 − α)
+        for (int k = 0; k < size; k++) {
+            dzPlane[k] = dyPlane[k] * values[k] * (1 - alphaPlane[k]) * pPlane[k] * (1 - pPlane[k]);
+        }
+        // ∂f/∂s at fixed p = α + (1 − α)·p ; at inference E and Var are constants, so + dŝ/σ
+        for (int k = 0; k < size; k++) {
+            dInPlane[k] = dyPlane[k] * (alphaPlane[k] + (1 - alphaPlane[k]) * pPlane[k]);
+        }
+        if (!lastTraining) {
+            for (int k = 0; k < size; k++) {
+                dInPlane[k] += dzPlane[k] * invStdPlane[k];
+            }
+        }
+        // ∂f/∂α = s·(1 − p), summed over rows per channel
+        for (int k = 0; k < size; k++) {
+            termPlane[k] = dyPlane[k] * values[k] * (1 - pPlane[k]);
+        }
+        double[] alphaGrad = columnSums(termPlane, n, c);
+        for (int j = 0; j < c; j++) {
+            da.add(j, alphaGrad[j]);
+        }
+        if (lastTraining && n > 0) {
+            // batch-norm backward through E and Var: dL/ds_r += (1/σ)·(dŝ_r − mean(dŝ) − ŝ_r·mean(dŝ·ŝ))
+            double[] sumDz = columnSums(dzPlane, n, c);
+            for (int k = 0; k < size; k++) {
+                termPlane[k] = dzPlane[k] * zPlane[k];
+            }
+            double[] sumDzZ = columnSums(termPlane, n, c);
+            for (int j = 0; j < c; j++) {
+                meanDzPlane[j] = (float) (sumDz[j] / n);
+                meanDzZPlane[j] = (float) (sumDzZ[j] / n);
+            }
+            FloatKernels.tile(meanDzPlane, c, n, meanDzPlane);
+            FloatKernels.tile(meanDzZPlane, c, n, meanDzZPlane);
+            for (int k = 0; k < size; k++) {
+                dInPlane[k] += invStdPlane[k] * (dzPlane[k] - meanDzPlane[k] - zPlane[k] * meanDzZPlane[k]);
+            }
+        }
+        dInput.write(0, dInPlane, 0, size);
+    }
+
+    /** Σ_r plane[r·c + j] for each channel j, accumulated in double. */
+    private static double[] columnSums(float[] plane, int n, int c) {
+        double[] sums = new double[c];
+        for (int r = 0; r < n; r++) {
+            int base = r * c;
+            for (int j = 0; j < c; j++) {
+                sums[j] += plane[base + j];
+            }
+        }
+        return sums;
     }
 
     public Tensor movingMean() {

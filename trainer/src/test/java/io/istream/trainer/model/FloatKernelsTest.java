@@ -40,6 +40,53 @@ class FloatKernelsTest {
         assertThat(FloatKernels.tanh(Float.NaN)).isNaN();
     }
 
+    /** Dice's FLOAT planes (forward and backward, batch statistics or moving ones) against the exact DOUBLE layer. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void floatDiceAgreesWithTheDoubleLayer(boolean training) {
+        int n = 37;
+        int c = 23;
+        SplittableRandom random = new SplittableRandom(9);
+        Dice exact = (Dice) Activation.of("dice", DataType.DOUBLE, ActivationKind.DICE, c);
+        Dice single = (Dice) Activation.of("dice", DataType.FLOAT, ActivationKind.DICE, c);
+        Tensor sExact = Tensor.zeros(DataType.DOUBLE, n, c);
+        Tensor sSingle = Tensor.zeros(DataType.FLOAT, n, c);
+        Tensor dyExact = Tensor.zeros(DataType.DOUBLE, n, c);
+        Tensor dySingle = Tensor.zeros(DataType.FLOAT, n, c);
+        for (int i = 0; i < n * c; i++) {
+            float s = (float) (2 * random.nextGaussian() + 0.5);
+            float dy = (float) random.nextGaussian();
+            sExact.set(i, s);
+            sSingle.set(i, s);
+            dyExact.set(i, dy);
+            dySingle.set(i, dy);
+        }
+        for (int j = 0; j < c; j++) {
+            float a = (float) random.nextDouble(-0.5, 0.5);
+            exact.alpha.value().set(j, a);
+            single.alpha.value().set(j, a);
+            float mean = (float) random.nextGaussian();
+            float var = (float) random.nextDouble(0.5, 3);
+            exact.movingMean.set(j, mean);
+            single.movingMean.set(j, mean);
+            exact.movingVar.set(j, var);
+            single.movingVar.set(j, var);
+        }
+        Tensor yExact = exact.forward(sExact, training);
+        Tensor ySingle = single.forward(sSingle, training);
+        Tensor dsExact = exact.backward(dyExact);
+        Tensor dsSingle = single.backward(dySingle);
+        for (int i = 0; i < n * c; i++) {
+            assertThat(ySingle.get(i)).as("f %d", i).isCloseTo(yExact.get(i), within(2e-5 * (1 + Math.abs(yExact.get(i)))));
+            assertThat(dsSingle.get(i)).as("ds %d", i).isCloseTo(dsExact.get(i), within(2e-5 * (1 + Math.abs(dsExact.get(i)))));
+        }
+        for (int j = 0; j < c; j++) {
+            double da = exact.alpha.grad().get(j);
+            assertThat(da).isNotZero();
+            assertThat(single.alpha.grad().get(j)).as("dα %d", j).isCloseTo(da, within(2e-5 * (1 + Math.abs(da))));
+        }
+    }
+
     @Test
     void theArrayLoopsComputeWhatTheScalarFunctionsDo() {
         int n = 1000;
