@@ -42,6 +42,11 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--batches", defaultValue = "8", description = "Batches per round (default: ${DEFAULT-VALUE}).")
     int batchesPerRound;
 
+    @Option(names = "--warmup-seconds", defaultValue = "3", description = "Untimed training before each case's"
+            + " rounds, at least one round's batches: C2 compiles the hot loops in seconds, not in 8 batches"
+            + " (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--data", description = "amazon-beauty folder for the real-shape cases (default: the shared"
             + " data folder, skipped with a message when absent).")
     Path data;
@@ -59,6 +64,9 @@ final class TrainBench implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("command", "bench train");
         out.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        out.put("rounds", rounds);
+        out.put("batchesPerRound", batchesPerRound);
+        out.put("warmupSeconds", warmupSeconds);
         double peak = gemmPeak();
         System.out.printf(Locale.ROOT, "GEMM peak (float, 1024³, this run): %.1f GFLOP/s%n", peak);
         out.put("gemmPeakGflops", peak);
@@ -101,12 +109,14 @@ final class TrainBench implements Callable<Integer> {
         model.setThreads(threads);
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(1e-3), model);
         int next = 0;
-        // warm-up: JIT and buffer sizes
-        for (int i = 0; i < Math.max(3, batchesPerRound); i++) {
+        // warm-up: JIT and buffer sizes; training and inference both, for at least --warmup-seconds
+        long warmUntil = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < Math.max(3, batchesPerRound) || System.nanoTime() < warmUntil; i++) {
             Batch b = batches.get(next++ % batches.size());
             model.forward(b, true);
             model.backward();
             optimizer.step();
+            model.forward(batches.get(next % batches.size()), false);
         }
         double[] train = new double[rounds];
         double[] trainGflops = new double[rounds];
