@@ -1,6 +1,7 @@
 package io.istream.trainer.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -290,7 +291,7 @@ public final class FfnAttention implements Layer {
         int block = batch * k;
         floatBlocks(block);
         query.read(0, queryBlock, 0, block);
-        java.util.Arrays.fill(queryDelta, 0, block, 0f);
+        Arrays.fill(queryDelta, 0, block, 0f);
         for (int t = 0; t < steps; t++) {
             dPairs.read(2 * t * block, pairBlock, 0, 2 * block);
             for (int b = 0; b < batch; b++) {

@@ -2,6 +2,7 @@ package io.istream.trainer.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Applies one step to a model's dense parameters and to the embedding rows its batch touched, then zeroes the
@@ -140,7 +141,7 @@ public final class Optimizer {
     private float[] secondBlock = new float[0];   // v
 
     private boolean adamOnFloats(Tensor w) {
-        return config.kind() == OptimizerKind.ADAM && w.type() == org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        return config.kind() == OptimizerKind.ADAM && w.type() == DataType.FLOAT;
     }
 
     private void adamBlocks(int n) {
