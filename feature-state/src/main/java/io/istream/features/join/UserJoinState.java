@@ -32,10 +32,11 @@ public class UserJoinState {
         return oldest;
     }
 
-    /** The pending impression of (request, item), or -1; compares fields, building no join-key strings. */
+    /** The pending impression of (request, item), or -1; compares the ids' UTF-8 bytes, decoding no strings. */
     int indexOf(String requestId, long itemId) {
+        byte[] utf8 = PendingImpression.utf8(requestId);
         for (int i = 0; i < pending.length; i++) {
-            if (pending[i].is(requestId, itemId)) {
+            if (pending[i].is(utf8, itemId)) {
                 return i;
             }
         }

@@ -56,7 +56,7 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
         out.writeByte(VERSION);
         out.writeInt(state.pending.length);
         for (PendingImpression p : state.pending) {
-            writeString(p.requestId, out);
+            writeBytes(p.requestIdUtf8(), out);
             out.writeLong(p.itemId);
             out.writeLong(p.categoryId);
             out.writeLong(p.impressionTimeMs);
@@ -91,8 +91,7 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
         UserJoinState state = new UserJoinState();
         state.pending = new PendingImpression[in.readInt()];
         for (int i = 0; i < state.pending.length; i++) {
-            PendingImpression p = new PendingImpression();
-            p.requestId = readString(in);
+            PendingImpression p = PendingImpression.restored(readBytes(in));
             p.itemId = in.readLong();
             p.categoryId = in.readLong();
             p.impressionTimeMs = in.readLong();
@@ -122,6 +121,23 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
             state.shownNotClickedCategories[i] = in.readLong();
         }
         return state;
+    }
+
+    /** The same format as {@link #writeString}: length, then the UTF-8 bytes as they are. */
+    private static void writeBytes(byte[] utf8, DataOutputView out) throws IOException {
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    /** A non-null string written by {@link #writeString}, as its UTF-8 bytes. */
+    private static byte[] readBytes(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            throw new IOException("a pending impression without a request id: the join state is corrupt");
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return bytes;
     }
 
     /** Length-prefixed UTF-8, -1 for null. Flink's StringValue codec spent most of its time in a ThreadLocal. */

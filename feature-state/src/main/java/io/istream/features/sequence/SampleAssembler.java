@@ -41,7 +41,7 @@ public final class SampleAssembler {
                 : new ImpressionContext(imp.position < 0 ? null : imp.position, imp.page);
         return Sample.newBuilder()
                 .setSampleId(sampleId)
-                .setRequestId(imp.requestId)
+                .setRequestId(imp.requestId())
                 .setUserId(userId)
                 .setItemId(imp.itemId)
                 .setCategoryId(imp.categoryId)

@@ -14,6 +14,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class KafkaSinks {
     /** The broker's default transaction.max.timeout.ms; a longer producer timeout is refused. */
     static final String TRANSACTION_TIMEOUT_MS = String.valueOf(15 * 60 * 1000);
+    /**
+     * Producer batch size. A sample is ~1.5 KB, so Kafka's default 16 KiB batch held about ten, and every batch opened
+     * an lz4 frame (its header checksum was ~3% of the keyed operator's time) and a produce request of its own. A
+     * batch is still sent after linger.ms, so a larger one adds no latency; it stays below the broker's 1 MiB
+     * message limit.
+     */
+    static final String BATCH_SIZE_BYTES = String.valueOf(256 * 1024);
 
     private KafkaSinks() {
     }
@@ -28,6 +35,7 @@ public final class KafkaSinks {
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .setProperty("compression.type", "lz4")
+                .setProperty("batch.size", BATCH_SIZE_BYTES)
                 .build();
     }
 
