@@ -21,6 +21,7 @@ import io.istream.trainer.updates.ModelFollower;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
@@ -44,6 +45,8 @@ class TrainerRestartITCase extends PipelineTestBase {
     static final AtomicBoolean CHECKPOINTED_WITH_PROGRESS = new AtomicBoolean();
     static final AtomicLong PASSED = new AtomicLong();
     static final long PROGRESS = 1_000;
+    /** Per sample after PROGRESS until a checkpoint covers it: with 300 ms checkpoints, a few hundred samples at most. */
+    static final long THROTTLE_NANOS = 2_000_000;
 
     static final class FailOnce implements MapFunction<Sample, Sample>, CheckpointListener {
         @Override
@@ -52,7 +55,11 @@ class TrainerRestartITCase extends PipelineTestBase {
                 throw new IllegalStateException("injected failure in front of the trainer after " + PASSED.get()
                         + " samples");
             }
-            PASSED.incrementAndGet();
+            if (PASSED.incrementAndGet() >= PROGRESS && !CHECKPOINTED_WITH_PROGRESS.get()) {
+                // hold the stream back (not stop it: barriers pass between records) until a checkpoint covers the
+                // progress, so that samples remain after it however fast the trainer drains the slice
+                LockSupport.parkNanos(THROTTLE_NANOS);
+            }
             return sample;
         }
 
