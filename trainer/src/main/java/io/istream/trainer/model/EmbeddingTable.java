@@ -328,6 +328,15 @@ public final class EmbeddingTable {
     }
 
     /** Visits every tracked id: (id, count, lastSeen, row). For model files. */
+    /** The id that owns {@code row}; 0 for the unknown row, padding and free rows. */
+    public long idOfRow(int row) {
+        if (row <= UNKNOWN_ROW || row >= rowEntry.length) {
+            return 0;
+        }
+        int entry = rowEntry[row];
+        return entry < 0 ? 0 : entryId[entry];
+    }
+
     public void forEachId(IdVisitor visitor) {
         for (int e = 0; e < entries; e++) {
             if (entryId[e] != 0) {

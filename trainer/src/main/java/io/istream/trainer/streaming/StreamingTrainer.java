@@ -149,7 +149,7 @@ public final class StreamingTrainer {
         }
         model.backward();
         // the forward admitted ids (fresh rows) even if the guard skips the step: followers need those rows too
-        publisher.touch(batch);
+        publisher.touch(model);
         if (poisonNextBatch) {
             poisonNextBatch = false;
             model.params().get(0).grad().set(0, Double.NaN);

@@ -4,10 +4,10 @@ import io.istream.avro.DenseTensor;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.ModelUpdateKind;
 import io.istream.avro.SparseRows;
-import io.istream.trainer.data.Batch;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.EmbeddingTable;
 import io.istream.trainer.model.ModelFile;
+import io.istream.trainer.model.SparseGradient;
 import io.istream.trainer.model.Tensor;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -50,18 +50,20 @@ public final class ModelPublisher {
         this.everyRowChanges = everyRowChanges;
     }
 
-    /** Remembers the ids a training batch reads: their rows change in the optimiser step. */
-    public void touch(Batch b) {
-        for (int i = 0; i < b.size; i++) {
-            touched[0].add(b.targetItem[i]);
-            touched[1].add(b.targetCategory[i]);
-            touched[2].add(b.userId[i]);
-            int from = i * b.steps;
-            for (int t = 0; t < b.historyLength[i]; t++) {
-                touched[0].add(b.historyItem[from + t]);
-                touched[1].add(b.historyCategory[from + t]);
-                touched[0].add(b.negativeItem[from + t]);
-                touched[1].add(b.negativeCategory[from + t]);
+    /**
+     * Remembers the ids whose rows the last training batch read: its sparse gradients' rows, each once, whose values
+     * the optimiser step changes. Call between the backward pass and the step (the step clears the gradients). The
+     * unknown row is in every delta anyway. Walking the batch's ids instead (~45k a batch, most of them repeats) and
+     * sorting them out later was 4% of the streaming trainer's Java time.
+     */
+    public void touch(CtrModel model) {
+        List<EmbeddingTable> tables = model.tables();
+        List<SparseGradient> grads = model.sparseGradients();
+        for (int k = 0; k < tables.size(); k++) {
+            EmbeddingTable table = tables.get(k);
+            SparseGradient g = grads.get(k);
+            for (int s = 0; s < g.touchedCount(); s++) {
+                touched[k].add(table.idOfRow(g.touchedRow(s)));
             }
         }
     }

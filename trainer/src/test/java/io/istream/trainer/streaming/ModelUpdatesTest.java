@@ -30,7 +30,17 @@ class ModelUpdatesTest {
             StreamingTrainerTest.feed(trainer, samples.get(i), i * 1000L);   // expiry runs every 1 s
             published.addAll(trainer.pollUpdate(i * 1000L));
         }
-        published.addAll(trainer.pollUpdate(Long.MAX_VALUE / 2));   // due by time
+        // the rest as a DELTA (as at end of input), not a time-due FULL: the deltas alone must carry every change
+        long end = (samples.size() - 1) * 1000L;
+        published.addAll(trainer.pollUpdate(end, true));
+        int lastFull = 0;
+        for (int i = 0; i < published.size(); i++) {
+            if (published.get(i).getKind() == ModelUpdateKind.FULL) {
+                lastFull = i;
+            }
+        }
+        assertTrue(published.subList(lastFull, published.size()).stream()
+                .filter(u -> u.getKind() == ModelUpdateKind.DELTA).count() >= 5, "deltas after the last FULL");
         assertTrue(trainer.expiredIds() > 0, "the test must exercise expiry");
         assertTrue(published.stream().anyMatch(u -> u.getChunkCount() > 1), "the test must exercise chunking");
         for (ModelUpdate u : published) {
