@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -48,7 +49,11 @@ class ScorerRestartITCase extends PipelineTestBase {
                 throw new IllegalStateException("injected failure in front of the answers sink after " + PASSED.get()
                         + " answers");
             }
-            PASSED.incrementAndGet();
+            if (PASSED.incrementAndGet() >= 10 && !CHECKPOINTED_WITH_PROGRESS.get()) {
+                // hold the answers back (barriers pass between records) until a checkpoint covers the progress, so
+                // that answers remain after it however fast the scorer drains the requests
+                LockSupport.parkNanos(2_000_000);
+            }
             return answer;
         }
 
