@@ -26,7 +26,7 @@ public class PendingImpression {
     public int position = -1;
     public String page;
 
-    public PendingImpression() {
+    private PendingImpression() {
     }
 
     public PendingImpression(String requestId, long itemId, long categoryId, long impressionTimeMs) {
