@@ -119,6 +119,26 @@ public final class LabelJoin {
         }
     }
 
+    /**
+     * The earliest event time at which the watermark makes this state do something: a clicked impression's release
+     * (t_imp − 1), any impression's window end (t_imp + window: a label, or dropping the duplicate guard), an orphan
+     * click's expiry. {@link Long#MAX_VALUE} when nothing waits. The feature-state function keeps one timer per
+     * user at this time instead of one per deadline.
+     */
+    public long nextDeadline(UserJoinState state) {
+        long next = Long.MAX_VALUE;
+        for (PendingImpression p : state.pending) {
+            next = Math.min(next, p.impressionTimeMs + windowMs);
+            if (p.state == PendingImpression.CLICKED) {
+                next = Math.min(next, p.impressionTimeMs - 1);
+            }
+        }
+        for (OrphanClick c : state.orphanClicks) {
+            next = Math.min(next, c.clickTimeMs);
+        }
+        return next;
+    }
+
     /** Every behaviour strictly before the impression has arrived once the watermark reaches t_imp - 1. */
     private static boolean historyComplete(PendingImpression p, long watermark) {
         return watermark >= p.impressionTimeMs - 1;

@@ -122,6 +122,45 @@ class UserFeatureFunctionHarnessTest {
         assertThat(harness.numEventTimeTimers()).isZero();
     }
 
+    /**
+     * The join arms a timer at the user's earliest deadline only: eight pending impressions, three clicked, hold three
+     * timers (one per deadline would be twelve), and each label still comes out at its own watermark.
+     */
+    @Test
+    void aUserWithManyPendingImpressionsHoldsOneJoinTimer() throws Exception {
+        send(behavior(ALICE, 11, at(0)));
+        for (int k = 0; k < 8; k++) {
+            send(impression(ALICE, "r" + k, 100 + k, at((k + 1) * MINUTE)));
+            if (k % 3 == 0) {
+                send(click(ALICE, "r" + k, 100 + k, at((k + 1) * MINUTE) + SECOND));
+            }
+        }
+        // r0's window end (armed first), r0's release (earlier, so armed too) and the sequence's expiry
+        assertThat(harness.numEventTimeTimers()).isEqualTo(3);
+        // clicked impressions 0, 3 and 6 are released once the watermark passes their impression times
+        harness.processWatermark(new Watermark(at(MINUTE) - 1));
+        assertThat(harness.extractOutputValues()).extracting(Sample::getItemId).containsExactly(100L);
+        harness.processWatermark(new Watermark(at(7 * MINUTE) - 1));
+        assertThat(harness.extractOutputValues()).extracting(Sample::getItemId).containsExactly(100L, 103L, 106L);
+        // each release re-armed the next deadline; now r0's window end and the expiry remain
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
+        // each unclicked one becomes a negative when its own window closes, not before
+        harness.processWatermark(new Watermark(at(2 * MINUTE) + WINDOW - 1));
+        assertThat(harness.extractOutputValues()).hasSize(3);
+        harness.processWatermark(new Watermark(at(2 * MINUTE) + WINDOW));
+        assertThat(harness.extractOutputValues()).hasSize(4).last().satisfies(s -> {
+            assertThat(s.getItemId()).isEqualTo(101L);
+            assertThat(s.getLabel()).isZero();
+        });
+        harness.processWatermark(new Watermark(at(8 * MINUTE) + WINDOW));
+        assertThat(harness.extractOutputValues()).hasSize(8)
+                .filteredOn(s -> s.getLabel() == 1).extracting(Sample::getItemId).containsExactly(100L, 103L, 106L);
+        assertThat(harness.numEventTimeTimers()).as("only the sequence's expiry timer").isEqualTo(1);
+        harness.processWatermark(new Watermark(at(8 * MINUTE) + TTL));
+        assertThat(keyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
     @Test
     void aRestoredOperatorContinuesThePendingJoin() throws Exception {
         send(behavior(ALICE, 11, at(0)));

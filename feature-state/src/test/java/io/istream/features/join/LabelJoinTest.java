@@ -138,6 +138,22 @@ class LabelJoinTest {
         return out.rejected.stream().map(JoinEffects.Rejected::reason).toList();
     }
 
+    @Test
+    void theNextDeadlineIsTheEarliestReleaseWindowEndOrOrphanExpiry() {
+        assertThat(join.nextDeadline(state)).as("nothing waits").isEqualTo(Long.MAX_VALUE);
+        join.onImpression(state, impression(USER, "r1", 5, at(0)), SRC, at(-MINUTE), out);
+        join.onImpression(state, impression(USER, "r2", 6, at(MINUTE)), SRC, at(-MINUTE), out);
+        assertThat(join.nextDeadline(state)).as("the first window end").isEqualTo(at(0) + WINDOW);
+        join.onClick(state, click(USER, "r2", 6, at(MINUTE + SECOND)), SRC, at(-MINUTE), out);
+        assertThat(join.nextDeadline(state)).as("the clicked one's release").isEqualTo(at(MINUTE) - 1);
+        join.onClick(state, click(USER, "r9", 9, at(-30 * SECOND)), SRC, at(-MINUTE), out);
+        assertThat(join.nextDeadline(state)).as("an orphan click's expiry").isEqualTo(at(-30 * SECOND));
+        step();
+        join.onWatermark(state, at(MINUTE) - 1, out);
+        assertThat(join.nextDeadline(state)).as("released and expired: the first window end again")
+                .isEqualTo(at(0) + WINDOW);
+    }
+
     private void step() {
         out.clear();
     }
