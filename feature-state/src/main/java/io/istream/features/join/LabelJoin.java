@@ -54,7 +54,7 @@ public final class LabelJoin {
         PendingImpression p = new PendingImpression(imp.getRequestId(), imp.getItemId(), imp.getCategoryId(), t);
         if (imp.getContext() != null) {
             p.position = imp.getContext().getPosition() == null ? -1 : imp.getContext().getPosition();
-            p.page = imp.getContext().getPage();
+            p.setPage(imp.getContext().getPage());
         }
         state.addPending(p);
         out.acceptedImpressions++;

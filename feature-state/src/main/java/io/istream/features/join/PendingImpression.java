@@ -22,9 +22,11 @@ public class PendingImpression {
     public long impressionTimeMs;
     public long clickTimeMs;
     public byte state;
-    /** Impression context, -1 / null when absent. */
+    /** Impression context, -1 when absent. */
     public int position = -1;
-    public String page;
+    /** Impression context page as UTF-8, null when absent: kept as bytes for the same reason as the request id. */
+    private byte[] pageUtf8;
+    private String page;           // decoded on first use
 
     private PendingImpression() {
     }
@@ -66,6 +68,30 @@ public class PendingImpression {
     /** Whether this is the impression of (request, item): the same as comparing join keys. */
     public boolean is(String otherRequestId, long otherItemId) {
         return itemId == otherItemId && requestId().equals(otherRequestId);
+    }
+
+    /** The impression's page, null when absent. */
+    public String page() {
+        if (page == null && pageUtf8 != null) {
+            page = new String(pageUtf8, StandardCharsets.UTF_8);
+        }
+        return page;
+    }
+
+    public void setPage(String page) {
+        this.page = page;
+        this.pageUtf8 = page == null ? null : utf8(page);
+    }
+
+    /** The page as UTF-8, as the join state stores it (null when absent). Not to be modified. */
+    byte[] pageUtf8() {
+        return pageUtf8;
+    }
+
+    /** Sets the page from the join state's bytes, decoded only if someone asks. */
+    void restorePage(byte[] utf8) {
+        this.pageUtf8 = utf8;
+        this.page = null;
     }
 
     public String joinKey() {

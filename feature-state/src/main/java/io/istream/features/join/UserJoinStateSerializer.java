@@ -63,7 +63,7 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
             out.writeLong(p.clickTimeMs);
             out.writeByte(p.state);
             out.writeInt(p.position);
-            writeString(p.page, out);
+            writeNullableBytes(p.pageUtf8(), out);
         }
         out.writeInt(state.orphanClicks.length);
         for (OrphanClick c : state.orphanClicks) {
@@ -98,7 +98,7 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
             p.clickTimeMs = in.readLong();
             p.state = in.readByte();
             p.position = in.readInt();
-            p.page = readString(in);
+            p.restorePage(readNullableBytes(in));
             state.pending[i] = p;
         }
         state.orphanClicks = new OrphanClick[in.readInt()];
@@ -134,6 +134,27 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
         int length = in.readInt();
         if (length < 0) {
             throw new IOException("a pending impression without a request id: the join state is corrupt");
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return bytes;
+    }
+
+    /** The same format as {@link #writeString}, from bytes already UTF-8 (or null). */
+    private static void writeNullableBytes(byte[] utf8, DataOutputView out) throws IOException {
+        if (utf8 == null) {
+            out.writeInt(-1);
+            return;
+        }
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    /** A string written by {@link #writeString}, as its UTF-8 bytes: null when it was null. */
+    private static byte[] readNullableBytes(DataInputView in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return null;
         }
         byte[] bytes = new byte[length];
         in.readFully(bytes);

@@ -37,8 +37,9 @@ public final class SampleAssembler {
         String sampleId = imp.joinKey();
         long[][] negatives = AuxiliaryNegatives.choose(imp.itemId, items, join.shownNotClickedItems,
                 join.shownNotClickedCategories, pool, seedOf(userId, sampleId));
-        ImpressionContext context = imp.position < 0 && imp.page == null ? null
-                : new ImpressionContext(imp.position < 0 ? null : imp.position, imp.page);
+        String page = imp.page();
+        ImpressionContext context = imp.position < 0 && page == null ? null
+                : new ImpressionContext(imp.position < 0 ? null : imp.position, page);
         return Sample.newBuilder()
                 .setSampleId(sampleId)
                 .setRequestId(imp.requestId())
@@ -62,11 +63,8 @@ public final class SampleAssembler {
         return userId * 0x9E3779B97F4A7C15L ^ sampleId.hashCode();
     }
 
+    /** The sample's view of an array it now owns: no boxing until the encoder reads it. */
     private static List<Long> boxed(long[] values) {
-        List<Long> out = new ArrayList<>(values.length);
-        for (long v : values) {
-            out.add(v);
-        }
-        return out;
+        return new LongListView(values);
     }
 }
