@@ -71,8 +71,15 @@ public final class CtrModel {
     private double[] probabilities = new double[0]; // [B]
     private double[] servedProbabilities = new double[0];   // [B] inference-mode head on a training forward's input
     private boolean scoreAsServed;                  // the next training forward also fills servedProbabilities
-    private Tensor auxInput;                       // [2(T−1)B, H + D]
-    private Tensor auxLogits;                      // [2(T−1)B, 1]
+    // DIEN auxiliary net, first layer factored (see auxiliaryForward); row q = t·B + s of each [T·B, ·] half
+    private Tensor auxItems;                       // [e_b; ê_b] [2·T·B, D]
+    private Tensor shiftedInterests;               // row q: h of row q − B (0 for t = 0) [T·B, H]
+    private Tensor auxHiddenWeights;               // W_h, rows 0..H−1 of the first layer's W [H, F]
+    private Tensor auxItemWeights;                 // W_e, rows H..H+D−1 [D, F]
+    private Tensor auxHiddenTerm;                  // h_{t−1}·W_h + b [T·B, F]
+    private Tensor auxOnes;                        // 1 [T·B, 1]
+    private Tensor auxFirst;                       // z₁ [2·T·B, F]
+    private Tensor auxLogits;                      // [2·T·B, 1]
     private double lossBce;
     private double lossAux;
     private int auxPairs;
@@ -85,7 +92,12 @@ public final class CtrModel {
     private Tensor dUser;                          // [B, d]
     private Tensor dInterests;                     // [T·B, H]
     private Tensor dLast;                          // [B, H]
-    private Tensor dAuxLogits;                     // [2(T−1)B, 1]
+    private Tensor dAuxLogits;                     // [2·T·B, 1]
+    private Tensor auxStepSums;                    // S = dz₁⁺ + dz₁⁻ [T·B, F]
+    private Tensor auxHiddenGradient;              // dW_h [H, F]
+    private Tensor auxItemGradient;                // dW_e [D, F]
+    private Tensor dShiftedInterests;              // [T·B, H]
+    private Tensor dAuxItems;                      // [2·T·B, D]
     private Tensor dPool;                          // [B, D]
     private Tensor dAttentionWeights;              // [T·B, 1]
 
@@ -655,37 +667,59 @@ public final class CtrModel {
 
     /**
      * DIEN §4.2, eq. 8: p⁺_t = σ(g([h_t, e_b[t+1]])), p⁻_t = σ(g([h_t, ê_b[t+1]])),
-     * L_aux = −(1/Σm) Σ_{t: m_{t+1} = 1} [log p⁺_t + log(1 − p⁻_t)]. Positive and negative rows share g, and are
-     * stacked into one GEMM.
+     * L_aux = −(1/Σm) Σ_{t: m_{t+1} = 1} [log p⁺_t + log(1 − p⁻_t)].
+     *
+     * <p>Positive and negative rows share g, and are stacked into one [2·T·B, ·] pass: row q = t·B + s of the first
+     * half pairs sample s's h_{t−1} with e_b[t], the same row of the second half with ê_b[t] (rows of t = 0 have no
+     * predecessor; they are computed and get no gradient). g's first layer is factored: with W₁ = [W_h; W_e] in row
+     * blocks, z₁ = [h, e]·W₁ + b₁ = (h·W_h + b₁) + e·W_e, and the first term is the same for a step's positive and
+     * negative rows, so it is computed once. A quarter fewer first-layer products, forward and backward, and no
+     * [2·T·B, H + D] input is built. Same parameters, same function; only the rounding differs.
      */
     private double auxiliaryForward(Batch b) {
         int h = config.hiddenSize();
-        int pairs = (steps - 1) * batch;            // R
-        int width = h + itemWidth;
-        negatives = Tensor.reuse(negatives, type, steps * batch, itemWidth);
-        items.gather(negativeItemRows, steps * batch, negatives, 0);
-        categories.gather(negativeCategoryRows, steps * batch, negatives, d);
-        auxInput = Tensor.reuse(auxInput, type, 2 * pairs, width);
-        for (int r = 0; r < pairs; r++) {
-            int next = r + batch;                    // row of step t+1, same sample
-            auxInput.copyFrom(interests, r * h, r * width, h);
-            auxInput.copyFrom(history, next * itemWidth, r * width + h, itemWidth);
-            auxInput.copyFrom(interests, r * h, (pairs + r) * width, h);
-            auxInput.copyFrom(negatives, next * itemWidth, (pairs + r) * width + h, itemWidth);
+        int rows = steps * batch;                    // T·B
+        Linear first = auxNet.firstLinear();
+        int f = first.out;
+        negatives = Tensor.reuse(negatives, type, rows, itemWidth);
+        items.gather(negativeItemRows, rows, negatives, 0);
+        categories.gather(negativeCategoryRows, rows, negatives, d);
+        auxItems = Tensor.reuse(auxItems, type, 2 * rows, itemWidth);
+        auxItems.copyFrom(history, 0, 0, rows * itemWidth);
+        auxItems.copyFrom(negatives, 0, rows * itemWidth, rows * itemWidth);
+        shiftedInterests = Tensor.reuse(shiftedInterests, type, rows, h);
+        for (int i = 0; i < batch * h; i++) {
+            shiftedInterests.set(i, 0);
         }
-        auxLogits = auxNet.forward(auxInput, true);
+        shiftedInterests.copyFrom(interests, 0, batch * h, (rows - batch) * h);
+        Tensor w = first.weight.value();
+        auxHiddenWeights = Tensor.reuse(auxHiddenWeights, type, h, f);
+        auxHiddenWeights.copyFrom(w, 0, 0, h * f);
+        auxItemWeights = Tensor.reuse(auxItemWeights, type, itemWidth, f);
+        auxItemWeights.copyFrom(w, h * f, 0, itemWidth * f);
+        // h_{t−1}·W_h + 1·b₁ [T·B, F], once for both halves
+        auxHiddenTerm = Tensor.reuse(auxHiddenTerm, type, rows, f);
+        Gemm.multiply(shiftedInterests, false, auxHiddenWeights, false, auxHiddenTerm);
+        auxOnes = Tensor.ones(auxOnes, type, rows);
+        Gemm.gemm(auxOnes, false, first.bias.value(), false, auxHiddenTerm, 1.0, 1.0);
+        // z₁ = that term in both halves, then += [e_b; ê_b]·W_e
+        auxFirst = Tensor.reuse(auxFirst, type, 2 * rows, f);
+        auxFirst.copyFrom(auxHiddenTerm, 0, 0, rows * f);
+        auxFirst.copyFrom(auxHiddenTerm, 0, rows * f, rows * f);
+        Gemm.gemm(auxItems, false, auxItemWeights, false, auxFirst, 1.0, 1.0);
+        auxLogits = auxNet.forwardAfterFirstLinear(auxFirst, true);
         double sum = 0;
         auxPairs = 0;
-        for (int r = 0; r < pairs; r++) {
-            int t = r / batch;
-            int s = r % batch;
-            if (t + 1 >= lengths[s]) {
+        for (int q = batch; q < rows; q++) {
+            int t = q / batch;
+            int s = q % batch;
+            if (t >= lengths[s]) {
                 continue;
             }
             auxPairs++;
-            sum += logLoss(auxLogits.get(r), 1);
-            if (negativeItemRows[r + batch] != EmbeddingTable.PADDING && b.negativeItem[s * steps + t + 1] != 0) {
-                sum += logLoss(auxLogits.get(pairs + r), 0);
+            sum += logLoss(auxLogits.get(q), 1);
+            if (negativeItemRows[q] != EmbeddingTable.PADDING && b.negativeItem[s * steps + t] != 0) {
+                sum += logLoss(auxLogits.get(rows + q), 0);
             }
         }
         return auxPairs == 0 ? 0 : sum / auxPairs;
@@ -844,37 +878,49 @@ public final class CtrModel {
 
     private void auxiliaryBackward() {
         int h = config.hiddenSize();
-        int pairs = (steps - 1) * batch;
-        int width = h + itemWidth;
+        int rows = steps * batch;
+        Linear first = auxNet.firstLinear();
+        int f = first.out;
         Batch b = input;
-        dAuxLogits = Tensor.reuse(dAuxLogits, type, 2 * pairs, 1);
+        dAuxLogits = Tensor.reuse(dAuxLogits, type, 2 * rows, 1);
         dAuxLogits.zero();
         double scale = config.auxWeight() / auxPairs;
         // −log σ(z): d/dz = σ(z) − 1 ;  −log(1 − σ(z)): d/dz = σ(z)
-        for (int r = 0; r < pairs; r++) {
-            int t = r / batch;
-            int s = r % batch;
-            if (t + 1 >= lengths[s]) {
+        for (int q = batch; q < rows; q++) {
+            int t = q / batch;
+            int s = q % batch;
+            if (t >= lengths[s]) {
                 continue;
             }
-            dAuxLogits.set(r, scale * (Activation.sigmoid(auxLogits.get(r)) - 1));
-            if (negativeItemRows[r + batch] != EmbeddingTable.PADDING && b.negativeItem[s * steps + t + 1] != 0) {
-                dAuxLogits.set(pairs + r, scale * Activation.sigmoid(auxLogits.get(pairs + r)));
+            dAuxLogits.set(q, scale * (Activation.sigmoid(auxLogits.get(q)) - 1));
+            if (negativeItemRows[q] != EmbeddingTable.PADDING && b.negativeItem[s * steps + t] != 0) {
+                dAuxLogits.set(rows + q, scale * Activation.sigmoid(auxLogits.get(rows + q)));
             }
         }
-        Tensor dIn = auxNet.backward(dAuxLogits);
-        dNegatives = Tensor.reuse(dNegatives, type, steps * batch, itemWidth);
-        dNegatives.zero();
-        for (int r = 0; r < pairs; r++) {
-            int next = r + batch;
-            for (int j = 0; j < h; j++) {
-                dInterests.add(r * h + j, dIn.get(r * width + j) + dIn.get((pairs + r) * width + j));
-            }
-            for (int j = 0; j < itemWidth; j++) {
-                dHistory.add(next * itemWidth + j, dIn.get(r * width + h + j));
-                dNegatives.add(next * itemWidth + j, dIn.get((pairs + r) * width + h + j));
-            }
-        }
+        Tensor dFirst = auxNet.backwardToFirstLinear(dAuxLogits);      // dz₁ [2·T·B, F]
+        // dW_e = [e_b; ê_b]ᵀ·dz₁
+        auxItemGradient = Tensor.reuse(auxItemGradient, type, itemWidth, f);
+        Gemm.multiply(auxItems, true, dFirst, false, auxItemGradient);
+        // S = dz₁⁺ + dz₁⁻ [T·B, F], the gradient at the shared term h·W_h + b₁: dW_h = hᵀ·S ; db₁ = Σ_q S_q
+        auxStepSums = Tensor.reuse(auxStepSums, type, rows, f);
+        auxStepSums.copyFrom(dFirst, 0, 0, rows * f);
+        auxStepSums.addScaled(dFirst, rows * f, 0, rows * f, 1);
+        auxHiddenGradient = Tensor.reuse(auxHiddenGradient, type, h, f);
+        Gemm.multiply(shiftedInterests, true, auxStepSums, false, auxHiddenGradient);
+        Tensor dW = first.weight.grad();
+        dW.addScaled(auxHiddenGradient, 0, 0, h * f, 1);
+        dW.addScaled(auxItemGradient, 0, h * f, itemWidth * f, 1);
+        auxStepSums.addColumnSumsTo(first.bias.grad());
+        // dh = S·W_hᵀ, whose row q is the gradient of h at row q − B
+        dShiftedInterests = Tensor.reuse(dShiftedInterests, type, rows, h);
+        Gemm.multiply(auxStepSums, false, auxHiddenWeights, true, dShiftedInterests);
+        dInterests.addScaled(dShiftedInterests, batch * h, 0, (rows - batch) * h, 1);
+        // [de_b; dê_b] = dz₁·W_eᵀ
+        dAuxItems = Tensor.reuse(dAuxItems, type, 2 * rows, itemWidth);
+        Gemm.multiply(dFirst, false, auxItemWeights, true, dAuxItems);
+        dHistory.addScaled(dAuxItems, 0, 0, rows * itemWidth, 1);
+        dNegatives = Tensor.reuse(dNegatives, type, rows, itemWidth);
+        dNegatives.copyFrom(dAuxItems, rows * itemWidth, 0, rows * itemWidth);
     }
 
     // ---------------------------------------------------------------------------------------------- accessors
