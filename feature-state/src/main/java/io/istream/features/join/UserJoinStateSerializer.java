@@ -63,7 +63,7 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
             out.writeLong(p.clickTimeMs);
             out.writeByte(p.state);
             out.writeInt(p.position);
-            writeNullableBytes(p.pageUtf8(), out);
+            writeBytes(p.pageUtf8(), out);
         }
         out.writeInt(state.orphanClicks.length);
         for (OrphanClick c : state.orphanClicks) {
@@ -123,31 +123,23 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
         return state;
     }
 
-    /** The same format as {@link #writeString}: length, then the UTF-8 bytes as they are. */
+    /** The same format as {@link #writeString}: length, then the UTF-8 bytes as they are; -1 for null. */
     private static void writeBytes(byte[] utf8, DataOutputView out) throws IOException {
-        out.writeInt(utf8.length);
-        out.write(utf8);
-    }
-
-    /** A non-null string written by {@link #writeString}, as its UTF-8 bytes. */
-    private static byte[] readBytes(DataInputView in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            throw new IOException("a pending impression without a request id: the join state is corrupt");
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return bytes;
-    }
-
-    /** The same format as {@link #writeString}, from bytes already UTF-8 (or null). */
-    private static void writeNullableBytes(byte[] utf8, DataOutputView out) throws IOException {
         if (utf8 == null) {
             out.writeInt(-1);
             return;
         }
         out.writeInt(utf8.length);
         out.write(utf8);
+    }
+
+    /** A non-null string written by {@link #writeString}, as its UTF-8 bytes. */
+    private static byte[] readBytes(DataInputView in) throws IOException {
+        byte[] bytes = readNullableBytes(in);
+        if (bytes == null) {
+            throw new IOException("a pending impression without a request id: the join state is corrupt");
+        }
+        return bytes;
     }
 
     /** A string written by {@link #writeString}, as its UTF-8 bytes: null when it was null. */
@@ -163,23 +155,12 @@ public final class UserJoinStateSerializer extends TypeSerializerSingleton<UserJ
 
     /** Length-prefixed UTF-8, -1 for null. Flink's StringValue codec spent most of its time in a ThreadLocal. */
     private static void writeString(String value, DataOutputView out) throws IOException {
-        if (value == null) {
-            out.writeInt(-1);
-            return;
-        }
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
+        writeBytes(value == null ? null : value.getBytes(StandardCharsets.UTF_8), out);
     }
 
     private static String readString(DataInputView in) throws IOException {
-        int length = in.readInt();
-        if (length < 0) {
-            return null;
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
+        byte[] bytes = readNullableBytes(in);
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
     }
 
     @Override

@@ -8,8 +8,8 @@ import java.util.RandomAccess;
 /**
  * A read-only {@code List<Long>} over a {@code long[]} that the list owns, for the Avro {@link
  * io.istream.avro.Sample}'s arrays. Copying a sample's six arrays of up to 100 ids into boxed lists was ~7% of the
- * feature-state operator; the Avro encoder reads these lists once, element by element, and C2 removes the box
- * between {@link #get} and the encoder's unboxing.
+ * feature-state operator (JFR); with this view no list is built, and an element is boxed only as the Avro encoder
+ * reads it, once.
  */
 public final class LongListView extends AbstractList<Long> implements RandomAccess {
     private final long[] values;   // [size], not shared with anyone who writes to it
