@@ -51,6 +51,21 @@ synthetic10k_slow() {  # lr 0.002, 8 epochs, where the reference-cell DIEN did b
   synthetic10k_at -lr002-e8 0.002 8 "base --model base" "din --model din" \
     "dien-reference --model dien --cell augru-reference"
 }
+synthetic_scale() {  # stop 16: the synthetic gap against data size, lr 0.002 (about 3 h on 2 cores; last)
+  for users in 40000 80000; do
+    for v in "base --model base --epochs 5" "din --model din --epochs 5" \
+             "dien-reference --model dien --cell augru-reference --epochs $([[ $users == 80000 ]] && echo 4 || echo 5)"; do
+      name=${v%% *}; flags=${v#* }
+      for seed in ${only_seeds:-${seeds[@]}}; do
+        file="$out/synthetic$((users / 1000))k-$name-s$seed.json"; [[ -f $file ]] && continue
+        echo "== synthetic $users users $name seed $seed" >&2
+        # shellcheck disable=SC2086
+        "$here/ops/istream" train --data synthetic --synthetic-users "$users" $flags --lr 0.002 --seed "$seed" \
+          --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
+      done
+    done
+  done
+}
 ablations() {
   run din-mba    $amazon --model din --reg mba --lambda 0.01
   run din-softmax-sigmoid $amazon --model din --din-softmax --attention-activation sigmoid
@@ -82,3 +97,4 @@ run dien-noaux $ml --model dien --aux-weight 0
 run dien-agru  $ml --model dien --cell agru
 run dien-aigru $ml --model dien --cell aigru
 only_seeds=${seeds[0]} synthetic10k_slow
+only_seeds=${seeds[0]} synthetic_scale
