@@ -53,7 +53,6 @@ public final class CtrModel {
     private int[] negativeCategoryRows = new int[0];
     private Tensor target;                         // e_a [B, D]
     private Tensor history;                        // e_b [T·B, D]
-    private Tensor negatives;                      // ê_b [T·B, D]
     private Tensor user;                           // [B, d]
     private Tensor pooled;                         // s = Σ_t m_t e_b[t] [B, D]
     private Tensor weightedPool;                   // DIN v = Σ_t w_t e_b[t] [B, D]
@@ -681,12 +680,11 @@ public final class CtrModel {
         int rows = steps * batch;                    // T·B
         Linear first = auxNet.firstLinear();
         int f = first.out;
-        negatives = Tensor.reuse(negatives, type, rows, itemWidth);
-        items.gather(negativeItemRows, rows, negatives, 0);
-        categories.gather(negativeCategoryRows, rows, negatives, d);
         auxItems = Tensor.reuse(auxItems, type, 2 * rows, itemWidth);
         auxItems.copyFrom(history, 0, 0, rows * itemWidth);
-        auxItems.copyFrom(negatives, 0, rows * itemWidth, rows * itemWidth);
+        // ê_b straight into the second half
+        items.gather(negativeItemRows, rows, auxItems, rows * itemWidth);
+        categories.gather(negativeCategoryRows, rows, auxItems, rows * itemWidth + d);
         shiftedInterests = Tensor.reuse(shiftedInterests, type, rows, h);
         for (int i = 0; i < batch * h; i++) {
             shiftedInterests.set(i, 0);

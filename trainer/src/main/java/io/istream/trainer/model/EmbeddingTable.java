@@ -126,14 +126,15 @@ public final class EmbeddingTable {
     }
 
     /**
-     * Copies rows into columns [colOffset, colOffset + d) of {@code out}: out[i] = values[rows[i]], zeros for
-     * {@link #PADDING}.
+     * Copies rows into {@code out}: the i-th into the d elements from {@code offset + i·out.cols}, zeros for
+     * {@link #PADDING}. An offset below out.cols picks columns of rows 0..count−1; a multiple of out.cols also skips
+     * whole rows first.
      */
-    public void gather(int[] rowIndex, int count, Tensor out, int colOffset) {
+    public void gather(int[] rowIndex, int count, Tensor out, int offset) {
         int oc = out.cols;
         for (int i = 0; i < count; i++) {
             int row = rowIndex[i];
-            int o = i * oc + colOffset;
+            int o = i * oc + offset;
             if (row == PADDING) {
                 for (int j = 0; j < dim; j++) {
                     out.set(o + j, 0);
@@ -327,7 +328,6 @@ public final class EmbeddingTable {
         return type;
     }
 
-    /** Visits every tracked id: (id, count, lastSeen, row). For model files. */
     /** The id that owns {@code row}; 0 for the unknown row, padding and free rows. */
     public long idOfRow(int row) {
         if (row <= UNKNOWN_ROW || row >= rowEntry.length) {
@@ -337,6 +337,7 @@ public final class EmbeddingTable {
         return entry < 0 ? 0 : entryId[entry];
     }
 
+    /** Visits every tracked id: (id, count, lastSeen, row). For model files. */
     public void forEachId(IdVisitor visitor) {
         for (int e = 0; e < entries; e++) {
             if (entryId[e] != 0) {
