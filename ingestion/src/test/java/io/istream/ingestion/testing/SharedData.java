@@ -19,8 +19,14 @@ public final class SharedData {
     private SharedData() {
     }
 
+    /** The dataset's directory, present or not: for tests that fall back to synthetic data where it is absent. */
+    public static Path location(String name) {
+        return Path.of(System.getProperty("istream.data.dir", "../../shared/data")).resolve(name);
+    }
+
+    /** The dataset's directory; skips the calling test, saying where it looked, when the dataset is absent. */
     public static Path dataset(String name) {
-        Path dir = Path.of(System.getProperty("istream.data.dir", "../../shared/data")).resolve(name);
+        Path dir = location(name);
         assumeTrue(Files.exists(dir), name + " not found at " + dir.toAbsolutePath().normalize() + ": skipping");
         return dir;
     }

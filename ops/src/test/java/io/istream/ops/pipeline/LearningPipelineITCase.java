@@ -32,6 +32,8 @@ import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.EmbeddingTable;
 import io.istream.trainer.streaming.SampleBatches;
 import io.istream.trainer.updates.ModelFollower;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,11 +54,17 @@ import org.junit.jupiter.api.Test;
  */
 class LearningPipelineITCase extends PipelineTestBase {
     private static final int USERS = 300;
+    /**
+     * Where amazon-beauty is absent: 300 synthetic users (15,000 samples, 234 batches) left the one-pass prequential
+     * AUC only 0.022 above the untrained model's, too close to the bar below; 1,000 users gave 0.80 against 0.50.
+     */
+    private static final int SYNTHETIC_USERS = 1_000;
     private static final int REQUESTS = 40;
 
     @Test
     void replayTrainsServesAndAnswersEveryRequestOnceWithTheNewestModel() throws Exception {
-        EventScript script = ScriptChooser.load(SharedData.dataset(SharedData.AMAZON_BEAUTY), USERS, 3, false,
+        Path data = SharedData.location(SharedData.AMAZON_BEAUTY);
+        EventScript script = ScriptChooser.load(data, Files.exists(data) ? USERS : SYNTHETIC_USERS, 3, false,
                 System.out);
         publish(script);
 
@@ -249,7 +257,7 @@ class LearningPipelineITCase extends PipelineTestBase {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(found.size() + " of " + ids.size() + " requests answered in " + timeout);
             }
-            Thread.onSpinWait();
+            Thread.sleep(100);   // poll interval: each pass re-reads the whole topic
         }
     }
 

@@ -73,7 +73,7 @@ class TrainerRestartITCase extends PipelineTestBase {
 
     @Test
     void restartFromCheckpointTrainsEverySampleExactlyOnce() throws Exception {
-        EventScript script = ScriptChooser.load(SharedData.dataset(SharedData.AMAZON_BEAUTY), 150, 5, false,
+        EventScript script = ScriptChooser.load(SharedData.location(SharedData.AMAZON_BEAUTY), 150, 5, false,
                 System.out);
         publish(script);
         Configuration config = jobConfig();
