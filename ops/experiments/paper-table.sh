@@ -51,6 +51,14 @@ synthetic10k_slow() {  # lr 0.002, 8 epochs, where the reference-cell DIEN did b
   synthetic10k_at -lr002-e8 0.002 8 "base --model base" "din --model din" \
     "dien-reference --model dien --cell augru-reference"
 }
+synthetic20k() {  # stop 14: the reference-cell DIEN on 20,000 users, lr 0.002, 5 epochs, every seed
+  for seed in ${only_seeds:-${seeds[@]}}; do
+    file="$out/synthetic20k-dien-reference-s$seed.json"; [[ -f $file ]] && continue
+    echo "== synthetic 20000 users dien-reference seed $seed" >&2
+    "$here/ops/istream" train --data synthetic --synthetic-users 20000 --model dien --cell augru-reference \
+      --lr 0.002 --epochs 5 --seed "$seed" --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
+  done
+}
 synthetic_scale() {  # stop 16: the synthetic gap against data size, lr 0.002 (about 3 h on 2 cores; last)
   for users in 40000 80000; do
     for v in "base --model base --epochs 5" "din --model din --epochs 5" \
@@ -69,6 +77,8 @@ synthetic_scale() {  # stop 16: the synthetic gap against data size, lr 0.002 (a
 ablations() {
   run din-mba    $amazon --model din --reg mba --lambda 0.01
   run din-softmax-sigmoid $amazon --model din --din-softmax --attention-activation sigmoid
+  run din-softmax $amazon --model din --din-softmax
+  run din-sigmoid $amazon --model din --attention-activation sigmoid
   run din-dice   $amazon --model din --activation dice
   run dien-noaux $amazon --model dien --aux-weight 0
   run dien-agru  $amazon --model dien --cell agru
@@ -97,4 +107,5 @@ run dien-noaux $ml --model dien --aux-weight 0
 run dien-agru  $ml --model dien --cell agru
 run dien-aigru $ml --model dien --cell aigru
 only_seeds=${seeds[0]} synthetic10k_slow
+synthetic20k
 only_seeds=${seeds[0]} synthetic_scale
