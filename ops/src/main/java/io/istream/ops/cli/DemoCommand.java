@@ -140,10 +140,20 @@ final class DemoCommand implements Callable<Integer> {
                     end.samplesOut(), end.positives(), live.trained());
             System.out.printf("score requests sent %,d, answered %,d; scoring latency p50 %s ms, p99 %s ms%n",
                     requests.sent(), live.answered(), fixed(live.p50Ms(), 2), fixed(live.p99Ms(), 2));
-            System.out.println("samples whose attribution window is still open stay pending until event time moves on");
+            if (replay.published() == script.size()) {
+                // the whole script was replayed: what it implies, against what came out
+                long pending = script.expectedSamples() - end.samplesOut();
+                System.out.printf("the replay implies %,d samples: %,d out, %,d still pending (impressions whose "
+                        + "attribution window is still open: the watermark stops at the last event, so they wait "
+                        + "for event time to move on)%n", script.expectedSamples(), end.samplesOut(), pending);
+            } else {
+                System.out.println("samples whose attribution window is still open stay pending until event time "
+                        + "moves on");
+            }
             Map<String, Object> figures = new LinkedHashMap<>();
             figures.put("script", script.name());
             figures.put("replayed", replay.published());
+            figures.put("expectedSamples", script.expectedSamples());
             figures.put("counts", end);
             figures.put("training", live);
             figures.put("requestsSent", requests.sent());
