@@ -59,20 +59,30 @@ synthetic20k() {  # stop 14: the reference-cell DIEN on 20,000 users, lr 0.002, 
       --lr 0.002 --epochs 5 --seed "$seed" --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
   done
 }
-synthetic_scale() {  # stop 16: the synthetic gap against data size, lr 0.002 (about 3 h on 2 cores; last)
-  for users in 40000 80000; do
-    for v in "base --model base --epochs 5" "din --model din --epochs 5" \
-             "dien-reference --model dien --cell augru-reference --epochs $([[ $users == 80000 ]] && echo 4 || echo 5)"; do
-      name=${v%% *}; flags=${v#* }
-      for seed in ${only_seeds:-${seeds[@]}}; do
-        file="$out/synthetic$((users / 1000))k-$name-s$seed.json"; [[ -f $file ]] && continue
-        echo "== synthetic $users users $name seed $seed" >&2
-        # shellcheck disable=SC2086
-        "$here/ops/istream" train --data synthetic --synthetic-users "$users" $flags --lr 0.002 --seed "$seed" \
-          --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
-      done
-    done
+synthetic_at() {  # synthetic_at USERS NAME FLAGS...: one synthetic row at lr 0.002 (seeds: $only_seeds when set, else all)
+  local users=$1 name=$2; shift 2
+  for seed in ${only_seeds:-${seeds[@]}}; do
+    file="$out/synthetic$((users / 1000))k-$name-s$seed.json"; [[ -f $file ]] && continue
+    echo "== synthetic $users users $name seed $seed" >&2
+    "$here/ops/istream" train --data synthetic --synthetic-users "$users" "$@" --lr 0.002 --seed "$seed" \
+      --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
   done
+}
+reference_cell=(--model dien --cell augru-reference)
+synthetic_scale() {  # stops 16-17: the synthetic gap against data size (about 9 h on 2 cores for one seed; last)
+  synthetic_at 40000 base --model base --epochs 5
+  synthetic_at 40000 din --model din --epochs 5
+  synthetic_at 40000 dien-reference "${reference_cell[@]}" --epochs 5
+  synthetic_at 80000 base --model base --epochs 5
+  synthetic_at 80000 din --model din --epochs 5
+  synthetic_at 80000 dien-reference "${reference_cell[@]}" --epochs 4
+  synthetic_at 80000 dien-reference-e6 "${reference_cell[@]}" --epochs 6
+  synthetic_at 80000 dien-reference-decay "${reference_cell[@]}" --lr-decay 0.5 --epochs 3
+  synthetic_at 80000 base-decay --model base --lr-decay 0.5 --epochs 3
+  synthetic_at 80000 din-decay --model din --lr-decay 0.5 --epochs 3
+  synthetic_at 160000 base --model base --epochs 5
+  synthetic_at 160000 din --model din --epochs 4
+  synthetic_at 160000 dien-reference "${reference_cell[@]}" --epochs 3
 }
 ablations() {
   run din-mba    $amazon --model din --reg mba --lambda 0.01
@@ -109,3 +119,7 @@ run dien-aigru $ml --model dien --cell aigru
 only_seeds=${seeds[0]} synthetic10k_slow
 synthetic20k
 only_seeds=${seeds[0]} synthetic_scale
+# the closest configuration, and Base and DIN at the same settings, on the other seeds (about 1 h 10 min a seed)
+synthetic_at 80000 dien-reference-decay "${reference_cell[@]}" --lr-decay 0.5 --epochs 3
+synthetic_at 80000 base-decay --model base --lr-decay 0.5 --epochs 3
+synthetic_at 80000 din-decay --model din --lr-decay 0.5 --epochs 3
