@@ -126,4 +126,3 @@ class CheckpointRecoveryITCase extends DataPlaneTestBase {
         }
     }
 }
-
