@@ -51,16 +51,8 @@ synthetic10k_slow() {  # lr 0.002, 8 epochs, where the reference-cell DIEN did b
   synthetic10k_at -lr002-e8 0.002 8 "base --model base" "din --model din" \
     "dien-reference --model dien --cell augru-reference"
 }
-synthetic20k() {  # stop 14: the reference-cell DIEN on 20,000 users, lr 0.002, 5 epochs, every seed
-  for seed in ${only_seeds:-${seeds[@]}}; do
-    file="$out/synthetic20k-dien-reference-s$seed.json"; [[ -f $file ]] && continue
-    echo "== synthetic 20000 users dien-reference seed $seed" >&2
-    "$here/ops/istream" train --data synthetic --synthetic-users 20000 --model dien --cell augru-reference \
-      --lr 0.002 --epochs 5 --seed "$seed" --json "$file" | grep -E '^(epoch [0-9]+:|selected)' >&2
-  done
-}
 synthetic_at() {  # synthetic_at USERS NAME FLAGS...: one synthetic row at lr 0.002 (seeds: $only_seeds when set, else all)
-  local users=$1 name=$2; shift 2
+  local users=$1 name=$2 seed file; shift 2
   for seed in ${only_seeds:-${seeds[@]}}; do
     file="$out/synthetic$((users / 1000))k-$name-s$seed.json"; [[ -f $file ]] && continue
     echo "== synthetic $users users $name seed $seed" >&2
@@ -69,7 +61,10 @@ synthetic_at() {  # synthetic_at USERS NAME FLAGS...: one synthetic row at lr 0.
   done
 }
 reference_cell=(--model dien --cell augru-reference)
-synthetic_scale() {  # stops 16-17: the synthetic gap against data size (about 9 h on 2 cores for one seed; last)
+synthetic20k() {  # stop 14: the reference-cell DIEN on 20,000 users, 5 epochs, every seed
+  synthetic_at 20000 dien-reference "${reference_cell[@]}" --epochs 5
+}
+synthetic_scale() {  # stops 16-18: the synthetic gap against data size (about 9 h on 2 cores for one seed; last)
   synthetic_at 40000 base --model base --epochs 5
   synthetic_at 40000 din --model din --epochs 5
   synthetic_at 40000 dien-reference "${reference_cell[@]}" --epochs 5
