@@ -10,6 +10,7 @@ import io.istream.trainer.eval.EvaluationResult;
 import io.istream.trainer.eval.RelaImpr;
 import io.istream.trainer.model.ActivationKind;
 import io.istream.trainer.model.AttentionKind;
+import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.model.CellKind;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelFile;
@@ -254,6 +255,7 @@ final class TrainCommand implements Callable<Integer> {
         out.put("model", modelConfig.kind().name().toLowerCase(Locale.ROOT));
         out.put("seed", seed);
         out.put("threads", threads);
+        out.put("openblasCoretype", BlasKernels.coretypeOfThisJvm());
         EvaluationResult test = report.test();
         out.put("selectedEpoch", report.selectedEpoch());
         out.put("testAuc", test.auc());

@@ -8,6 +8,7 @@ import io.istream.avro.ScoredCandidates;
 import io.istream.features.sequence.BehaviorSequence;
 import io.istream.schemas.AvroCodec;
 import io.istream.scorer.Scorer;
+import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.updates.ModelFollower;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,6 +108,7 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     @Override
     public void open(OpenContext context) {
         scorer = new Scorer(maxHistory, interestCacheUsers);
+        BlasKernels.adviceForThisJvm().ifPresent(advice -> LOG.warn("slow BLAS kernels: {}", advice));
         behaviors = getRuntimeContext().getListState(withTtl(new ListStateDescriptor<>(BEHAVIORS.getName(),
                 PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO), userTtlMs));
         behaviorCount = getRuntimeContext().getState(withTtl(new ValueStateDescriptor<>(BEHAVIOR_COUNT.getName(),

@@ -3,6 +3,7 @@ package io.istream.trainer.job;
 import io.istream.avro.Metrics;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
+import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.streaming.StreamingTrainer;
 import java.util.Iterator;
@@ -97,6 +98,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     @Override
     public void open() throws Exception {
         super.open();
+        BlasKernels.adviceForThisJvm().ifPresent(advice -> LOG.warn("slow BLAS kernels: {}", advice));
         MetricGroup group = getMetricGroup().addGroup("istream").addGroup("trainer");
         samplesIn = group.counter("samplesIn");
         updateRecords = group.counter("modelUpdateRecords");
