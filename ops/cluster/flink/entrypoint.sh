@@ -16,4 +16,13 @@ for extra in ${ISTREAM_FLINK_CONF_EXTRA:-}; do
   cat "$source_dir/$extra" >> "$target"
 done
 
+# OpenBLAS kernels for this CPU, chosen as ops/istream chooses them, unless the container sets OPENBLAS_CORETYPE
+source "$(dirname "$source_dir")/blas-core.sh"
+if [[ -z ${OPENBLAS_CORETYPE:-} ]]; then
+  core="$(istream_blas_core)"
+  if [[ -n $core ]]; then
+    export OPENBLAS_CORETYPE="$core"
+  fi
+fi
+
 exec /docker-entrypoint.sh "$@"

@@ -11,9 +11,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The launcher's kernel choice ({@code ops/blas-core.sh}) agrees with {@link BlasKernels#recommendedCore}. */
+/** The launcher's kernel choice ({@code ops/cluster/blas-core.sh}) agrees with {@link BlasKernels#recommendedCore}. */
 class BlasCoreScriptTest {
-    private static final Path SCRIPT = Path.of("blas-core.sh").toAbsolutePath();
+    private static final Path SCRIPT = Path.of("cluster", "blas-core.sh").toAbsolutePath();
 
     @Test
     void theScriptChoosesWhatTheTrainerRecommends(@TempDir Path dir) throws Exception {

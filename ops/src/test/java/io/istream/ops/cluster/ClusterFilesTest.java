@@ -518,7 +518,10 @@ class ClusterFilesTest {
         String extra = environment("taskmanager-gpu").get("ISTREAM_FLINK_CONF_EXTRA");
         assertThat(extra).isEqualTo("config-gpu.yaml");
         assertThat(Files.readString(CLUSTER.resolve("flink/entrypoint.sh"))).contains("ISTREAM_FLINK_CONF_EXTRA")
-                .contains("/docker-entrypoint.sh");
+                .contains("/docker-entrypoint.sh")
+                // the OpenBLAS kernel choice of ops/istream, from the mounted ops/cluster (BlasCoreScriptTest)
+                .contains("source \"$(dirname \"$source_dir\")/blas-core.sh\"");
+        assertThat(CLUSTER.resolve("blas-core.sh")).isRegularFile();
         Map<String, String> base = flinkConfig("config.yaml");
         Map<String, String> gpuOnly = flinkConfig(extra);
         assertThat(gpuOnly.keySet()).as("config-gpu.yaml only adds keys").doesNotContainAnyElementsOf(base.keySet());
