@@ -75,7 +75,8 @@ final class ScoreBench implements Callable<Integer> {
         out.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
         // which OpenBLAS kernels the products ran on: ops/istream picks them from the CPU (BlasKernels)
         out.put("openblasCoretype", BlasKernels.coretypeOfThisJvm());
-        System.out.println("OpenBLAS kernels: " + BlasKernels.CORETYPE_VARIABLE + "=" + BlasKernels.coretypeOfThisJvm());
+        System.out.println("OpenBLAS kernels: " + BlasKernels.CORETYPE_VARIABLE + "="
+                + BlasKernels.coretypeOfThisJvm());
         BlasKernels.adviceForThisJvm().ifPresent(advice -> System.out.println("warning: " + advice));
         List<Map<String, Object>> cases = new ArrayList<>();
         for (int candidates : candidateCounts) {

@@ -15,9 +15,9 @@ import java.util.Set;
  * <p>ND4J 1.0.0-M2.1 bundles OpenBLAS 0.3.19, which picks its kernels from the CPU model at load time and does not
  * know newer CPUs: on AMD Zen 5 (CPU family 26) it falls back to its Barcelona (SSE) kernels, and every product
  * runs 2–4× slower than on the AVX-512 ones. {@code OPENBLAS_CORETYPE}, read once when the library loads, overrides
- * the guess. {@code ops/istream} sets it from the CPU's instruction sets ({@code ops/cluster/blas-core.sh}, the same rule
- * as {@link #recommendedCore}); a JVM started another way (a Flink cluster's task managers) gets {@link #advice}
- * in its log instead.
+ * the guess. {@code ops/istream} and the Flink containers' entrypoint set it from the CPU's instruction sets
+ * ({@code ops/cluster/blas-core.sh}, the same rule as {@link #recommendedCore}); a JVM started another way gets
+ * {@link #advice} in its log instead.
  */
 public final class BlasKernels {
 
