@@ -6,7 +6,6 @@ import io.istream.features.sequence.BehaviorSequence;
 import io.istream.scorer.Scorer;
 import io.istream.trainer.data.Batch;
 import io.istream.trainer.data.Batches;
-import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelKind;
@@ -73,11 +72,7 @@ final class ScoreBench implements Callable<Integer> {
         out.put("history", history);
         out.put("modelThreads", modelThreads);
         out.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
-        // which OpenBLAS kernels the products ran on: ops/istream picks them from the CPU (BlasKernels)
-        out.put("openblasCoretype", BlasKernels.coretypeOfThisJvm());
-        System.out.println("OpenBLAS kernels: " + BlasKernels.CORETYPE_VARIABLE + "="
-                + BlasKernels.coretypeOfThisJvm());
-        BlasKernels.adviceForThisJvm().ifPresent(advice -> System.out.println("warning: " + advice));
+        BlasReport.printAndRecord(out);   // the products' kernels: ops/istream picks them from the CPU
         List<Map<String, Object>> cases = new ArrayList<>();
         for (int candidates : candidateCounts) {
             Map<String, Object> c = new LinkedHashMap<>();

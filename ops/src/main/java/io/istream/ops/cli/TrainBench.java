@@ -7,7 +7,6 @@ import io.istream.trainer.data.Batch;
 import io.istream.trainer.data.Batches;
 import io.istream.trainer.data.OfflineDataset;
 import io.istream.trainer.model.ActivationKind;
-import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.Gemm;
 import io.istream.trainer.model.ModelConfig;
@@ -65,11 +64,7 @@ final class TrainBench implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("command", "bench train");
         out.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
-        // which OpenBLAS kernels the products ran on: ops/istream picks them from the CPU (BlasKernels)
-        out.put("openblasCoretype", BlasKernels.coretypeOfThisJvm());
-        System.out.println("OpenBLAS kernels: " + BlasKernels.CORETYPE_VARIABLE + "="
-                + BlasKernels.coretypeOfThisJvm());
-        BlasKernels.adviceForThisJvm().ifPresent(advice -> System.out.println("warning: " + advice));
+        BlasReport.printAndRecord(out);   // the products' kernels: ops/istream picks them from the CPU
         out.put("rounds", rounds);
         out.put("batchesPerRound", batchesPerRound);
         out.put("warmupSeconds", warmupSeconds);
