@@ -65,7 +65,7 @@ public final class LabelJoin {
         }
         List<OrphanClick> waiting = new ArrayList<>();
         for (OrphanClick c : state.orphanClicks) {
-            if (p.is(c.requestId, c.itemId)) {
+            if (p.is(c.requestIdUtf8(), c.itemId)) {
                 waiting.add(c);
             }
         }
@@ -170,7 +170,7 @@ public final class LabelJoin {
             for (OrphanClick c : state.orphanClicks) {
                 if (c.clickTimeMs <= watermark) {
                     out.rejected.add(new JoinEffects.Rejected(DeadLetterReason.CLICK_WITHOUT_IMPRESSION,
-                            "no impression " + PendingImpression.joinKey(c.requestId, c.itemId)
+                            "no impression " + PendingImpression.joinKey(c.requestId(), c.itemId)
                                     + " arrived by the click's time " + c.clickTimeMs, c.source(),
                             c.toClick()));
                 } else {

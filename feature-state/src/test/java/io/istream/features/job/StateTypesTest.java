@@ -53,8 +53,8 @@ class StateTypesTest {
     }
 
     /**
-     * The join state's on-disk layout is part of every checkpoint: ids and pages are kept as UTF-8 bytes in memory,
-     * and must still be written as they always were (length, UTF-8; -1 for an absent page).
+     * The join state's on-disk layout is part of every checkpoint: ids, pages and the orphans' topics are kept as UTF-8
+     * bytes in memory, and must still be written as they always were (length, UTF-8; -1 for an absent page).
      */
     @Test
     void joinStateKeepsItsLayout() throws Exception {
@@ -64,7 +64,8 @@ class StateTypesTest {
         withPage.setPage("caf\u00e9");
         PendingImpression withoutPage = new PendingImpression("r2", 7, 8, 2000);
         join.pending = new PendingImpression[] {withPage, withoutPage};
-        join.orphanClicks = new io.istream.features.join.OrphanClick[0];
+        join.orphanClicks = new io.istream.features.join.OrphanClick[] {new io.istream.features.join.OrphanClick(
+                "o\u00e9", 4, 9, 3000, new io.istream.features.join.SourceRef("clicks", 1, 77))};
         join.shownNotClickedItems = new long[0];
         join.shownNotClickedCategories = new long[0];
 
@@ -76,7 +77,14 @@ class StateTypesTest {
         expected.writeInt(2);
         pending(expected, "r\u00e9", 5, 6, 1000, 3, "caf\u00e9");
         pending(expected, "r2", 7, 8, 2000, -1, null);
-        expected.writeInt(0);
+        expected.writeInt(1);
+        utf8(expected, "o\u00e9");
+        expected.writeLong(4);
+        expected.writeLong(9);
+        expected.writeLong(3000);
+        utf8(expected, "clicks");
+        expected.writeInt(1);
+        expected.writeLong(77);
         expected.writeInt(0);
         assertThat(written.getCopyOfBuffer()).isEqualTo(expected.getCopyOfBuffer());
 
@@ -85,11 +93,19 @@ class StateTypesTest {
         assertThat(back.pending[0].page()).isEqualTo("caf\u00e9");
         assertThat(back.pending[0].requestId()).isEqualTo("r\u00e9");
         assertThat(back.pending[1].page()).isNull();
+        assertThat(back.orphanClicks[0].requestId()).isEqualTo("o\u00e9");
+        assertThat(back.orphanClicks[0].source()).isEqualTo(new io.istream.features.join.SourceRef("clicks", 1, 77));
         // and a restored state writes the same bytes again, without decoding anything in between
         DataOutputSerializer rewritten = new DataOutputSerializer(256);
         UserJoinStateSerializer.INSTANCE.serialize(UserJoinStateSerializer.INSTANCE.deserialize(
                 new DataInputDeserializer(written.getCopyOfBuffer())), rewritten);
         assertThat(rewritten.getCopyOfBuffer()).isEqualTo(written.getCopyOfBuffer());
+    }
+
+    private static void utf8(DataOutputSerializer out, String value) throws Exception {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
     }
 
     private static void pending(DataOutputSerializer out, String requestId, long item, long category, long timeMs,
