@@ -18,6 +18,28 @@ class IngestBenchTest {
     }
 
     @Test
+    void onlyFullWindowsWithEventsLeftToReadAreSustained() {
+        assertThat(IngestBench.isIngestWindow(false, 0, 100)).isTrue();
+        assertThat(IngestBench.isIngestWindow(false, 99, 100)).isTrue();
+        // every event read: the window only waits for the final checkpoint
+        assertThat(IngestBench.isIngestWindow(false, 100, 100)).isFalse();
+        // the job ended within the window: not a full one
+        assertThat(IngestBench.isIngestWindow(true, 50, 100)).isFalse();
+    }
+
+    @Test
+    void processCpuTimeIsReadAndGrows() {
+        long before = IngestBench.processCpuNs();
+        double sink = 0;
+        for (int i = 0; i < 5_000_000; i++) {
+            sink += Math.sqrt(i);
+        }
+        assertThat(sink).isPositive();
+        assertThat(before).isPositive();
+        assertThat(IngestBench.processCpuNs()).isGreaterThan(before);
+    }
+
+    @Test
     void directorySizeCountsRegularFilesRecursively(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("a"), new byte[10]);
         Files.createDirectories(dir.resolve("sub"));
