@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
 final class IngestBench implements Callable<Integer> {
     private static final int WINDOW_SECONDS = 5;
     /** The least time the sustained figure should cover (the data-plane benchmark's definition). */
-    static final int MIN_SUSTAINED_SECONDS = 60;
+    private static final int MIN_SUSTAINED_SECONDS = 60;
 
     @Option(names = "--data", description = "dataset to replay; default: the benchmark-sized synthetic generator")
     Path data;
@@ -92,6 +92,7 @@ final class IngestBench implements Callable<Integer> {
             double seconds = (System.nanoTime() - startNs) / 1e9;
             double cpuSeconds = (processCpuNs() - startCpuNs) / 1e9;
             PipelineCounts end = PipelineCounts.now();
+            double cpuSecondsPerMillion = cpuSeconds / (end.recordsIn() / 1e6);
             long checkpointBytes = directoryBytes(stack.workDir().resolve("checkpoints"));
             double median = median(windowRates);
             double perMillion = maxRocksDbBytes / (end.recordsIn() / 1e6);
@@ -105,11 +106,12 @@ final class IngestBench implements Callable<Integer> {
             int sustainedSeconds = windowRates.size() * WINDOW_SECONDS;
             if (sustainedSeconds < MIN_SUSTAINED_SECONDS) {
                 System.out.printf("warning: the sustained figure covers only %d s (at least %d s are wanted): the "
-                        + "backlog was read too fast; give --users more than the preset's 20,000%n",
+                        + "backlog was read too fast; replay more events (synthetic: --users above the preset's "
+                        + "20,000)%n",
                         sustainedSeconds, MIN_SUSTAINED_SECONDS);
             }
             System.out.printf("CPU of this JVM (broker, MiniCluster and all): %.1f s = %.1f cores busy, %.1f CPU-s per "
-                    + "million events%n", cpuSeconds, cpuSeconds / seconds, cpuSeconds / (end.recordsIn() / 1e6));
+                    + "million events%n", cpuSeconds, cpuSeconds / seconds, cpuSecondsPerMillion);
             System.out.printf("RocksDB local state: peak %.1f MiB = %.1f MiB per million events; last checkpoint "
                     + "directory %.1f MiB%n", maxRocksDbBytes / 1048576.0, perMillion / 1048576.0,
                     checkpointBytes / 1048576.0);
@@ -130,7 +132,7 @@ final class IngestBench implements Callable<Integer> {
             figures.put("medianEventsPerSecond", median);
             figures.put("sustainedSeconds", sustainedSeconds);
             figures.put("processCpuSeconds", cpuSeconds);
-            figures.put("cpuSecondsPerMillionEvents", cpuSeconds / (end.recordsIn() / 1e6));
+            figures.put("cpuSecondsPerMillionEvents", cpuSecondsPerMillion);
             figures.put("peakRocksDbBytes", maxRocksDbBytes);
             figures.put("rocksDbBytesPerMillionEvents", perMillion);
             figures.put("checkpointDirectoryBytes", checkpointBytes);
