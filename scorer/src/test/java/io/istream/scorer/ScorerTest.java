@@ -22,8 +22,8 @@ class ScorerTest {
     private static final long REQUEST_TIME = 10_000;
 
     private static CtrModel model() {
-        CtrModel m = new CtrModel(ModelConfig.defaults(ModelKind.DIEN)
-                .withSizes(4, 6, new int[] {8}, new int[] {6}, new int[] {6}).withSeed(3));
+        CtrModel m = new CtrModel(ModelConfig.paper(ModelKind.DIEN).embeddingDim(4)
+                .hiddenSize(6).headHidden(8).attentionHidden(6).auxHidden(6).seed(3).build());
         // ids admitted (as a trained model's would be), so candidates get their own rows
         Batch vocabulary = new Batch(1, 1);
         for (long id = 1; id <= 40; id++) {

@@ -29,7 +29,7 @@ final class LocalJobOptions {
         // replayed datasets span years of event time: keep every user's sequence for the whole replay
         options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
         // and ids too: event time moves years during a replay
-        options.set(io.istream.trainer.job.TrainerOptions.EXPIRE_AFTER, Duration.ofDays(3650));
+        options.setString("model.expire-after", "3650d");
         options.set(io.istream.trainer.job.TrainerOptions.METRICS_WINDOW, Duration.ofSeconds(5));
         options.addAll(Configuration.fromMap(conf));
         System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options)

@@ -77,7 +77,7 @@ final class SoakBench implements Callable<Integer> {
         // forget what two rounds of event time have not seen: users' sequences and embedding rows
         String ttl = 2 * roundSpan + " ms";
         local.conf.putIfAbsent(FeatureStateOptions.SEQUENCE_TTL.key(), ttl);
-        local.conf.putIfAbsent(TrainerOptions.EXPIRE_AFTER.key(), ttl);
+        local.conf.putIfAbsent("model.expire-after", 2 * roundSpan + "ms");
         local.conf.putIfAbsent(ScorerOptions.USER_TTL.key(), scorerUserTtl);
         Configuration options = local.jobOptions();
         long startMs = System.currentTimeMillis() - Duration.ofDays(365).toMillis();

@@ -104,8 +104,7 @@ final class TrainBench implements Callable<Integer> {
     }
 
     private Map<String, Object> measure(String name, ModelKind kind, List<Batch> batches, double peak, int threads) {
-        ModelConfig config = ModelConfig.defaults(kind)
-                .withHeadActivation(kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU);
+        ModelConfig config = ModelConfig.paper(kind).build();
         CtrModel model = new CtrModel(config, 2);
         model.setThreads(threads);
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(1e-3), model);

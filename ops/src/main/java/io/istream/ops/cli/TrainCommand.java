@@ -8,16 +8,11 @@ import io.istream.trainer.data.OfflineDataset;
 import io.istream.trainer.data.SyntheticProtocol;
 import io.istream.trainer.eval.EvaluationResult;
 import io.istream.trainer.eval.RelaImpr;
-import io.istream.trainer.model.ActivationKind;
-import io.istream.trainer.model.AttentionKind;
 import io.istream.trainer.model.BlasKernels;
-import io.istream.trainer.model.CellKind;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelFile;
-import io.istream.trainer.model.ModelKind;
+import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.model.OptimizerConfig;
-import io.istream.trainer.model.OptimizerKind;
-import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.offline.EpochReport;
 import io.istream.trainer.offline.OfflineTrainer;
 import io.istream.trainer.offline.TrainingOptions;
@@ -52,58 +47,68 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "dien", description = "base, din or dien (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--activation", description = "Head activation: prelu or dice (default: prelu for base and"
-            + " din, dice for dien).")
+    @Option(names = "--form", defaultValue = "default", description = "Where the model's options start: default (the"
+            + " forms that measured best across datasets) or paper (the papers' forms) (default: ${DEFAULT-VALUE}).")
+    String form;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Any model.* or optimizer.* option (see"
+            + " docs/configuration.md), as the streaming job takes it; repeatable. The flags below override it.")
+    Map<String, String> conf = new LinkedHashMap<>();
+
+    @Option(names = "--activation", description = "Head activation: prelu or dice (model.head-activation).")
     String activation;
 
-    @Option(names = "--cell", defaultValue = "augru",
-            description = "DIEN evolving cell: augru, agru, aigru or augru-reference (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--head-inputs", paramLabel = "LIST", description = "What summarises the behaviours in the head:"
+            + " sum-pooling, attention-pooling, interest-state, comma-separated (model.head-inputs).")
+    String headInputs;
+
+    @Option(names = "--cell", description = "DIEN evolving cell: augru, agru, aigru or augru-reference"
+            + " (model.evolving-cell).")
     String cell;
 
-    @Option(names = "--attention", defaultValue = "bilinear",
-            description = "DIEN attention: bilinear (eq. 9) or ffn (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--attention", description = "DIEN attention: bilinear (eq. 9) or ffn (model.dien-attention).")
     String attention;
 
-    @Option(names = "--attention-activation", defaultValue = "prelu",
-            description = "Hidden activation of the FFN attention (DIN, DIEN's ffn option): prelu or sigmoid (the DIN"
-                    + " reference code's) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--attention-activation", description = "Hidden activation of the FFN attention: prelu, sigmoid"
+            + " (the DIN reference code's) or none (model.attention-activation).")
     String attentionActivation;
 
-    @Option(names = "--din-softmax", description = "Softmax over DIN's attention weights (off in the paper).")
-    boolean dinSoftmax;
+    @Option(names = "--din-softmax", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "Softmax over DIN's attention weights (model.din-softmax).")
+    Boolean dinSoftmax;
 
-    @Option(names = "--aux-weight", defaultValue = "1.0",
-            description = "α of the auxiliary loss; 0 turns it off (default: ${DEFAULT-VALUE}).")
-    double auxWeight;
+    @Option(names = "--aux-weight", description = "α of the auxiliary loss; 0 turns it off (model.aux-weight).")
+    Double auxWeight;
 
-    @Option(names = "--user-embedding", description = "Add a user-id embedding to the head input.")
-    boolean userEmbedding;
+    @Option(names = "--user-embedding", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+            description = "Add a user-id embedding to the head input (model.user-embedding).")
+    Boolean userEmbedding;
 
-    @Option(names = "--embedding-dim", defaultValue = "18", description = "d per id (default: ${DEFAULT-VALUE}).")
-    int embeddingDim;
+    @Option(names = "--embedding-dim", description = "d per id (model.embedding-dim).")
+    Integer embeddingDim;
 
-    @Option(names = "--hidden", defaultValue = "36", description = "GRU hidden size H (default: ${DEFAULT-VALUE}).")
-    int hidden;
+    @Option(names = "--hidden", description = "GRU hidden size H (model.hidden-size).")
+    Integer hidden;
 
-    @Option(names = "--optimizer", defaultValue = "adam", description = "sgd, adagrad or adam (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", description = "sgd, adagrad or adam (optimizer.kind).")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "0.001", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
+    @Option(names = "--lr", description = "Learning rate (optimizer.learning-rate).")
+    Double learningRate;
 
     @Option(names = "--lr-decay", defaultValue = "1", paramLabel = "F",
             description = "Epoch e trains at lr·F^(e−1); 1 keeps the rate constant (default: ${DEFAULT-VALUE}).")
     double learningRateDecay;
 
-    @Option(names = "--reg", defaultValue = "none",
-            description = "Embedding regularisation: none, l2 (whole table) or mba (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--reg", description = "Embedding regularisation: none, l2 (whole table) or mba"
+            + " (optimizer.regularization).")
     String regularization;
 
-    @Option(names = "--lambda", defaultValue = "0.01", description = "λ of --reg (default: ${DEFAULT-VALUE}).")
-    double lambda;
+    @Option(names = "--lambda", description = "λ of --reg (optimizer.lambda).")
+    Double lambda;
 
-    @Option(names = "--dense-l2", defaultValue = "0", description = "L2 on dense weights (default: ${DEFAULT-VALUE}).")
-    double denseL2;
+    @Option(names = "--dense-l2", description = "L2 on dense weights (optimizer.dense-l2).")
+    Double denseL2;
 
     @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -164,9 +169,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println(dataset.describe());
         ModelConfig modelConfig = modelConfig();
-        OptimizerConfig optimizerConfig = OptimizerConfig.of(OptimizerKind.valueOf(upper(optimizer)), learningRate)
-                .withRegularization(RegularizationKind.valueOf(upper(regularization)), lambda)
-                .withDenseL2(denseL2);
+        OptimizerConfig optimizerConfig = optimizerConfig();
         TrainingOptions options = new TrainingOptions(epochs, batchSize, seed, !noBucketing, 512,
                 learningRateDecay);
         System.out.println("model " + modelConfig + "; " + optimizerConfig);
@@ -223,24 +226,52 @@ final class TrainCommand implements Callable<Integer> {
         return Path.of("train-curves.png");
     }
 
-    ModelConfig modelConfig() {
-        ModelKind kind = ModelKind.valueOf(upper(model));
-        ActivationKind head = activation != null ? ActivationKind.valueOf(upper(activation))
-                : kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU;
-        ModelConfig defaults = ModelConfig.defaults(kind);
-        return defaults.withSizes(embeddingDim, hidden, defaults.headHidden(), defaults.attentionHidden(),
-                        defaults.auxHidden())
-                .withAttentionActivation(ActivationKind.valueOf(upper(attentionActivation)))
-                .withHeadActivation(head)
-                .withAttention(AttentionKind.valueOf(upper(attention)), dinSoftmax)
-                .withEvolvingCell(CellKind.valueOf(upper(cell)))
-                .withAuxWeight(auxWeight)
-                .withUserEmbedding(userEmbedding)
-                .withSeed(seed);
+    /** The model and optimiser options: --conf first, then the flags that were given. */
+    Map<String, String> options() {
+        Map<String, String> values = new LinkedHashMap<>(conf);
+        values.put(ModelOptions.KIND, model);
+        values.put(ModelOptions.FORM, form);
+        putIfGiven(values, "model.head-activation", activation);
+        putIfGiven(values, "model.head-inputs", headInputs);
+        putIfGiven(values, "model.evolving-cell", cell);
+        putIfGiven(values, "model.dien-attention", attention);
+        putIfGiven(values, "model.attention-activation", attentionActivation);
+        putIfGiven(values, "model.din-softmax", dinSoftmax);
+        putIfGiven(values, "model.aux-weight", auxWeight);
+        putIfGiven(values, "model.user-embedding", userEmbedding);
+        putIfGiven(values, "model.embedding-dim", embeddingDim);
+        putIfGiven(values, "model.hidden-size", hidden);
+        values.put("model.seed", Long.toString(seed));
+        putIfGiven(values, "optimizer.kind", optimizer);
+        putIfGiven(values, "optimizer.learning-rate", learningRate);
+        putIfGiven(values, "optimizer.regularization", regularization);
+        putIfGiven(values, "optimizer.lambda", lambda);
+        putIfGiven(values, "optimizer.dense-l2", denseL2);
+        for (String key : values.keySet()) {
+            if (!ModelOptions.keys().contains(key)) {
+                throw new IllegalArgumentException("unknown option " + key + " (model.* and optimizer.* options:"
+                        + " docs/configuration.md)");
+            }
+        }
+        return values;
     }
 
-    private static String upper(String s) {
-        return s.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    private static void putIfGiven(Map<String, String> values, String key, Object value) {
+        if (value != null) {
+            values.put(key, value.toString());
+        }
+    }
+
+    ModelConfig modelConfig() {
+        return ModelOptions.model(options());
+    }
+
+    OptimizerConfig optimizerConfig() {
+        return ModelOptions.optimizer(options());
+    }
+
+    ModelOptions.Form modelForm() {
+        return ModelOptions.parseForm(form);
     }
 
     private Map<String, Object> figures(OfflineDataset dataset, ModelConfig modelConfig, OptimizerConfig opt,
@@ -289,20 +320,8 @@ final class TrainCommand implements Callable<Integer> {
         out.put("epochs", epochs);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model", modelConfig.toString());
-        config.put("headActivation", modelConfig.headActivation().name());
-        config.put("evolvingCell", modelConfig.evolvingCell().name());
-        config.put("attention", modelConfig.attention().name());
-        config.put("attentionActivation", modelConfig.attentionActivation().name());
-        config.put("dinSoftmax", modelConfig.dinSoftmax());
-        config.put("auxWeight", modelConfig.auxWeight());
-        config.put("embeddingDim", modelConfig.embeddingDim());
-        config.put("hidden", modelConfig.hiddenSize());
-        config.put("optimizer", opt.kind().name());
-        config.put("learningRate", opt.learningRate());
+        config.putAll(ModelOptions.values(modelConfig, opt, modelForm()));
         config.put("learningRateDecay", options.learningRateDecay());
-        config.put("regularization", opt.regularization().name());
-        config.put("lambda", opt.lambda());
-        config.put("denseL2", opt.denseL2());
         config.put("epochs", options.epochs());
         config.put("batchSize", options.batchSize());
         config.put("bucketing", options.bucketBatches());

@@ -61,8 +61,8 @@ abstract class PipelineTestBase {
         config.set(TrainerOptions.METRICS_WINDOW, Duration.ofMillis(500));
         config.set(TrainerOptions.PUBLISH_EVERY_BATCHES, 5);
         config.set(TrainerOptions.BATCH_SIZE, 64);
-        config.set(TrainerOptions.LEARNING_RATE, 0.003);
-        config.set(TrainerOptions.EXPIRE_AFTER, Duration.ZERO);
+        config.setString("optimizer.learning-rate", "0.003");
+        config.setString("model.expire-after", "0");
         return config;
     }
 

@@ -2,56 +2,28 @@ package io.istream.trainer.job;
 
 import io.istream.features.job.JobOptions;
 import io.istream.trainer.model.ModelConfig;
-import io.istream.trainer.model.ModelKind;
+import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.model.OptimizerConfig;
-import io.istream.trainer.model.OptimizerKind;
-import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.streaming.PrequentialScore;
 import io.istream.trainer.streaming.StreamingSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.ReadableConfig;
 
-/** Typed options of the streaming trainer, with MODEL.md's defaults. */
+/** Typed options of the streaming trainer; the model's and optimiser's are {@link ModelOptions}. */
 public final class TrainerOptions {
     private TrainerOptions() {
     }
-
-    public static final ConfigOption<ModelKind> MODEL = ConfigOptions.key("trainer.model")
-            .enumType(ModelKind.class).defaultValue(ModelKind.DIEN)
-            .withDescription("BASE, DIN or DIEN, with MODEL.md's default sizes and options.");
 
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("trainer.batch-size")
             .intType().defaultValue(128).withDescription("Samples per training step.");
 
     public static final ConfigOption<Integer> MAX_HISTORY = ConfigOptions.key("trainer.max-history")
             .intType().defaultValue(100).withDescription("T: behaviours per sample, newest kept.");
-
-    public static final ConfigOption<OptimizerKind> OPTIMIZER = ConfigOptions.key("trainer.optimizer")
-            .enumType(OptimizerKind.class).defaultValue(OptimizerKind.ADAM).withDescription("SGD, ADAGRAD or ADAM.");
-
-    public static final ConfigOption<Double> LEARNING_RATE = ConfigOptions.key("trainer.learning-rate")
-            .doubleType().defaultValue(0.001).withDescription("Learning rate.");
-
-    public static final ConfigOption<RegularizationKind> REGULARIZATION = ConfigOptions.key("trainer.regularization")
-            .enumType(RegularizationKind.class).defaultValue(RegularizationKind.MBA)
-            .withDescription("Embedding regularisation: NONE, MBA (only rows in the batch, λ/n_j) or L2 (every row "
-                    + "every step; every model delta then carries every row).");
-
-    public static final ConfigOption<Double> LAMBDA = ConfigOptions.key("trainer.lambda")
-            .doubleType().defaultValue(0.01).withDescription("λ of the embedding regularisation.");
-
-    public static final ConfigOption<Integer> ADMIT_AFTER = ConfigOptions.key("trainer.admit-after")
-            .intType().defaultValue(1)
-            .withDescription("Sightings before an id gets its own embedding row; before that it reads the unknown row.");
-
-    public static final ConfigOption<Duration> EXPIRE_AFTER = ConfigOptions.key("trainer.expire-after")
-            .durationType().defaultValue(Duration.ofDays(30))
-            .withDescription("Ids not seen in samples for this long (event time) are forgotten and their rows reused: "
-                    + "bounded memory on an endless stream. 0 = never.");
 
     public static final ConfigOption<Integer> PUBLISH_EVERY_BATCHES = ConfigOptions.key("trainer.publish-every-batches")
             .intType().defaultValue(10).withDescription("A sparse model delta after this many trained batches …");
@@ -96,21 +68,19 @@ public final class TrainerOptions {
                     + "trainer is the single writer, so a second thread raises its ceiling where a core is free; on a "
                     + "machine whose cores the data plane already fills it only competes with it.");
 
-    public static final ConfigOption<Long> SEED = ConfigOptions.key("trainer.seed")
-            .longType().defaultValue(1L).withDescription("Initialisation seed.");
+    public static final List<ConfigOption<?>> ALL = List.of(BATCH_SIZE, MAX_HISTORY, PUBLISH_EVERY_BATCHES,
+            PUBLISH_INTERVAL, FULL_INTERVAL, MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, MODEL_THREADS,
+            DRILL_NON_FINITE_EVERY);
 
-    public static final List<ConfigOption<?>> ALL = List.of(MODEL, BATCH_SIZE, MAX_HISTORY, OPTIMIZER, LEARNING_RATE,
-            REGULARIZATION, LAMBDA, ADMIT_AFTER, EXPIRE_AFTER, PUBLISH_EVERY_BATCHES, PUBLISH_INTERVAL, FULL_INTERVAL,
-            MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, MODEL_THREADS, SEED, DRILL_NON_FINITE_EVERY);
-
-    /** The trainer's settings from the options; throws IllegalArgumentException naming what is wrong. */
+    /**
+     * The trainer's settings from the options: the model from the {@code model.*} options and the optimiser from the
+     * {@code optimizer.*} options ({@link ModelOptions}, the offline trainer's too), the rest from the
+     * {@code trainer.*} options above. Throws IllegalArgumentException naming what is wrong.
+     */
     public static StreamingSettings settings(ReadableConfig config) {
-        ModelConfig model = ModelConfig.defaults(config.get(MODEL))
-                .withAdmission(config.get(ADMIT_AFTER), config.get(EXPIRE_AFTER).toMillis())
-                .withSeed(config.get(SEED));
-        OptimizerConfig base = OptimizerConfig.of(config.get(OPTIMIZER), config.get(LEARNING_RATE));
-        OptimizerConfig optimizer = new OptimizerConfig(base.kind(), base.learningRate(), base.beta1(), base.beta2(),
-                base.epsilon(), config.get(REGULARIZATION), config.get(LAMBDA), base.denseL2());
+        Map<String, String> values = config.toMap();
+        ModelConfig model = ModelOptions.model(values);
+        OptimizerConfig optimizer = ModelOptions.optimizer(values);
         long publishMs = config.get(PUBLISH_INTERVAL).toMillis();
         return new StreamingSettings(model, optimizer, config.get(BATCH_SIZE), config.get(MAX_HISTORY),
                 config.get(PUBLISH_EVERY_BATCHES), publishMs, config.get(FULL_INTERVAL).toMillis(),
@@ -118,7 +88,11 @@ public final class TrainerOptions {
                 Math.max(1_000, publishMs), config.get(PREQUENTIAL), config.get(MODEL_THREADS));
     }
 
+    /** The effective trainer options, then the model and optimiser options. */
     public static String describe(ReadableConfig config) {
-        return JobOptions.describe(ALL, config);
+        StreamingSettings settings = settings(config);
+        String form = config.toMap().getOrDefault(ModelOptions.FORM, ModelOptions.Form.DEFAULT.name());
+        return JobOptions.describe(ALL, config)
+                + ModelOptions.describe(settings.model(), settings.optimizer(), ModelOptions.parseForm(form));
     }
 }

@@ -25,7 +25,7 @@ public final class CtrModel {
     private final SparseGradient itemGrad;
     private final SparseGradient categoryGrad;
     private final SparseGradient userGrad;
-    private final FfnAttention dinAttention;       // DIN
+    private final FfnAttention dinAttention;       // DIN's local activation unit (ATTENTION_POOLING)
     private final Gru extractor;                   // DIEN interest extractor (GRU)
     private final BilinearAttention bilinear;      // DIEN attention (BILINEAR)
     private final FfnAttention ffnAttention;       // DIEN attention (FFN)
@@ -33,6 +33,9 @@ public final class CtrModel {
     private final Mlp auxNet;                      // DIEN auxiliary net g
     private final Mlp head;
     private final int headWidth;
+    private final boolean sumPoolInHead;           // head input [p, p ⊙ e_a] (SUM_POOLING)
+    private final boolean attentionPoolInHead;     // head input [v, v ⊙ e_a] (ATTENTION_POOLING)
+    private final boolean stateInHead;             // head input h'_T (INTEREST_STATE)
     private final int slotCount;                   // optimiser slots per embedding row
     private long clockMs;                          // time given to embedding sightings
     private boolean countSightings = true;
@@ -55,7 +58,7 @@ public final class CtrModel {
     private Tensor history;                        // e_b [T·B, D]
     private Tensor user;                           // [B, d]
     private Tensor pooled;                         // s = Σ_t m_t e_b[t] [B, D]
-    private Tensor weightedPool;                   // DIN v = Σ_t w_t e_b[t] [B, D]
+    private Tensor weightedPool;                   // v = Σ_t w_t e_b[t] [B, D] (ATTENTION_POOLING)
     private Tensor dinWeights;                     // DIN w [T·B, 1]
     private Tensor interests;                      // DIEN h [T·B, H]
     private Tensor attentionWeights;               // DIEN a [T·B, 1]
@@ -97,7 +100,8 @@ public final class CtrModel {
     private Tensor auxItemGradient;                // dW_e [D, F]
     private Tensor dShiftedInterests;              // [T·B, H]
     private Tensor dAuxItems;                      // [2·T·B, D]
-    private Tensor dPool;                          // [B, D]
+    private Tensor dPool;                          // dp of the sum pool [B, D]
+    private Tensor dWeightedPool;                  // dv of the attention pool [B, D]
     private Tensor dAttentionWeights;              // [T·B, 1]
 
     public CtrModel(ModelConfig config) {
@@ -120,41 +124,34 @@ public final class CtrModel {
         userGrad = config.userEmbedding() ? new SparseGradient(type, d) : null;
         int userWidth = config.userEmbedding() ? d : 0;
         int h = config.hiddenSize();
-        switch (config.kind()) {
-            case BASE -> {
-                dinAttention = null;
-                extractor = evolving = null;
-                bilinear = null;
+        sumPoolInHead = config.hasHeadInput(HeadInput.SUM_POOLING);
+        attentionPoolInHead = config.hasHeadInput(HeadInput.ATTENTION_POOLING);
+        stateInHead = config.hasHeadInput(HeadInput.INTEREST_STATE);
+        dinAttention = attentionPoolInHead
+                ? new FfnAttention("din.attention", type, itemWidth, itemWidth, false, config.attentionHidden(),
+                        config.attentionActivation(), config.dinSoftmax(), init)
+                : null;
+        if (config.kind() == ModelKind.DIEN) {
+            extractor = new Gru("dien.extractor", type, CellKind.GRU, itemWidth, h, init);
+            if (config.attention() == AttentionKind.BILINEAR) {
+                bilinear = new BilinearAttention("dien.attention", type, h, itemWidth, init);
                 ffnAttention = null;
-                auxNet = null;
-                headWidth = 3 * itemWidth + userWidth;
-            }
-            case DIN -> {
-                dinAttention = new FfnAttention("din.attention", type, itemWidth, itemWidth, false,
-                        config.attentionHidden(), config.attentionActivation(), config.dinSoftmax(), init);
-                extractor = evolving = null;
+            } else {
                 bilinear = null;
-                ffnAttention = null;
-                auxNet = null;
-                headWidth = 3 * itemWidth + userWidth;
+                ffnAttention = new FfnAttention("dien.attention", type, h, itemWidth, true,
+                        config.attentionHidden(), config.attentionActivation(), true, init);
             }
-            default -> {
-                dinAttention = null;
-                extractor = new Gru("dien.extractor", type, CellKind.GRU, itemWidth, h, init);
-                if (config.attention() == AttentionKind.BILINEAR) {
-                    bilinear = new BilinearAttention("dien.attention", type, h, itemWidth, init);
-                    ffnAttention = null;
-                } else {
-                    bilinear = null;
-                    ffnAttention = new FfnAttention("dien.attention", type, h, itemWidth, true,
-                            config.attentionHidden(), config.attentionActivation(), true, init);
-                }
-                evolving = new Gru("dien.evolving", type, config.evolvingCell(), h, h, init);
-                auxNet = new Mlp("dien.aux", type, h + itemWidth, config.auxHidden(), 1, ActivationKind.SIGMOID,
-                        init);
-                headWidth = h + 3 * itemWidth + userWidth;
-            }
+            evolving = new Gru("dien.evolving", type, config.evolvingCell(), h, h, init);
+            auxNet = new Mlp("dien.aux", type, h + itemWidth, config.auxHidden(), 1, ActivationKind.SIGMOID, init);
+        } else {
+            extractor = evolving = null;
+            bilinear = null;
+            ffnAttention = null;
+            auxNet = null;
         }
+        // [h'_T] [e_a] [p, p ⊙ e_a] [v, v ⊙ e_a] [user], each where configured
+        headWidth = (stateInHead ? h : 0) + itemWidth + (sumPoolInHead ? 2 * itemWidth : 0)
+                + (attentionPoolInHead ? 2 * itemWidth : 0) + userWidth;
         head = new Mlp("head", type, headWidth, config.headHidden(), 1, config.headActivation(), init);
     }
 
@@ -241,6 +238,9 @@ public final class CtrModel {
         pooled = Tensor.reuse(pooled, type, batch, itemWidth);
         if (sharedHistory) {
             gatherOneHistory();
+            if (dinAttention != null) {
+                history = tileRows(oneHistory, itemWidth, history);   // the local activation unit scores per sample
+            }
         } else {
             history = Tensor.reuse(history, type, rows, itemWidth);
             items.gather(historyItemRows, rows, history, 0);
@@ -251,40 +251,48 @@ public final class CtrModel {
             user = Tensor.reuse(user, type, batch, d);
             users.gather(userRows, batch, user, 0);
         }
+        if (dinAttention != null) {
+            dinWeights = dinAttention.forward(history, target, batch, steps, lengths, training);
+            weightedPool = Tensor.reuse(weightedPool, type, batch, itemWidth);
+            sumPool(history, dinWeights, weightedPool);
+        }
 
         headInput = Tensor.reuse(headInput, type, batch, headWidth);
         int col = 0;
-        switch (config.kind()) {
-            case BASE -> col = putItemFeatures(pooled, 0);
-            case DIN -> {
-                dinWeights = dinAttention.forward(history, target, batch, steps, lengths, training);
-                weightedPool = Tensor.reuse(weightedPool, type, batch, itemWidth);
-                sumPool(history, dinWeights, weightedPool);
-                col = putItemFeatures(weightedPool, 0);
+        if (config.kind() == ModelKind.DIEN) {
+            // one user's candidates share one history: its interest states h [T, H], or null
+            Tensor shared = suppliedStates != null ? suppliedStates : sharedHistory ? extractOnce() : null;
+            // shared states are tiled to [T·B, H] only for a layer that needs a copy per sample: the FFN
+            // attention, and AIGRU's scaled input; bilinear scores of shared states are one GEMM
+            boolean tiled = shared != null && (bilinear == null || evolving.kind == CellKind.AIGRU);
+            if (tiled) {
+                tiledInterests = tileRows(shared, config.hiddenSize(), tiledInterests);
             }
-            default -> {
-                // one user's candidates share one history: its interest states h [T, H], or null
-                Tensor shared = suppliedStates != null ? suppliedStates : sharedHistory ? extractOnce() : null;
-                // shared states are tiled to [T·B, H] only for a layer that needs a copy per sample: the FFN
-                // attention, and AIGRU's scaled input; bilinear scores of shared states are one GEMM
-                boolean tiled = shared != null && (bilinear == null || evolving.kind == CellKind.AIGRU);
-                interests = shared == null ? extractor.forward(history, batch, steps, lengths, null, training)
-                        : tiled ? tile(shared) : null;
-                attentionWeights = bilinear == null
-                        ? ffnAttention.forward(interests, target, batch, steps, lengths, training)
-                        : interests == null ? bilinear.forwardShared(shared, target, batch, steps, lengths)
-                        : bilinear.forward(interests, target, batch, steps, lengths);
-                evolving.lastStateOnly(!explaining);   // the head reads only h'_T; explain() reads every h'_t
-                evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
-                        ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)
-                        : evolving.forward(interests, batch, steps, lengths, attentionWeights, training);
+            interests = shared == null ? extractor.forward(history, batch, steps, lengths, null, training)
+                    : tiled ? tiledInterests : null;
+            attentionWeights = bilinear == null
+                    ? ffnAttention.forward(interests, target, batch, steps, lengths, training)
+                    : interests == null ? bilinear.forwardShared(shared, target, batch, steps, lengths)
+                    : bilinear.forward(interests, target, batch, steps, lengths);
+            evolving.lastStateOnly(!explaining);   // the head reads only h'_T; explain() reads every h'_t
+            evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
+                    ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)
+                    : evolving.forward(interests, batch, steps, lengths, attentionWeights, training);
+            if (stateInHead) {
                 Tensor last = evolving.last();
                 int h = config.hiddenSize();
                 for (int s = 0; s < batch; s++) {
                     headInput.copyFrom(last, s * h, s * headWidth, h);
                 }
-                col = putItemFeatures(pooled, h);
+                col = h;
             }
+        }
+        col = putCandidate(col);
+        if (sumPoolInHead) {
+            col = putPool(pooled, col);
+        }
+        if (attentionPoolInHead) {
+            col = putPool(weightedPool, col);
         }
         if (users != null) {
             for (int s = 0; s < batch; s++) {
@@ -461,17 +469,16 @@ public final class CtrModel {
         return extractor.forward(oneHistory, 1, steps, new int[] {lengths[0]}, null, false);   // [T, H]
     }
 
-    /** h[t·B + s] = one[t] for every sample s: one [T, H] → [T·B, H]. */
-    private Tensor tile(Tensor one) {
-        int h = config.hiddenSize();
-        one.requireShape(steps, h);
-        tiledInterests = Tensor.reuse(tiledInterests, type, steps * batch, h);   // [T·B, H]
+    /** Row t·B + s = one[t] for every sample s: one [T, W] → [T·B, W], time-major. */
+    private Tensor tileRows(Tensor one, int width, Tensor reuse) {
+        one.requireShape(steps, width);
+        Tensor out = Tensor.reuse(reuse, type, steps * batch, width);   // [T·B, width]
         for (int t = 0; t < steps; t++) {
             for (int s = 0; s < batch; s++) {
-                tiledInterests.copyFrom(one, t * h, (t * batch + s) * h, h);
+                out.copyFrom(one, t * width, (t * batch + s) * width, width);
             }
         }
-        return tiledInterests;
+        return out;
     }
 
     /**
@@ -526,19 +533,26 @@ public final class CtrModel {
         return softplus - y * z;
     }
 
-    /** Puts [e_a, p, p ⊙ e_a] at column {@code from} of the head input; returns the next free column. */
-    private int putItemFeatures(Tensor pool, int from) {
+    /** Puts e_a at column {@code from} of the head input; returns the next free column. */
+    private int putCandidate(int from) {
+        for (int s = 0; s < batch; s++) {
+            headInput.copyFrom(target, s * itemWidth, s * headWidth + from, itemWidth);
+        }
+        return from + itemWidth;
+    }
+
+    /** Puts [p, p ⊙ e_a] of a pooled vector p [B, D] at column {@code from}; returns the next free column. */
+    private int putPool(Tensor pool, int from) {
         for (int s = 0; s < batch; s++) {
             int o = s * headWidth + from;
             for (int j = 0; j < itemWidth; j++) {
                 double a = target.get(s * itemWidth + j);
                 double p = pool.get(s * itemWidth + j);
-                headInput.set(o + j, a);
-                headInput.set(o + itemWidth + j, p);
-                headInput.set(o + 2 * itemWidth + j, p * a);
+                headInput.set(o + j, p);
+                headInput.set(o + itemWidth + j, p * a);
             }
         }
-        return from + 3 * itemWidth;
+        return from + 2 * itemWidth;
     }
 
     /** out[b] = Σ_{valid t} w_t·e[t, b] (w = 1 when weights is null). */
@@ -740,50 +754,54 @@ public final class CtrModel {
         Tensor dHead = head.backward(dLogits);
         dTarget = Tensor.reuse(dTarget, type, batch, itemWidth);
         dHistory = Tensor.reuse(dHistory, type, rows, itemWidth);
-        dPool = Tensor.reuse(dPool, type, batch, itemWidth);
         dTarget.zero();
         dHistory.zero();
         int h = config.hiddenSize();
-        switch (config.kind()) {
-            case BASE -> {
-                itemFeaturesBackward(dHead, 0, pooled);
-                poolBackward(null, history);
+        // head input [h'_T] [e_a] [p, p ⊙ e_a] [v, v ⊙ e_a] [user]: de_a = its own columns, plus a pool's share below
+        int col = stateInHead ? h : 0;
+        for (int s = 0; s < batch; s++) {
+            dTarget.copyFrom(dHead, s * headWidth + col, s * itemWidth, itemWidth);
+        }
+        col += itemWidth;
+        if (sumPoolInHead) {
+            dPool = Tensor.reuse(dPool, type, batch, itemWidth);
+            poolFeaturesBackward(dHead, col, pooled, dPool);
+            col += 2 * itemWidth;
+            poolBackward(null, history, dPool);
+        }
+        if (attentionPoolInHead) {
+            dWeightedPool = Tensor.reuse(dWeightedPool, type, batch, itemWidth);
+            poolFeaturesBackward(dHead, col, weightedPool, dWeightedPool);
+            // v = Σ_t w_t e_b[t]:  de_b[t] += w_t·dv ; dw_t = dv·e_b[t]
+            dAttentionWeights = Tensor.reuse(dAttentionWeights, type, rows, 1);
+            poolBackward(dinWeights, history, dWeightedPool);
+            dinAttention.backward(dAttentionWeights);
+            dHistory.addScaled(dinAttention.dKeys(), 1.0);
+            dTarget.addScaled(dinAttention.dQuery(), 1.0);
+        }
+        if (config.kind() == ModelKind.DIEN) {
+            dLast = Tensor.reuse(dLast, type, batch, h);
+            for (int s = 0; s < batch; s++) {
+                dLast.copyFrom(dHead, s * headWidth, s * h, h);
             }
-            case DIN -> {
-                itemFeaturesBackward(dHead, 0, weightedPool);
-                // v = Σ_t w_t e_b[t]:  de_b[t] += w_t·dv ; dw_t = dv·e_b[t]
-                dAttentionWeights = Tensor.reuse(dAttentionWeights, type, rows, 1);
-                poolBackward(dinWeights, history);
-                dinAttention.backward(dAttentionWeights);
-                dHistory.addScaled(dinAttention.dKeys(), 1.0);
-                dTarget.addScaled(dinAttention.dQuery(), 1.0);
+            // evolving layer: only its last state feeds the head
+            Tensor dFromEvolving = evolving.backward(null, dLast);
+            dInterests = Tensor.reuse(dInterests, type, rows, h);
+            dInterests.copyFrom(dFromEvolving);
+            Tensor dA = evolving.dAttention();
+            if (bilinear != null) {
+                bilinear.backward(dA);
+                dInterests.addScaled(bilinear.dKeys(), 1.0);
+                dTarget.addScaled(bilinear.dQuery(), 1.0);
+            } else {
+                ffnAttention.backward(dA);
+                dInterests.addScaled(ffnAttention.dKeys(), 1.0);
+                dTarget.addScaled(ffnAttention.dQuery(), 1.0);
             }
-            default -> {
-                dLast = Tensor.reuse(dLast, type, batch, h);
-                for (int s = 0; s < batch; s++) {
-                    dLast.copyFrom(dHead, s * headWidth, s * h, h);
-                }
-                itemFeaturesBackward(dHead, h, pooled);
-                poolBackward(null, history);
-                // evolving layer: only its last state feeds the head
-                Tensor dFromEvolving = evolving.backward(null, dLast);
-                dInterests = Tensor.reuse(dInterests, type, rows, h);
-                dInterests.copyFrom(dFromEvolving);
-                Tensor dA = evolving.dAttention();
-                if (bilinear != null) {
-                    bilinear.backward(dA);
-                    dInterests.addScaled(bilinear.dKeys(), 1.0);
-                    dTarget.addScaled(bilinear.dQuery(), 1.0);
-                } else {
-                    ffnAttention.backward(dA);
-                    dInterests.addScaled(ffnAttention.dKeys(), 1.0);
-                    dTarget.addScaled(ffnAttention.dQuery(), 1.0);
-                }
-                if (usesAuxLoss() && steps >= 2 && auxPairs > 0) {
-                    auxiliaryBackward();
-                }
-                dHistory.addScaled(extractor.backward(dInterests, null), 1.0);
+            if (usesAuxLoss() && steps >= 2 && auxPairs > 0) {
+                auxiliaryBackward();
             }
+            dHistory.addScaled(extractor.backward(dInterests, null), 1.0);
         }
         // scatter into the touched rows only
         itemGrad.scatter(targetItemRows, batch, dTarget, 0);
@@ -795,17 +813,17 @@ public final class CtrModel {
             categoryGrad.scatter(negativeCategoryRows, rows, dNegatives, d);
         }
         if (users != null) {
-            int col = headWidth - d;
+            int userCol = headWidth - d;
             dUser = Tensor.reuse(dUser, type, batch, d);
             for (int s = 0; s < batch; s++) {
-                dUser.copyFrom(dHead, s * headWidth + col, s * d, d);
+                dUser.copyFrom(dHead, s * headWidth + userCol, s * d, d);
             }
             userGrad.scatter(userRows, batch, dUser, 0);
         }
     }
 
-    /** Head input [e_a, p, p ⊙ e_a] at {@code from}: de_a += d₀ + d₂∘p ; dp = d₁ + d₂∘e_a (into dPool). */
-    private void itemFeaturesBackward(Tensor dHead, int from, Tensor pool) {
+    /** Head input [p, p ⊙ e_a] at {@code from}: de_a += d₁∘p ; dp = d₀ + d₁∘e_a (into {@code dp}). */
+    private void poolFeaturesBackward(Tensor dHead, int from, Tensor pool, Tensor dp) {
         for (int s = 0; s < batch; s++) {
             int o = s * headWidth + from;
             for (int j = 0; j < itemWidth; j++) {
@@ -813,9 +831,8 @@ public final class CtrModel {
                 double p = pool.get(s * itemWidth + j);
                 double d0 = dHead.get(o + j);
                 double d1 = dHead.get(o + itemWidth + j);
-                double d2 = dHead.get(o + 2 * itemWidth + j);
-                dTarget.add(s * itemWidth + j, d0 + d2 * p);
-                dPool.set(s * itemWidth + j, d1 + d2 * a);
+                dTarget.add(s * itemWidth + j, d1 * p);
+                dp.set(s * itemWidth + j, d0 + d1 * a);
             }
         }
     }
@@ -823,9 +840,9 @@ public final class CtrModel {
     /**
      * p = Σ_{valid t} w_t e[t]:  de[t] += w_t·dp  and, when weighted, dw_t = dp·e[t] (into dAttentionWeights).
      */
-    private void poolBackward(Tensor weights, Tensor e) {
+    private void poolBackward(Tensor weights, Tensor e, Tensor dPool) {
         if (Activation.floatKernels(e)) {
-            poolBackwardFloat(weights, e);
+            poolBackwardFloat(weights, e, dPool);
             return;
         }
         for (int t = 0; t < steps; t++) {
@@ -852,7 +869,7 @@ public final class CtrModel {
     }
 
     /** {@link #poolBackward} on FLOAT, a [B, D] step block at a time: de_t += w ∘ dp ; dw_t = Σ_j dp_j·e_t,j. */
-    private void poolBackwardFloat(Tensor weights, Tensor e) {
+    private void poolBackwardFloat(Tensor weights, Tensor e, Tensor dPool) {
         int block = batch * itemWidth;
         FloatBlocks f = floatBlocks(block);
         dPool.read(0, f.other, 0, block);                     // dp [B, D]

@@ -1,42 +1,65 @@
 package io.istream.trainer.model;
 
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Everything that shapes a model; defaults are MODEL.md's reference sizes (d = 18, H = 36, head 200-80 with Dice,
- * attention 80-40, auxiliary net 100-50, α = 1).
- *
- * @param kind                base, DIN or DIEN
- * @param embeddingDim        d per id; an item is its item and category embeddings, D = 2d
- * @param hiddenSize          H of both recurrent layers (DIEN)
- * @param headHidden          head MLP widths
- * @param headActivation      PRELU or DICE
- * @param attentionHidden     FFN attention widths (DIN, and DIEN's FFN option)
- * @param attentionActivation PRELU or SIGMOID (Dice would let padding move real scores)
- * @param dinSoftmax          softmax over DIN's weights (off in the paper: keeps interest intensity)
- * @param attention           DIEN attention score
- * @param evolvingCell        DIEN interest-evolving cell
- * @param auxWeight           α of L = BCE + α·L_aux; 0 turns the auxiliary loss off
- * @param auxHidden           auxiliary net widths (sigmoid hidden activations)
- * @param userEmbedding       add a user-id embedding to the head input
- * @param admitAfter          sightings before an id gets its own row
- * @param expireAfterMs       forget ids unseen this long (0 = never)
- * @param embeddingInitStd    N(0, σ²) initialisation of embedding rows
- * @param dataType            FLOAT for training, DOUBLE for gradient checks
- * @param seed                initialisation seed
+ * Everything that shapes a model. Immutable; made with a {@link Builder}: {@link #builder} starts from the shipped
+ * defaults (the forms that measured best across datasets, docs/results.md), {@link #paper} from the papers' forms. The
+ * offline trainer, the streaming trainer and the scorer all build their model from one of these, and model files and
+ * FULL model updates carry it ({@link ModelFile#configBytes}), so a scorer builds exactly the trainer's model.
+ * {@link ModelOptions} names every field as a {@code model.*} option.
  */
-public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[] headHidden,
-                          ActivationKind headActivation, int[] attentionHidden, ActivationKind attentionActivation,
-                          boolean dinSoftmax, AttentionKind attention, CellKind evolvingCell, double auxWeight,
-                          int[] auxHidden, boolean userEmbedding, int admitAfter, long expireAfterMs,
-                          double embeddingInitStd, DataType dataType, long seed) implements java.io.Serializable {
+public final class ModelConfig implements java.io.Serializable {
 
-    public ModelConfig {
-        Objects.requireNonNull(kind, "kind");
+    private static final long serialVersionUID = 2L;
+
+    private final ModelKind kind;
+    private final int embeddingDim;
+    private final int hiddenSize;
+    private final int[] headHidden;
+    private final ActivationKind headActivation;
+    private final EnumSet<HeadInput> headInputs;
+    private final int[] attentionHidden;
+    private final ActivationKind attentionActivation;
+    private final boolean dinSoftmax;
+    private final AttentionKind attention;
+    private final CellKind evolvingCell;
+    private final double auxWeight;
+    private final int[] auxHidden;
+    private final boolean userEmbedding;
+    private final int admitAfter;
+    private final long expireAfterMs;
+    private final double embeddingInitStd;
+    private final DataType dataType;
+    private final long seed;
+
+    private ModelConfig(Builder b) {
+        kind = Objects.requireNonNull(b.kind, "kind");
+        embeddingDim = b.embeddingDim;
+        hiddenSize = b.hiddenSize;
+        headHidden = b.headHidden.clone();
+        headActivation = Objects.requireNonNull(b.headActivation, "headActivation");
+        headInputs = b.headInputs == null ? defaultHeadInputs(kind) : EnumSet.copyOf(b.headInputs);
+        attentionHidden = b.attentionHidden.clone();
+        attentionActivation = Objects.requireNonNull(b.attentionActivation, "attentionActivation");
+        dinSoftmax = b.dinSoftmax;
+        attention = Objects.requireNonNull(b.attention, "attention");
+        evolvingCell = Objects.requireNonNull(b.evolvingCell, "evolvingCell");
+        auxWeight = b.auxWeight;
+        auxHidden = b.auxHidden.clone();
+        userEmbedding = b.userEmbedding;
+        admitAfter = b.admitAfter;
+        expireAfterMs = b.expireAfterMs;
+        embeddingInitStd = b.embeddingInitStd;
+        dataType = Objects.requireNonNull(b.dataType, "dataType");
+        seed = b.seed;
         require(embeddingDim > 0, "embeddingDim > 0");
         require(hiddenSize > 0, "hiddenSize > 0");
+        require(positive(headHidden) && positive(attentionHidden) && positive(auxHidden), "layer widths > 0");
         require(headActivation == ActivationKind.PRELU || headActivation == ActivationKind.DICE,
                 "headActivation is PRELU or DICE");
         require(attentionActivation != ActivationKind.DICE, "attentionActivation is not DICE");
@@ -44,87 +67,307 @@ public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[
         require(auxWeight >= 0 && Double.isFinite(auxWeight), "auxWeight ≥ 0");
         require(admitAfter >= 1, "admitAfter ≥ 1");
         require(expireAfterMs >= 0, "expireAfterMs ≥ 0");
+        require(embeddingInitStd > 0 && Double.isFinite(embeddingInitStd), "embeddingInitStd > 0");
         require(dataType == DataType.FLOAT || dataType == DataType.DOUBLE, "dataType FLOAT or DOUBLE");
-        headHidden = headHidden.clone();
-        attentionHidden = attentionHidden.clone();
-        auxHidden = auxHidden.clone();
+        switch (kind) {
+            case BASE -> require(headInputs.equals(EnumSet.of(HeadInput.SUM_POOLING)),
+                    "the base model's head input is SUM_POOLING alone");
+            case DIN -> require(headInputs.contains(HeadInput.ATTENTION_POOLING)
+                    && !headInputs.contains(HeadInput.INTEREST_STATE),
+                    "DIN's head inputs hold ATTENTION_POOLING and not INTEREST_STATE");
+            case DIEN -> require(headInputs.contains(HeadInput.INTEREST_STATE),
+                    "DIEN's head inputs hold INTEREST_STATE");
+        }
     }
 
-    /** MODEL.md's defaults for a model kind: Dice in the head, bilinear attention, AUGRU, α = 1. */
+    /** The shipped defaults of a model kind: the forms that measured best across datasets (docs/results.md). */
+    public static Builder builder(ModelKind kind) {
+        return paper(kind);
+    }
+
+    /** {@code builder(kind).build()}. */
     public static ModelConfig defaults(ModelKind kind) {
-        return new ModelConfig(kind, 18, 36, new int[] {200, 80}, ActivationKind.DICE, new int[] {80, 40},
-                ActivationKind.PRELU, false, AttentionKind.BILINEAR, CellKind.AUGRU, 1.0, new int[] {100, 50},
-                false, 1, 0, 0.01, DataType.FLOAT, 1);
+        return builder(kind).build();
+    }
+
+    /**
+     * The papers' forms at their reference sizes: d = 18, H = 36, head 200-80 (PReLU for base and DIN, Dice for DIEN),
+     * DIN's attention 80-40 with no softmax (DIN §4.3), DIEN with bilinear attention (eq. 9), AUGRU (eqs. 12–13) and
+     * the auxiliary loss at α = 1, its net 100-50.
+     */
+    public static Builder paper(ModelKind kind) {
+        Builder b = new Builder(kind);
+        b.headActivation = kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU;
+        return b;
+    }
+
+    /** A builder holding this config's values, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(kind);
+        b.embeddingDim = embeddingDim;
+        b.hiddenSize = hiddenSize;
+        b.headHidden = headHidden.clone();
+        b.headActivation = headActivation;
+        b.headInputs = EnumSet.copyOf(headInputs);
+        b.attentionHidden = attentionHidden.clone();
+        b.attentionActivation = attentionActivation;
+        b.dinSoftmax = dinSoftmax;
+        b.attention = attention;
+        b.evolvingCell = evolvingCell;
+        b.auxWeight = auxWeight;
+        b.auxHidden = auxHidden.clone();
+        b.userEmbedding = userEmbedding;
+        b.admitAfter = admitAfter;
+        b.expireAfterMs = expireAfterMs;
+        b.embeddingInitStd = embeddingInitStd;
+        b.dataType = dataType;
+        b.seed = seed;
+        return b;
+    }
+
+    /** The papers' head inputs: the sum pool for the base model, the attention pool for DIN, [h'_T, p] for DIEN. */
+    public static EnumSet<HeadInput> defaultHeadInputs(ModelKind kind) {
+        return switch (kind) {
+            case BASE -> EnumSet.of(HeadInput.SUM_POOLING);
+            case DIN -> EnumSet.of(HeadInput.ATTENTION_POOLING);
+            case DIEN -> EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.SUM_POOLING);
+        };
+    }
+
+    /** Mutable values of a {@link ModelConfig}; {@link #build} checks them. */
+    public static final class Builder {
+        private ModelKind kind;
+        private int embeddingDim = 18;
+        private int hiddenSize = 36;
+        private int[] headHidden = {200, 80};
+        private ActivationKind headActivation = ActivationKind.PRELU;
+        private EnumSet<HeadInput> headInputs;     // null: the kind's default
+        private int[] attentionHidden = {80, 40};
+        private ActivationKind attentionActivation = ActivationKind.PRELU;
+        private boolean dinSoftmax;
+        private AttentionKind attention = AttentionKind.BILINEAR;
+        private CellKind evolvingCell = CellKind.AUGRU;
+        private double auxWeight = 1.0;
+        private int[] auxHidden = {100, 50};
+        private boolean userEmbedding;
+        private int admitAfter = 1;
+        private long expireAfterMs = 30L * 24 * 3_600_000;   // 30 days: bounded tables on an endless stream
+        private double embeddingInitStd = 0.01;
+        private DataType dataType = DataType.FLOAT;
+        private long seed = 1;
+
+        private Builder(ModelKind kind) {
+            this.kind = kind;
+        }
+
+        /** Base, DIN or DIEN; the head inputs return to the new kind's default unless set after this. */
+        public Builder kind(ModelKind k) {
+            if (k != kind) {
+                headInputs = null;
+            }
+            kind = k;
+            return this;
+        }
+
+        /** d per id; an item is its item and category embeddings, D = 2d. */
+        public Builder embeddingDim(int d) {
+            embeddingDim = d;
+            return this;
+        }
+
+        /** H of both recurrent layers (DIEN). */
+        public Builder hiddenSize(int h) {
+            hiddenSize = h;
+            return this;
+        }
+
+        /** The head MLP's hidden widths. */
+        public Builder headHidden(int... widths) {
+            headHidden = widths.clone();
+            return this;
+        }
+
+        /** PRELU or DICE in the head. */
+        public Builder headActivation(ActivationKind a) {
+            headActivation = a;
+            return this;
+        }
+
+        /** What summarises the behaviours in the head ({@link HeadInput}). */
+        public Builder headInputs(Set<HeadInput> inputs) {
+            headInputs = inputs.isEmpty() ? EnumSet.noneOf(HeadInput.class) : EnumSet.copyOf(inputs);
+            return this;
+        }
+
+        /** The local activation unit's hidden widths (DIN's attention, and DIEN's FFN option). */
+        public Builder attentionHidden(int... widths) {
+            attentionHidden = widths.clone();
+            return this;
+        }
+
+        /** The FFN attention's hidden activation: PRELU, SIGMOID or NONE (Dice would let padding move scores). */
+        public Builder attentionActivation(ActivationKind a) {
+            attentionActivation = a;
+            return this;
+        }
+
+        /** A masked softmax over DIN's attention weights (off in the DIN paper's text, on in its code). */
+        public Builder dinSoftmax(boolean on) {
+            dinSoftmax = on;
+            return this;
+        }
+
+        /** DIEN's attention score over the interest states. */
+        public Builder attention(AttentionKind a) {
+            attention = a;
+            return this;
+        }
+
+        /** DIEN's interest-evolving cell. */
+        public Builder evolvingCell(CellKind c) {
+            evolvingCell = c;
+            return this;
+        }
+
+        /** α of L = BCE + α·L_aux; 0 turns the auxiliary loss off. */
+        public Builder auxWeight(double alpha) {
+            auxWeight = alpha;
+            return this;
+        }
+
+        /** The auxiliary net's hidden widths (sigmoid activations). */
+        public Builder auxHidden(int... widths) {
+            auxHidden = widths.clone();
+            return this;
+        }
+
+        /** A user-id embedding in the head input. */
+        public Builder userEmbedding(boolean on) {
+            userEmbedding = on;
+            return this;
+        }
+
+        /** Sightings before an id gets its own embedding row. */
+        public Builder admitAfter(int sightings) {
+            admitAfter = sightings;
+            return this;
+        }
+
+        /** Forget ids unseen this long (0 = never). */
+        public Builder expireAfterMs(long ms) {
+            expireAfterMs = ms;
+            return this;
+        }
+
+        /** N(0, σ²) initialisation of embedding rows. */
+        public Builder embeddingInitStd(double std) {
+            embeddingInitStd = std;
+            return this;
+        }
+
+        /** FLOAT for training, DOUBLE for gradient checks. */
+        public Builder dataType(DataType type) {
+            dataType = type;
+            return this;
+        }
+
+        /** Initialisation seed. */
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        public ModelConfig build() {
+            return new ModelConfig(this);
+        }
+    }
+
+    public ModelKind kind() {
+        return kind;
+    }
+
+    public int embeddingDim() {
+        return embeddingDim;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    public int[] headHidden() {
+        return headHidden.clone();
+    }
+
+    public ActivationKind headActivation() {
+        return headActivation;
+    }
+
+    public Set<HeadInput> headInputs() {
+        return EnumSet.copyOf(headInputs);
+    }
+
+    public boolean hasHeadInput(HeadInput input) {
+        return headInputs.contains(input);
+    }
+
+    public int[] attentionHidden() {
+        return attentionHidden.clone();
+    }
+
+    public ActivationKind attentionActivation() {
+        return attentionActivation;
+    }
+
+    public boolean dinSoftmax() {
+        return dinSoftmax;
+    }
+
+    public AttentionKind attention() {
+        return attention;
+    }
+
+    public CellKind evolvingCell() {
+        return evolvingCell;
+    }
+
+    public double auxWeight() {
+        return auxWeight;
+    }
+
+    public int[] auxHidden() {
+        return auxHidden.clone();
+    }
+
+    public boolean userEmbedding() {
+        return userEmbedding;
+    }
+
+    public int admitAfter() {
+        return admitAfter;
+    }
+
+    public long expireAfterMs() {
+        return expireAfterMs;
+    }
+
+    public double embeddingInitStd() {
+        return embeddingInitStd;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
+
+    public long seed() {
+        return seed;
     }
 
     public int itemWidth() {
         return 2 * embeddingDim;
     }
 
-    public ModelConfig withSizes(int d, int h, int[] head, int[] att, int[] aux) {
-        return new ModelConfig(kind, d, h, head, headActivation, att, attentionActivation, dinSoftmax, attention,
-                evolvingCell, auxWeight, aux, userEmbedding, admitAfter, expireAfterMs, embeddingInitStd, dataType,
-                seed);
-    }
-
-    public ModelConfig withHeadActivation(ActivationKind a) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, a, attentionHidden, attentionActivation,
-                dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding, admitAfter, expireAfterMs,
-                embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withAttention(AttentionKind a, boolean softmaxForDin) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, softmaxForDin, a, evolvingCell, auxWeight, auxHidden, userEmbedding, admitAfter,
-                expireAfterMs, embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withAttentionActivation(ActivationKind a) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden, a,
-                dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding, admitAfter, expireAfterMs,
-                embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withEvolvingCell(CellKind cell) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, cell, auxWeight, auxHidden, userEmbedding, admitAfter,
-                expireAfterMs, embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withAuxWeight(double alpha) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, alpha, auxHidden, userEmbedding, admitAfter,
-                expireAfterMs, embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withUserEmbedding(boolean on) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, on, admitAfter,
-                expireAfterMs, embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withAdmission(int after, long expireMs) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding, after,
-                expireMs, embeddingInitStd, dataType, seed);
-    }
-
-    public ModelConfig withEmbeddingInitStd(double std) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding,
-                admitAfter, expireAfterMs, std, dataType, seed);
-    }
-
-    public ModelConfig withDataType(DataType type) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding,
-                admitAfter, expireAfterMs, embeddingInitStd, type, seed);
-    }
-
-    public ModelConfig withSeed(long s) {
-        return new ModelConfig(kind, embeddingDim, hiddenSize, headHidden, headActivation, attentionHidden,
-                attentionActivation, dinSoftmax, attention, evolvingCell, auxWeight, auxHidden, userEmbedding,
-                admitAfter, expireAfterMs, embeddingInitStd, dataType, s);
+    private static boolean positive(int[] widths) {
+        return Arrays.stream(widths).allMatch(w -> w > 0);
     }
 
     private static void require(boolean ok, String what) {
@@ -137,7 +380,8 @@ public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[
     public boolean equals(Object o) {
         return o instanceof ModelConfig c && kind == c.kind && embeddingDim == c.embeddingDim
                 && hiddenSize == c.hiddenSize && Arrays.equals(headHidden, c.headHidden)
-                && headActivation == c.headActivation && Arrays.equals(attentionHidden, c.attentionHidden)
+                && headActivation == c.headActivation && headInputs.equals(c.headInputs)
+                && Arrays.equals(attentionHidden, c.attentionHidden)
                 && attentionActivation == c.attentionActivation && dinSoftmax == c.dinSoftmax
                 && attention == c.attention && evolvingCell == c.evolvingCell
                 && Double.compare(auxWeight, c.auxWeight) == 0 && Arrays.equals(auxHidden, c.auxHidden)
@@ -148,16 +392,20 @@ public record ModelConfig(ModelKind kind, int embeddingDim, int hiddenSize, int[
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, embeddingDim, hiddenSize, Arrays.hashCode(headHidden), headActivation, seed);
+        return Objects.hash(kind, embeddingDim, hiddenSize, Arrays.hashCode(headHidden), headActivation, headInputs,
+                seed);
     }
 
+    /** One line: what differs between models (the full list is {@link ModelOptions#describe}). */
     @Override
     public String toString() {
+        boolean attentionPool = headInputs.contains(HeadInput.ATTENTION_POOLING);
         return kind + "{d=" + embeddingDim + (kind == ModelKind.DIEN ? ", H=" + hiddenSize : "")
-                + ", head=" + Arrays.toString(headHidden) + " " + headActivation
-                + (kind == ModelKind.DIN ? ", att=" + Arrays.toString(attentionHidden) + (dinSoftmax ? " softmax" : "")
+                + ", head=" + Arrays.toString(headHidden) + " " + headActivation + " " + headInputs
+                + (attentionPool ? ", att=" + Arrays.toString(attentionHidden) + " " + attentionActivation
+                + (dinSoftmax ? " softmax" : "") : "")
+                + (kind == ModelKind.DIEN ? ", dien-att=" + attention + ", cell=" + evolvingCell + ", α=" + auxWeight
                 : "")
-                + (kind == ModelKind.DIEN ? ", att=" + attention + ", cell=" + evolvingCell + ", α=" + auxWeight : "")
                 + (userEmbedding ? ", user" : "") + ", admitAfter=" + admitAfter + ", " + dataType + "}";
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.EnumSet;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -23,7 +24,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class ModelFile {
 
     public static final int MAGIC = 0x4953544D;   // "ISTM"
-    public static final int VERSION = 1;
+    /** Marks versioned config bytes (FULL model updates); "ISTC". */
+    static final int CONFIG_MAGIC = 0x49535443;
+    public static final int VERSION = 2;
+    /** Version 1 had no head inputs in its config: the kind's paper default ({@link ModelConfig#defaultHeadInputs}). */
+    static final int FIRST_VERSION = 1;
 
     /** A model with the optimiser that was training it. */
     public record Loaded(CtrModel model, Optimizer optimizer) {
@@ -121,11 +126,11 @@ public final class ModelFile {
                         + ")");
             }
             int version = in.readInt();
-            if (version != VERSION) {
+            if (version < FIRST_VERSION || version > VERSION) {
                 throw new IllegalArgumentException("model file format version " + version + " is not supported (this"
-                        + " build reads version " + VERSION + ")");
+                        + " build reads versions " + FIRST_VERSION + " to " + VERSION + ")");
             }
-            ModelConfig config = readConfig(in);
+            ModelConfig config = readConfig(in, version);
             OptimizerConfig oc = new OptimizerConfig(OptimizerKind.valueOf(in.readUTF()), in.readDouble(),
                     in.readDouble(), in.readDouble(), in.readDouble(), RegularizationKind.valueOf(in.readUTF()),
                     in.readDouble(), in.readDouble());
@@ -184,11 +189,17 @@ public final class ModelFile {
         }
     }
 
-    /** The config alone, in this file's encoding: what FULL model updates carry. */
+    /**
+     * The config alone, in this file's encoding, behind its format version: what FULL model updates carry. (Before
+     * version 2 the bytes held the version-1 config with no version in front; {@link #configFromBytes} reads both.)
+     */
     public static byte[] configBytes(ModelConfig config) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            writeConfig(config, new DataOutputStream(bytes));
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeInt(CONFIG_MAGIC);
+            out.writeInt(VERSION);
+            writeConfig(config, out);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode model config", e);
         }
@@ -197,7 +208,17 @@ public final class ModelFile {
 
     public static ModelConfig configFromBytes(byte[] bytes) {
         try {
-            return readConfig(new DataInputStream(new ByteArrayInputStream(bytes)));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+            in.mark(8);
+            if (bytes.length < 8 || in.readInt() != CONFIG_MAGIC) {
+                in.reset();
+                return readConfig(in, FIRST_VERSION);
+            }
+            int version = in.readInt();
+            if (version < FIRST_VERSION || version > VERSION) {
+                throw new IllegalArgumentException("model config format version " + version + " is not supported");
+            }
+            return readConfig(in, version);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot decode model config: " + e.getMessage(), e);
         }
@@ -209,6 +230,10 @@ public final class ModelFile {
         out.writeInt(c.hiddenSize());
         writeInts(c.headHidden(), out);
         out.writeUTF(c.headActivation().name());
+        out.writeInt(c.headInputs().size());
+        for (HeadInput input : c.headInputs()) {
+            out.writeUTF(input.name());
+        }
         writeInts(c.attentionHidden(), out);
         out.writeUTF(c.attentionActivation().name());
         out.writeBoolean(c.dinSoftmax());
@@ -224,12 +249,27 @@ public final class ModelFile {
         out.writeLong(c.seed());
     }
 
-    private static ModelConfig readConfig(DataInputStream in) throws IOException {
-        return new ModelConfig(ModelKind.valueOf(in.readUTF()), in.readInt(), in.readInt(), readInts(in),
-                ActivationKind.valueOf(in.readUTF()), readInts(in), ActivationKind.valueOf(in.readUTF()),
-                in.readBoolean(), AttentionKind.valueOf(in.readUTF()), CellKind.valueOf(in.readUTF()),
-                in.readDouble(), readInts(in), in.readBoolean(), in.readInt(), in.readLong(), in.readDouble(),
-                DataType.valueOf(in.readUTF()), in.readLong());
+    private static ModelConfig readConfig(DataInputStream in, int version) throws IOException {
+        ModelKind kind = ModelKind.valueOf(in.readUTF());
+        ModelConfig.Builder b = ModelConfig.paper(kind).embeddingDim(in.readInt()).hiddenSize(in.readInt())
+                .headHidden(readInts(in)).headActivation(ActivationKind.valueOf(in.readUTF()));
+        if (version >= 2) {
+            int n = in.readInt();
+            require(n >= 0 && n <= HeadInput.values().length, "head input list of " + n);
+            EnumSet<HeadInput> inputs = EnumSet.noneOf(HeadInput.class);
+            for (int i = 0; i < n; i++) {
+                inputs.add(HeadInput.valueOf(in.readUTF()));
+            }
+            b.headInputs(inputs);
+        } else {
+            b.headInputs(ModelConfig.defaultHeadInputs(kind));
+        }
+        return b.attentionHidden(readInts(in)).attentionActivation(ActivationKind.valueOf(in.readUTF()))
+                .dinSoftmax(in.readBoolean()).attention(AttentionKind.valueOf(in.readUTF()))
+                .evolvingCell(CellKind.valueOf(in.readUTF())).auxWeight(in.readDouble()).auxHidden(readInts(in))
+                .userEmbedding(in.readBoolean()).admitAfter(in.readInt()).expireAfterMs(in.readLong())
+                .embeddingInitStd(in.readDouble()).dataType(DataType.valueOf(in.readUTF())).seed(in.readLong())
+                .build();
     }
 
     private static void writeInts(int[] values, DataOutputStream out) throws IOException {

@@ -34,6 +34,81 @@ public record OptimizerConfig(OptimizerKind kind, double learningRate, double be
                 RegularizationKind.NONE, 0, 0);
     }
 
+    /**
+     * The shipped defaults, offline and streaming alike: Adam at η = 1e-3 (the papers' setting), lazy on embedding
+     * rows, with the embedding regularisation that measured best (docs/results.md).
+     */
+    public static OptimizerConfig defaults() {
+        return adam(1e-3);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes some values of a config; {@link #build} checks them. */
+    public static final class Builder {
+        private OptimizerKind kind;
+        private double learningRate;
+        private double beta1;
+        private double beta2;
+        private double epsilon;
+        private RegularizationKind regularization;
+        private double lambda;
+        private double denseL2;
+        private boolean epsilonSet;
+
+        private Builder(OptimizerConfig c) {
+            kind = c.kind;
+            learningRate = c.learningRate;
+            beta1 = c.beta1;
+            beta2 = c.beta2;
+            epsilon = c.epsilon;
+            regularization = c.regularization;
+            lambda = c.lambda;
+            denseL2 = c.denseL2;
+        }
+
+        /** The rule; ε follows it (1e-7 for Adagrad, 1e-8 otherwise) unless set. */
+        public Builder kind(OptimizerKind k) {
+            kind = k;
+            if (!epsilonSet) {
+                epsilon = k == OptimizerKind.ADAGRAD ? 1e-7 : 1e-8;
+            }
+            return this;
+        }
+
+        public Builder learningRate(double eta) {
+            learningRate = eta;
+            return this;
+        }
+
+        public Builder epsilon(double e) {
+            epsilon = e;
+            epsilonSet = true;
+            return this;
+        }
+
+        public Builder regularization(RegularizationKind r) {
+            regularization = r;
+            return this;
+        }
+
+        public Builder lambda(double l) {
+            lambda = l;
+            return this;
+        }
+
+        public Builder denseL2(double l2) {
+            denseL2 = l2;
+            return this;
+        }
+
+        public OptimizerConfig build() {
+            return new OptimizerConfig(kind, learningRate, beta1, beta2, epsilon, regularization, lambda, denseL2);
+        }
+    }
+
     public OptimizerConfig withRegularization(RegularizationKind kind, double lambdaValue) {
         return new OptimizerConfig(this.kind, learningRate, beta1, beta2, epsilon, kind, lambdaValue, denseL2);
     }

@@ -54,7 +54,7 @@ class CudaBackendTest {
     @Test
     void referenceSizeTrainingStepsStayFiniteAndMoveTheModel() {
         Batch batch = Batches.synthetic(128, 100, true, 50_000, 800, 1);
-        CtrModel model = new CtrModel(ModelConfig.defaults(ModelKind.DIEN), OptimizerKind.ADAM.slots());
+        CtrModel model = new CtrModel(ModelConfig.paper(ModelKind.DIEN).build(), OptimizerKind.ADAM.slots());
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(1e-3), model);
         double first = Double.NaN;
         double[] before = null;

@@ -23,7 +23,7 @@ class GruThreadsTest {
         // B 32, T 12: the auxiliary net's first σ layer has 2·11·32·100 = 70,400 elements, enough to be halved
         Batch batch = Batches.synthetic(32, 12, false, 500, 20, 3);
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-            ModelConfig config = ModelConfig.defaults(ModelKind.DIEN).withDataType(type);
+            ModelConfig config = ModelConfig.paper(ModelKind.DIEN).dataType(type).build();
             CtrModel one = new CtrModel(config, 2);
             CtrModel two = new CtrModel(config, 2);
             two.setThreads(2);

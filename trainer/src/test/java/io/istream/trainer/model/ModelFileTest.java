@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.istream.trainer.data.Batch;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -21,13 +25,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 class ModelFileTest {
 
-    private static final String GOLDEN = "/golden/dien-small-v1.istm";
-    private static final String GOLDEN_SCORES = "/golden/dien-small-v1.scores";
 
     /** A small float DIEN with Dice, trained a few Adam steps with MBA from a fixed seed. */
     static ModelFile.Loaded trainedSmallModel() {
-        ModelConfig config = ModelConfig.defaults(ModelKind.DIEN)
-                .withSizes(4, 5, new int[] {8, 6}, new int[] {6, 4}, new int[] {6, 4}).withSeed(42);
+        ModelConfig config = ModelConfig.paper(ModelKind.DIEN).embeddingDim(4).hiddenSize(5)
+                .headHidden(8, 6).attentionHidden(6, 4).auxHidden(6, 4).seed(42).build();
         CtrModel model = new CtrModel(config, OptimizerKind.ADAM.slots());
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(0.01)
                 .withRegularization(RegularizationKind.MBA, 0.01), model);
@@ -65,42 +67,77 @@ class ModelFileTest {
         assertThat(b.model().probabilities()).containsExactly(pa);
     }
 
-    @Test
-    void goldenFileOfFormatVersion1StillLoadsAndScoresTheSame() throws IOException {
+    /**
+     * Every format version's golden file (a small DIEN trained five steps with a fixed seed, and its scores) still
+     * loads and scores the same; the current version's file also writes back byte for byte, so nothing in the format
+     * drifts unnoticed. {@code -Distream.golden.write=DIR} writes the current version's pair into DIR.
+     */
+    @ParameterizedTest(name = "format version {0}")
+    @ValueSource(ints = {1, 2})
+    void goldenFilesOfEveryFormatVersionStillLoadAndScoreTheSame(int version) throws IOException {
         String writeTo = System.getProperty("istream.golden.write");
-        if (writeTo != null) {
+        if (writeTo != null && version == ModelFile.VERSION) {
             writeGolden(Path.of(writeTo));
         }
         byte[] golden;
         String scores;
-        try (InputStream in = getClass().getResourceAsStream(GOLDEN);
-             InputStream s = getClass().getResourceAsStream(GOLDEN_SCORES)) {
-            assertThat(in).as("golden file " + GOLDEN).isNotNull();
+        String name = "/golden/dien-small-v" + version;
+        try (InputStream in = getClass().getResourceAsStream(name + ".istm");
+             InputStream s = getClass().getResourceAsStream(name + ".scores")) {
+            assertThat(in).as("golden file " + name).isNotNull();
             golden = in.readAllBytes();
             scores = new String(s.readAllBytes(), StandardCharsets.UTF_8);
         }
+        assertThat(ByteBuffer.wrap(golden, 4, 4).getInt()).isEqualTo(version);
         ModelFile.Loaded loaded = ModelFile.fromBytes(golden);
         assertThat(loaded.model().config().kind()).isEqualTo(ModelKind.DIEN);
         assertThat(loaded.model().config().dataType()).isEqualTo(DataType.FLOAT);
+        assertThat(loaded.model().config().headInputs()).isEqualTo(ModelConfig.defaultHeadInputs(ModelKind.DIEN));
         assertThat(loaded.optimizer().steps()).isEqualTo(5);
         loaded.model().forward(scoringBatch(), false);
         double[] expected = Arrays.stream(scores.trim().split("\\s+")).mapToDouble(Double::parseDouble).toArray();
         assertThat(loaded.model().probabilities()).containsExactly(expected,
                 org.assertj.core.api.Assertions.within(1e-6));
-        // the same bytes again: nothing in the format drifted
-        assertThat(ModelFile.toBytes(loaded.model(), loaded.optimizer())).isEqualTo(golden);
+        byte[] again = ModelFile.toBytes(loaded.model(), loaded.optimizer());
+        if (version == ModelFile.VERSION) {
+            assertThat(again).isEqualTo(golden);
+        } else {
+            // an old file is written back in the current format, and that reads back to the same model
+            ModelFile.Loaded upgraded = ModelFile.fromBytes(again);
+            upgraded.model().forward(scoringBatch(), false);
+            assertThat(upgraded.model().probabilities()).containsExactly(expected,
+                    org.assertj.core.api.Assertions.within(1e-6));
+            assertThat(upgraded.model().config()).isEqualTo(loaded.model().config());
+        }
     }
 
     private static void writeGolden(Path dir) throws IOException {
         ModelFile.Loaded m = trainedSmallModel();
         Files.createDirectories(dir);
-        Files.write(dir.resolve("dien-small-v1.istm"), ModelFile.toBytes(m.model(), m.optimizer()));
+        String name = "dien-small-v" + ModelFile.VERSION;
+        Files.write(dir.resolve(name + ".istm"), ModelFile.toBytes(m.model(), m.optimizer()));
         m.model().forward(scoringBatch(), false);
         StringBuilder sb = new StringBuilder();
         for (double p : m.model().probabilities()) {
             sb.append(String.format(Locale.ROOT, "%.9f%n", p));
         }
-        Files.writeString(dir.resolve("dien-small-v1.scores"), sb.toString());
+        Files.writeString(dir.resolve(name + ".scores"), sb.toString());
+    }
+
+    /** FULL model updates carry the config alone: every field round-trips, and version-1 bytes still read. */
+    @Test
+    void configBytesRoundTripAndVersion1ConfigBytesStillRead() throws IOException {
+        ModelConfig config = ModelConfig.paper(ModelKind.DIEN).headInputs(EnumSet.allOf(HeadInput.class))
+                .dinSoftmax(true).attention(AttentionKind.FFN).auxWeight(0.25).userEmbedding(true).seed(5).build();
+        assertThat(ModelFile.configFromBytes(ModelFile.configBytes(config))).isEqualTo(config);
+        // version 1: the config fields with no magic or version in front, and no head inputs
+        byte[] golden;
+        try (InputStream in = getClass().getResourceAsStream("/golden/dien-small-v1.istm")) {
+            golden = in.readAllBytes();
+        }
+        ModelConfig fromFile = ModelFile.fromBytes(golden).model().config();
+        byte[] v1Config = Arrays.copyOfRange(golden, 8, golden.length);   // after magic and version
+        assertThat(ModelFile.configFromBytes(v1Config)).isEqualTo(fromFile);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.istream.trainer.data.Batch;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -23,25 +24,33 @@ class ModelGradientTest {
      * Dice's batch variance is ~1e-4, and a perturbation of ε = 1e-4 is no longer small against its √Var, so central
      * differences themselves would be off by (ε/√Var)² ≈ 1e-4.
      */
-    static ModelConfig small(ModelKind kind) {
-        return ModelConfig.defaults(kind).withSizes(3, 4, new int[] {6, 5}, new int[] {5, 4}, new int[] {5, 4})
-                .withEmbeddingInitStd(1.0).withDataType(DataType.DOUBLE).withSeed(11);
+    static ModelConfig.Builder small(ModelKind kind) {
+        return ModelConfig.paper(kind).embeddingDim(3).hiddenSize(4).headHidden(6, 5).attentionHidden(5, 4)
+                .auxHidden(5, 4).embeddingInitStd(1.0).dataType(DataType.DOUBLE).seed(11);
     }
 
     static Stream<Arguments> variants() {
         return Stream.of(
-                Arguments.of("base prelu", small(ModelKind.BASE).withHeadActivation(ActivationKind.PRELU)),
-                Arguments.of("base dice", small(ModelKind.BASE)),
-                Arguments.of("base dice + user", small(ModelKind.BASE).withUserEmbedding(true)),
-                Arguments.of("din", small(ModelKind.DIN)),
-                Arguments.of("din softmax", small(ModelKind.DIN).withAttention(AttentionKind.BILINEAR, true)),
-                Arguments.of("dien augru bilinear", small(ModelKind.DIEN)),
-                Arguments.of("dien augru ffn", small(ModelKind.DIEN).withAttention(AttentionKind.FFN, false)),
-                Arguments.of("dien agru", small(ModelKind.DIEN).withEvolvingCell(CellKind.AGRU)),
-                Arguments.of("dien aigru", small(ModelKind.DIEN).withEvolvingCell(CellKind.AIGRU)),
-                Arguments.of("dien reference cell", small(ModelKind.DIEN).withEvolvingCell(CellKind.AUGRU_REFERENCE)),
-                Arguments.of("dien no aux", small(ModelKind.DIEN).withAuxWeight(0)),
-                Arguments.of("dien aux 0.5 + user", small(ModelKind.DIEN).withAuxWeight(0.5).withUserEmbedding(true)));
+                Arguments.of("base prelu", small(ModelKind.BASE).build()),
+                Arguments.of("base dice", small(ModelKind.BASE).headActivation(ActivationKind.DICE).build()),
+                Arguments.of("base dice + user", small(ModelKind.BASE).headActivation(ActivationKind.DICE)
+                        .userEmbedding(true).build()),
+                Arguments.of("din", small(ModelKind.DIN).headActivation(ActivationKind.DICE).build()),
+                Arguments.of("din softmax", small(ModelKind.DIN).dinSoftmax(true).build()),
+                Arguments.of("din softmax + sum pool", small(ModelKind.DIN).dinSoftmax(true)
+                        .headInputs(EnumSet.of(HeadInput.ATTENTION_POOLING, HeadInput.SUM_POOLING)).build()),
+                Arguments.of("dien augru bilinear", small(ModelKind.DIEN).build()),
+                Arguments.of("dien augru ffn", small(ModelKind.DIEN).attention(AttentionKind.FFN).build()),
+                Arguments.of("dien agru", small(ModelKind.DIEN).evolvingCell(CellKind.AGRU).build()),
+                Arguments.of("dien aigru", small(ModelKind.DIEN).evolvingCell(CellKind.AIGRU).build()),
+                Arguments.of("dien reference cell", small(ModelKind.DIEN).evolvingCell(CellKind.AUGRU_REFERENCE)
+                        .build()),
+                Arguments.of("dien no aux", small(ModelKind.DIEN).auxWeight(0).build()),
+                Arguments.of("dien aux 0.5 + user", small(ModelKind.DIEN).auxWeight(0.5).userEmbedding(true).build()),
+                Arguments.of("dien + attention pool, prelu", small(ModelKind.DIEN).headActivation(ActivationKind.PRELU)
+                        .headInputs(EnumSet.allOf(HeadInput.class)).dinSoftmax(true).build()),
+                Arguments.of("dien state + attention pool, ffn", small(ModelKind.DIEN).attention(AttentionKind.FFN)
+                        .headInputs(EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.ATTENTION_POOLING)).build()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -131,7 +140,7 @@ class ModelGradientTest {
     void aSingleRequestScoresAsInsideABatchAtInference() {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             for (ModelKind kind : ModelKind.values()) {
-                CtrModel model = new CtrModel(small(kind).withDataType(type));
+                CtrModel model = new CtrModel(small(kind).headActivation(ActivationKind.DICE).dataType(type).build());
                 Batch train = TestBatches.batch(5, 5, LENGTHS, 5);
                 for (int i = 0; i < 20; i++) {
                     model.forward(train, true);   // moves Dice's moving statistics away from their start
@@ -157,7 +166,7 @@ class ModelGradientTest {
     @MethodSource("variants")
     void floatModelAgreesWithTheDoubleModel(String name, ModelConfig config) {
         CtrModel exact = new CtrModel(config);
-        CtrModel fast = new CtrModel(config.withDataType(DataType.FLOAT));
+        CtrModel fast = new CtrModel(config.toBuilder().dataType(DataType.FLOAT).build());
         Batch batch = TestBatches.batch(5, 5, LENGTHS, 7);
         exact.forward(batch, true);   // admits the same ids to the same rows in both
         fast.forward(batch, true);
@@ -214,7 +223,7 @@ class ModelGradientTest {
     @MethodSource("variants")
     void candidatesSharingOneHistoryScoreAsEachDoesAlone(String name, ModelConfig config) {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-            CtrModel model = new CtrModel(config.withDataType(type));
+            CtrModel model = new CtrModel(config.toBuilder().dataType(type).build());
             model.forward(TestBatches.batch(5, 5, LENGTHS, 8), true);
             Batch one = TestBatches.batch(5, 5, new int[] {4, 4, 4, 4, 4}, 9);
             for (int s = 1; s < one.size; s++) {   // every sample gets sample 0's history

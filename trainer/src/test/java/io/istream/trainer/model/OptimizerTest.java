@@ -17,7 +17,7 @@ class OptimizerTest {
     private static final int EXTRA_IDS = 40;   // admitted ids the batch never touches
 
     private static CtrModel modelWithUntouchedRows(OptimizerKind kind) {
-        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.DIEN), kind.slots());
+        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.DIEN).build(), kind.slots());
         // ids 1000.. are seen a few times (so n_j varies) but are not in the batch
         for (int id = 1000; id < 1000 + EXTRA_IDS; id++) {
             for (int k = 0; k <= id % 3; k++) {
@@ -185,7 +185,7 @@ class OptimizerTest {
     @ParameterizedTest
     @EnumSource(RegularizationKind.class)
     void floatAdamFollowsTheRuleOnDenseWeightsAndTouchedRows(RegularizationKind reg) {
-        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.DIN).withDataType(DataType.FLOAT),
+        CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.DIN).dataType(DataType.FLOAT).build(),
                 OptimizerKind.ADAM.slots());
         double lr = 0.05;
         double lambda = 0.3;
@@ -264,7 +264,7 @@ class OptimizerTest {
     @Test
     void adamStepMatchesTheTextbookRuleOnADenseParameter() {
         CtrModel model = new CtrModel(ModelGradientTest.small(ModelKind.BASE)
-                .withHeadActivation(ActivationKind.PRELU), OptimizerKind.ADAM.slots());
+                .headActivation(ActivationKind.PRELU).build(), OptimizerKind.ADAM.slots());
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(0.01), model);
         Param p = model.params().get(0);
         Batch batch = TestBatches.batch(5, 5, new int[] {5, 3, 1, 0, 2}, 7);

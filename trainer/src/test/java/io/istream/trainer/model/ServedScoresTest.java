@@ -38,8 +38,8 @@ class ServedScoresTest {
     void servedScoresOfAdmittedSamplesAreTheInferenceScoresAndTrainingIsUnchanged(String name,
                                                                                    ModelConfig config) {
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-            CtrModel riding = new CtrModel(config.withDataType(type));
-            CtrModel plain = new CtrModel(config.withDataType(type));
+            CtrModel riding = new CtrModel(config.toBuilder().dataType(type).build());
+            CtrModel plain = new CtrModel(config.toBuilder().dataType(type).build());
             warm(riding);
             warm(plain);
             Batch mixed = TestBatches.batch(5, 5, LENGTHS, 6);

@@ -25,8 +25,8 @@ class OfflineTrainerTest {
     void lossFallsAndAucRisesOnSyntheticData(ModelKind kind) {
         SyntheticInterests synthetic = SyntheticInterests.generate(SyntheticConfig.small().withSize(600, 30));
         OfflineDataset data = SyntheticProtocol.build(synthetic, 30, 1);
-        ModelConfig config = ModelConfig.defaults(kind).withSizes(8, 12, new int[] {32, 16}, new int[] {16, 8},
-                new int[] {16, 8});
+        ModelConfig config = ModelConfig.builder(kind).embeddingDim(8).hiddenSize(12).headHidden(32, 16)
+                .attentionHidden(16, 8).auxHidden(16, 8).build();
         List<Double> batchLosses = new ArrayList<>();
         OfflineTrainer trainer = new OfflineTrainer(config, OptimizerConfig.adam(0.01)
                 .withRegularization(RegularizationKind.MBA, 0.01), new TrainingOptions(3, 64, 1, true, 256),
@@ -56,8 +56,8 @@ class OfflineTrainerTest {
     void eachEpochTrainsAtTheDecayedLearningRate() {
         SyntheticInterests synthetic = SyntheticInterests.generate(SyntheticConfig.small().withSize(100, 10));
         OfflineDataset data = SyntheticProtocol.build(synthetic, 10, 1);
-        ModelConfig config = ModelConfig.defaults(ModelKind.BASE).withSizes(4, 6, new int[] {8}, new int[] {8},
-                new int[] {8});
+        ModelConfig config = ModelConfig.builder(ModelKind.BASE).embeddingDim(4).hiddenSize(6).headHidden(8)
+                .build();
         TrainingOptions options = new TrainingOptions(3, 64, 1, true, 256, 0.5);
         assertThat(options.learningRateScale(1)).isEqualTo(1.0);
         assertThat(options.learningRateScale(3)).isEqualTo(0.25);

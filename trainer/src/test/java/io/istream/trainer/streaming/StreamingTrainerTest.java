@@ -26,11 +26,11 @@ class StreamingTrainerTest {
     }
 
     static StreamingSettings settings(long expireAfterMs, double learningRate) {
-        ModelConfig model = ModelConfig.defaults(ModelKind.DIEN)
-                .withSizes(4, 6, new int[] {8}, new int[] {6}, new int[] {6})
-                .withHeadActivation(ActivationKind.DICE)
-                .withAdmission(2, expireAfterMs)
-                .withSeed(7);
+        ModelConfig model = ModelConfig.paper(ModelKind.DIEN)
+                .embeddingDim(4).hiddenSize(6).headHidden(8).attentionHidden(6).auxHidden(6)
+                .headActivation(ActivationKind.DICE)
+                .admitAfter(2).expireAfterMs(expireAfterMs)
+                .seed(7).build();
         OptimizerConfig optimizer = new OptimizerConfig(OptimizerKind.ADAM, learningRate, 0.9, 0.999, 1e-8,
                 RegularizationKind.MBA, 0.01, 0);
         return new StreamingSettings(model, optimizer, 16, 10, 3, 60_000, 600_000, 2048, 1_000, 1_000);
