@@ -99,17 +99,23 @@ public final class DataPlaneJob {
 
     /** Submits the data plane to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
      * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
+    /** Submits the data plane to a cluster; its arguments are {@link JobArguments}'. */
     public static void main(String[] args) throws Exception {
-        KafkaConnection kafka = JobOptions.kafkaConnection(args, "127.0.0.1:9092");
-        String groupId = JobOptions.argument(args, "--group-id", "istream-data-plane");
-        Configuration options = new Configuration();
-        System.out.print("istream data plane, " + kafka + ", group " + groupId + ", configuration:\n"
+        prepare(args).execute("istream data plane");
+    }
+
+    /** Parses the arguments, prints the effective configuration and defines the job's graph. */
+    static StreamExecutionEnvironment prepare(String[] args) {
+        JobArguments given = JobArguments.parse(args, "istream-data-plane",
+                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), FeatureStateOptions.keys());
+        Configuration options = given.options();
+        System.out.print("istream data plane, " + given.kafka() + ", group " + given.groupId() + ", configuration:\n"
                 + FeatureStateOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, kafka, options, groupId,
-                StartingPosition.COMMITTED_OR_EARLIEST, false);
-        env.execute("istream data plane");
+        defineKafkaWorkflow(env, given.kafka(), options, given.groupId(), StartingPosition.COMMITTED_OR_EARLIEST,
+                false);
+        return env;
     }
 
 }

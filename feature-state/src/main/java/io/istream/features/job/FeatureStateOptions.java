@@ -50,6 +50,14 @@ public final class FeatureStateOptions {
         return JobOptions.describe(options, config);
     }
 
+    /** The keys of every ingestion and feature-state option. */
+    public static java.util.List<String> keys() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        io.istream.ingestion.config.IngestionOptions.ALL.forEach(o -> out.add(o.key()));
+        ALL.forEach(o -> out.add(o.key()));
+        return out;
+    }
+
     /** Throws IllegalArgumentException naming the option at fault. */
     public static void validate(ReadableConfig config) {
         positive(MAX_SEQUENCE_LENGTH, config.get(MAX_SEQUENCE_LENGTH));

@@ -90,6 +90,16 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
         this.modelThreads = modelThreads;
     }
 
+    /** T: behaviours per request (scorer.max-history). */
+    public int maxHistory() {
+        return maxHistory;
+    }
+
+    /** Users whose interest-extractor states are cached (scorer.interest-cache-users). */
+    public int interestCacheUsers() {
+        return interestCacheUsers;
+    }
+
     /**
      * Each behaviour expires {@code userTtlMs} after it was written, and the count with the newest: a user who stops
      * acting disappears from RocksDB at its next compactions. Expired entries are never returned.

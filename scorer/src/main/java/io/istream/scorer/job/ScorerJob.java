@@ -4,6 +4,7 @@ import io.istream.avro.DeadLetter;
 import io.istream.avro.IngestedEvent;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.ScoredCandidates;
+import io.istream.features.job.JobArguments;
 import io.istream.features.job.JobEnvironment;
 import io.istream.features.job.JobOptions;
 import io.istream.ingestion.config.KafkaConnection;
@@ -153,17 +154,29 @@ public final class ScorerJob {
 
     /** Submits the scoring job to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
      * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
+    /** Submits the scoring job to a cluster; its arguments are {@link JobArguments}'. */
     public static void main(String[] args) throws Exception {
-        KafkaConnection kafka = JobOptions.kafkaConnection(args, "127.0.0.1:9092");
-        String groupId = JobOptions.argument(args, "--group-id", "istream-scorer");
-        Configuration options = new Configuration();
-        System.out.print("istream scorer, " + kafka + ", group " + groupId + ", configuration:\n"
+        prepare(args).execute("istream scorer");
+    }
+
+    /**
+     * Parses the arguments, prints the effective configuration and defines the job's graph. The model itself comes
+     * from the model-updates topic: its FULL updates carry the trainer's model configuration.
+     */
+    static StreamExecutionEnvironment prepare(String[] args) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        io.istream.ingestion.config.IngestionOptions.ALL.forEach(o -> keys.add(o.key()));
+        ScorerOptions.ALL.forEach(o -> keys.add(o.key()));
+        JobArguments given = JobArguments.parse(args, "istream-scorer",
+                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), keys);
+        Configuration options = given.options();
+        System.out.print("istream scorer, " + given.kafka() + ", group " + given.groupId() + ", configuration:\n"
                 + ScorerOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, kafka, options, groupId,
-                StartingPosition.COMMITTED_OR_EARLIEST, false);
-        env.execute("istream scorer");
+        defineKafkaWorkflow(env, given.kafka(), options, given.groupId(), StartingPosition.COMMITTED_OR_EARLIEST,
+                false);
+        return env;
     }
 
 }

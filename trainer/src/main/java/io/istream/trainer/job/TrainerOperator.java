@@ -68,6 +68,11 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         this.idleFlushMs = idleFlushMs;
     }
 
+    /** What this trainer was configured with: its model, optimiser and trainer settings. */
+    public StreamingSettings settings() {
+        return settings;
+    }
+
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);

@@ -5,14 +5,17 @@ import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
 import io.istream.features.job.DataPlaneJob;
 import io.istream.features.job.FeatureStateOptions;
+import io.istream.features.job.JobArguments;
 import io.istream.features.job.JobEnvironment;
-import io.istream.features.job.JobOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.schemas.KeyCodec;
 import io.istream.schemas.Topics;
+import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.streaming.StreamingSettings;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -81,19 +84,34 @@ public final class TrainingJob {
                 groupId + "-metrics");
     }
 
-    /** Submits the learning job to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
-     * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
+    /**
+     * Submits the learning job to a cluster. Arguments: {@link JobArguments}' ({@code --bootstrap host:port},
+     * {@code --group-id id}, {@code --conf key=value}, {@code --conf-file FILE}, Kafka client settings).
+     */
     public static void main(String[] args) throws Exception {
-        KafkaConnection kafka = JobOptions.kafkaConnection(args, "127.0.0.1:9092");
-        String groupId = JobOptions.argument(args, "--group-id", "istream-learning");
-        Configuration options = new Configuration();
-        System.out.print("istream learning job, " + kafka + ", group " + groupId + ", configuration:\n"
-                + FeatureStateOptions.describe(options) + TrainerOptions.describe(options));
+        prepare(args).execute("istream learning");
+    }
+
+    /** Parses the arguments, prints the effective configuration and defines the job's graph. */
+    static StreamExecutionEnvironment prepare(String[] args) {
+        JobArguments given = JobArguments.parse(args, "istream-learning",
+                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), keys());
+        Configuration options = given.options();
+        System.out.print("istream learning job, " + given.kafka() + ", group " + given.groupId()
+                + ", configuration:\n" + FeatureStateOptions.describe(options) + TrainerOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, kafka, options, groupId,
-                StartingPosition.COMMITTED_OR_EARLIEST, false);
-        env.execute("istream learning");
+        defineKafkaWorkflow(env, given.kafka(), options, given.groupId(), StartingPosition.COMMITTED_OR_EARLIEST,
+                false);
+        return env;
+    }
+
+    /** Every option key the learning job reads: the data plane's, the trainer's, the model's and optimiser's. */
+    public static List<String> keys() {
+        List<String> out = new ArrayList<>(FeatureStateOptions.keys());
+        TrainerOptions.ALL.forEach(o -> out.add(o.key()));
+        out.addAll(ModelOptions.keys());
+        return out;
     }
 
 }

@@ -109,8 +109,9 @@ public final class ModelOptions {
 
     /** {@link #model}, as a builder for callers that set more (a test's data type). */
     public static ModelConfig.Builder modelBuilder(Map<String, String> values) {
-        ModelKind kind = values.containsKey(KIND) ? parseEnum(ModelKind.class, values.get(KIND)) : ModelKind.DIEN;
-        Form form = values.containsKey(FORM) ? parseEnum(Form.class, values.get(FORM)) : Form.DEFAULT;
+        ModelKind kind = values.containsKey(KIND) ? parseEnumAt(KIND, ModelKind.class, values.get(KIND))
+                : ModelKind.DIEN;
+        Form form = values.containsKey(FORM) ? parseEnumAt(FORM, Form.class, values.get(FORM)) : Form.DEFAULT;
         ModelConfig.Builder b = form == Form.PAPER ? ModelConfig.paper(kind) : ModelConfig.builder(kind);
         apply(MODEL, b, values, MODEL_PREFIX, List.of(KIND, FORM));
         return b;
@@ -216,6 +217,14 @@ public final class ModelOptions {
     /** "default" or "paper", case-blind. */
     public static Form parseForm(String value) {
         return parseEnum(Form.class, value);
+    }
+
+    private static <E extends Enum<E>> E parseEnumAt(String key, Class<E> type, String value) {
+        try {
+            return parseEnum(type, value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " = '" + value + "': " + e.getMessage(), e);
+        }
     }
 
     static <E extends Enum<E>> E parseEnum(Class<E> type, String value) {
