@@ -148,6 +148,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
+    @Option(names = "--experiment", paramLabel = "NAME", description = "A label the JSON carries: which comparison"
+            + " this run belongs to (istream results groups runs by it).")
+    String experiment;
+
+    @Option(names = "--variant", paramLabel = "NAME", description = "A label the JSON carries: this run's row within"
+            + " its experiment (default: the model's name).")
+    String variant;
+
     @Option(names = "--curves", paramLabel = "PNG", description = "Learning curves (loss and validation AUC per"
             + " epoch) go here (default: beside --json as NAME-curves.png, else train-curves.png).")
     Path curves;
@@ -279,6 +287,10 @@ final class TrainCommand implements Callable<Integer> {
                                         double bayesAuc, double wallSeconds) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("command", "train");
+        if (experiment != null) {
+            out.put("experiment", experiment);
+        }
+        out.put("variant", variant != null ? variant : modelConfig.kind().name().toLowerCase(Locale.ROOT));
         out.put("dataset", dataset.name());
         out.put("trainSamples", dataset.train().size());
         out.put("validationSamples", dataset.validation().size());

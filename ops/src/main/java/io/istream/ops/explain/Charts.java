@@ -123,6 +123,24 @@ public final class Charts {
         }
     }
 
+    /** One line per series over the epochs 1, 2, …: e.g. test AUC after each epoch, one series per variant. */
+    public static void epochCurves(Path file, String title, java.util.Map<String, double[]> series) {
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("epoch")
+                .yAxisTitle("test AUC").build();
+        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setYAxisDecimalPattern("0.000");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        for (java.util.Map.Entry<String, double[]> s : series.entrySet()) {
+            double[] y = s.getValue();
+            double[] x = new double[y.length];
+            for (int e = 0; e < y.length; e++) {
+                x[e] = e + 1;
+            }
+            chart.addSeries(s.getKey(), x, y);
+        }
+        save(chart, file);
+    }
+
     private static void save(Chart<?, ?> chart, Path file) {
         try {
             createParent(file);

@@ -1,0 +1,47 @@
+package io.istream.ops.cli;
+
+import io.istream.ops.results.ResultsReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code istream results}: renders docs/results.md from the training runs' JSON figures and a template. */
+@Command(name = "results", mixinStandardHelpOptions = true,
+        description = "Render a results document from the JSON figures of 'istream train' runs (and the PyTorch"
+                + " peer's): every figure comes from a directive of the template, none is typed by hand.")
+final class ResultsCommand implements Callable<Integer> {
+
+    @Option(names = "--runs", defaultValue = "docs/results/runs", paramLabel = "DIR",
+            description = "Where the runs' JSON files are, searched recursively (default: ${DEFAULT-VALUE}).")
+    Path runs;
+
+    @Option(names = "--template", defaultValue = "docs/results.template.md", paramLabel = "FILE",
+            description = "The document with its directives (default: ${DEFAULT-VALUE}).")
+    Path template;
+
+    @Option(names = "--out", defaultValue = "docs/results.md", paramLabel = "FILE",
+            description = "The rendered document (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--charts", defaultValue = "docs/results", paramLabel = "DIR",
+            description = "Where the charts go (default: ${DEFAULT-VALUE}).")
+    Path charts;
+
+    @Override
+    public Integer call() {
+        ResultsReport report = ResultsReport.load(runs);
+        try {
+            String text = report.render(Files.readString(template), out.toAbsolutePath().getParent(),
+                    charts.toAbsolutePath());
+            Files.writeString(out, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        System.out.println(out + " rendered from " + report.runs().size() + " runs under " + runs);
+        return 0;
+    }
+}
