@@ -1,6 +1,7 @@
 package io.istream.ops.cli;
 
 import io.istream.avro.Metrics;
+import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
 import io.istream.ingestion.config.CommittedReader;
 import io.istream.ingestion.dataset.EventScript;
@@ -55,19 +56,27 @@ final class PipelineBench implements Callable<Integer> {
             + "and reported apart (default: ${DEFAULT-VALUE})")
     String warmup;
 
+    @Option(names = "--held-out", defaultValue = "1000", paramLabel = "N", description = "the last N of the users"
+            + " are never replayed; both models are scored on their test positions (the Amazon protocol's), and the"
+            + " prequential AUC of the stream is compared with the offline loop's; 0 = speed only"
+            + " (default: ${DEFAULT-VALUE})")
+    int heldOut;
+
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
 
     @Override
     public Integer call() throws Exception {
         Path dataset = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
-        EventScript script = ScriptChooser.load(dataset, users, local.seed, true, System.out);
         Configuration options = local.jobOptions();
+        StreamingSettings settings = TrainerOptions.settings(options);
+        PipelineQuality quality = heldOut > 0 ? PipelineQuality.of(dataset, users, heldOut, settings.maxHistory(), local.seed) : null;
+        EventScript script = quality != null ? quality.script()
+                : ScriptChooser.load(dataset, users, local.seed, true, System.out);
         if (!local.conf.containsKey(TrainerOptions.METRICS_WINDOW.key())) {
             options.set(TrainerOptions.METRICS_WINDOW, Duration.ofSeconds(2));   // throughput windows
         }
         long warmupMs = TimeUtils.parseDuration(warmup).toMillis();
-        StreamingSettings settings = TrainerOptions.settings(options);
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("benchmark", "pipeline");
         figures.put("script", script.name());
@@ -75,6 +84,7 @@ final class PipelineBench implements Callable<Integer> {
         figures.put("batchSize", settings.batchSize());
         List<Sample> samples;
         List<Metrics> windows;
+        List<ModelUpdate> updates;
         try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-pipeline"), local.parallelism)) {
             try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
                 new Replay(publisher, 0, true).run(script);
@@ -85,6 +95,7 @@ final class PipelineBench implements Callable<Integer> {
             figures.put("jobSeconds", (System.nanoTime() - start) / 1e9);
             samples = CommittedReader.readCommitted(stack.kafka(), Topics.SAMPLES);
             windows = CommittedReader.readCommitted(stack.kafka(), Topics.METRICS);
+            updates = quality != null ? CommittedReader.readCommitted(stack.kafka(), Topics.MODEL_UPDATES) : List.of();
         }
         List<TrainingWindows.Window> trainedWindows = new ArrayList<>();
         for (Metrics m : windows) {
@@ -107,19 +118,28 @@ final class PipelineBench implements Callable<Integer> {
         int steadyFrom = (int) Math.min(samples.size(), split.warmupSamples());   // the streaming warm-up's samples
         long steadyNanos = 0;
         int steadySamples = 0;
-        long start = System.nanoTime();
+        long trainNanos = 0;
+        // the prequential score of each sample: the model before the step that trains on it, at inference, as the
+        // streaming trainer's served score is (not timed: only the training steps are)
+        double[] prequential = quality != null ? new double[samples.size()] : null;
         for (int i = 0; i < batches.size(); i++) {
             Batch b = batches.get(i);
+            if (prequential != null) {
+                model.forward(b, false);
+                System.arraycopy(model.probabilities(), 0, prequential, i * settings.batchSize(), b.size);
+            }
             long batchStart = System.nanoTime();
             model.forward(b, true);
             model.backward();
             optimizer.step();
+            long took = System.nanoTime() - batchStart;
+            trainNanos += took;
             if ((long) i * settings.batchSize() >= steadyFrom) {
-                steadyNanos += System.nanoTime() - batchStart;
+                steadyNanos += took;
                 steadySamples += b.size;
             }
         }
-        double offlineSeconds = (System.nanoTime() - start) / 1e9;
+        double offlineSeconds = trainNanos / 1e9;
         double offline = samples.size() / offlineSeconds;
         double offlineSteady = steadySamples / (steadyNanos / 1e9);
         double streaming = split.samplesPerSecond();
@@ -140,6 +160,9 @@ final class PipelineBench implements Callable<Integer> {
         figures.put("streamingSteadySamplesPerSecond", streamingSteady);
         figures.put("offlineSteadySamplesPerSecond", offlineSteady);
         figures.put("steadyRatio", streamingSteady / offlineSteady);
+        if (quality != null) {
+            figures.putAll(quality.compare(samples, prequential, windows, updates, model));
+        }
         FiguresFile.write(local.json, figures);
         return 0;
     }

@@ -110,8 +110,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dense-l2", description = "L2 on dense weights (optimizer.dense-l2).")
     Double denseL2;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs at most (default: ${DEFAULT-VALUE}).")
     int epochs;
+
+    @Option(names = "--patience", defaultValue = "0", paramLabel = "N", description = "Stop after N epochs without a"
+            + " better validation AUC; 0 trains every epoch (default: ${DEFAULT-VALUE}).")
+    int patience;
 
     @Option(names = "--batch", defaultValue = "128", description = "Batch size B (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -179,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
         ModelConfig modelConfig = modelConfig();
         OptimizerConfig optimizerConfig = optimizerConfig();
         TrainingOptions options = new TrainingOptions(epochs, batchSize, seed, !noBucketing, 512,
-                learningRateDecay);
+                learningRateDecay, patience);
         System.out.println("model " + modelConfig + "; " + optimizerConfig);
         ProgressListener progress = new ProgressListener();
         OfflineTrainer trainer = new OfflineTrainer(modelConfig, optimizerConfig, options, progress);
@@ -335,6 +339,7 @@ final class TrainCommand implements Callable<Integer> {
         config.putAll(ModelOptions.values(modelConfig, opt, modelForm()));
         config.put("learningRateDecay", options.learningRateDecay());
         config.put("epochs", options.epochs());
+        config.put("patience", options.patience());
         config.put("batchSize", options.batchSize());
         config.put("bucketing", options.bucketBatches());
         config.put("maxHistory", maxHistory);

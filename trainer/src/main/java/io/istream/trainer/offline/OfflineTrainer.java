@@ -70,6 +70,8 @@ public final class OfflineTrainer {
                 bestAuc = auc;
                 best = epoch;
                 onBetterValidation.accept(epoch);
+            } else if (options.patience() > 0 && epoch - best >= options.patience()) {
+                break;   // early stopping: the selected epoch is behind us
             }
         }
         return new TrainingReport(List.copyOf(epochs), best);

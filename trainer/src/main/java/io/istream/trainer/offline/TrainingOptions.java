@@ -8,13 +8,17 @@ package io.istream.trainer.offline;
  *                      padding when a few long histories would otherwise set T for every batch
  * @param evalBatchSize B for validation and test scoring
  * @param learningRateDecay epoch e trains at η·decayᵉ⁻¹ (1: a constant rate); the optimiser's state is kept
+ * @param patience      stop after this many epochs without a better validation AUC (0: train every epoch)
  */
 public record TrainingOptions(int epochs, int batchSize, long seed, boolean bucketBatches, int evalBatchSize,
-                              double learningRateDecay) {
+                              double learningRateDecay, int patience) {
 
     public TrainingOptions {
         if (epochs < 1 || batchSize < 1 || evalBatchSize < 1) {
             throw new IllegalArgumentException("epochs, batch size and eval batch size must be ≥ 1");
+        }
+        if (patience < 0) {
+            throw new IllegalArgumentException("patience must be ≥ 0, got " + patience);
         }
         if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
             throw new IllegalArgumentException("learning-rate decay must be in (0, 1], got " + learningRateDecay);
@@ -23,7 +27,7 @@ public record TrainingOptions(int epochs, int batchSize, long seed, boolean buck
 
     /** A constant learning rate. */
     public TrainingOptions(int epochs, int batchSize, long seed, boolean bucketBatches, int evalBatchSize) {
-        this(epochs, batchSize, seed, bucketBatches, evalBatchSize, 1.0);
+        this(epochs, batchSize, seed, bucketBatches, evalBatchSize, 1.0, 0);
     }
 
     /** The learning-rate multiplier of epoch {@code epoch} (1-based): decay^(epoch − 1). */

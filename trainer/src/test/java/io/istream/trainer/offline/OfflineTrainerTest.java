@@ -58,7 +58,7 @@ class OfflineTrainerTest {
         OfflineDataset data = SyntheticProtocol.build(synthetic, 10, 1);
         ModelConfig config = ModelConfig.builder(ModelKind.BASE).embeddingDim(4).hiddenSize(6).headHidden(8)
                 .build();
-        TrainingOptions options = new TrainingOptions(3, 64, 1, true, 256, 0.5);
+        TrainingOptions options = new TrainingOptions(3, 64, 1, true, 256, 0.5, 0);
         assertThat(options.learningRateScale(1)).isEqualTo(1.0);
         assertThat(options.learningRateScale(3)).isEqualTo(0.25);
         List<Double> ratesSeen = new ArrayList<>();
