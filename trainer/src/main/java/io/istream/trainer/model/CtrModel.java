@@ -153,6 +153,7 @@ public final class CtrModel {
         headWidth = (stateInHead ? h : 0) + itemWidth + (sumPoolInHead ? 2 * itemWidth : 0)
                 + (attentionPoolInHead ? 2 * itemWidth : 0) + userWidth;
         head = new Mlp("head", type, headWidth, config.headHidden(), 1, config.headActivation(), init);
+        head.diceLayers().forEach(dice -> dice.statistics(config.diceStatistics()));
     }
 
     private EmbeddingTable table(String name, Initializer init) {
@@ -981,6 +982,14 @@ public final class CtrModel {
     /** The batch's sparse gradients, aligned with {@link #tables()}. */
     public List<SparseGradient> sparseGradients() {
         return users == null ? List.of(itemGrad, categoryGrad) : List.of(itemGrad, categoryGrad, userGrad);
+    }
+
+    /**
+     * Training forwards stop (or resume) updating Dice's moving averages: a gradient check of
+     * {@link DiceStatistics#MOVING} needs the function to stay put while it perturbs the parameters.
+     */
+    public void freezeStatistics(boolean on) {
+        head.diceLayers().forEach(dice -> dice.freezeStatistics(on));
     }
 
     /** Dice layers (moving statistics belong in model files). */

@@ -5,9 +5,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Dice (DIN eq. 9): f(s) = p(s)·s + (1 − p(s))·α·s with p(s) = σ((s − E[s]) / √(Var[s] + ε)), per channel.
  *
- * <p>In training, E and Var are the batch's statistics and the gradient flows through them (as in batch
- * normalisation); the moving averages they feed are used at inference, so a single request scores as it would inside
- * any batch. (The reference code used batch statistics at evaluation too: a trap, see MODEL.md.)
+ * <p>With {@link DiceStatistics#BATCH} (the paper's), in training E and Var are the batch's statistics and the
+ * gradient flows through them (as in batch normalisation); the moving averages they feed are used at inference, so a
+ * single request scores as it would inside any batch. (The reference code used batch statistics at evaluation too:
+ * docs/model.md, "Traps".) With {@link DiceStatistics#MOVING}, training normalises with the moving averages too, so
+ * training and inference compute the same function whatever the batch holds; the batch's statistics only update the
+ * averages (the first training batch sets them).
  */
 public final class Dice extends Activation {
 
@@ -16,11 +19,14 @@ public final class Dice extends Activation {
 
     final Tensor movingMean;   // [1, C] inference E[s]
     final Tensor movingVar;    // [1, C] inference Var[s]
+    private DiceStatistics statistics = DiceStatistics.BATCH;
+    private long updates;      // training batches folded into the moving averages
+    private boolean frozen;    // training forwards leave the moving averages as they are
     private double[] mean = new double[0];      // [C] of the last forward
     private double[] invStd = new double[0];    // [C] 1/√(Var + ε) of the last forward
     private Tensor normalised;                  // ŝ [N, C]
     private Tensor gate;                        // p = σ(ŝ) [N, C]
-    private boolean lastTraining;
+    private boolean lastBatchStatistics;   // the last forward normalised with its batch's E and Var
 
     Dice(String name, DataType type, int channels) {
         super(name, type, ActivationKind.DICE, channels);
@@ -29,10 +35,28 @@ public final class Dice extends Activation {
         movingVar.fill(1.0);
     }
 
+    /** Which statistics normalise in training ({@link DiceStatistics}). */
+    void statistics(DiceStatistics kind) {
+        statistics = kind;
+    }
+
+    /** Training forwards stop updating the moving averages (gradient checks of {@link DiceStatistics#MOVING}). */
+    void freezeStatistics(boolean on) {
+        frozen = on;
+    }
+
+    /** Training batches folded into the moving averages so far (model files keep it). */
+    public long updates() {
+        return updates;
+    }
+
+    void restoreUpdates(long n) {
+        updates = n;
+    }
+
     @Override
     public Tensor forward(Tensor s, boolean training) {
         input = s;
-        lastTraining = training;
         int n = s.rows;
         int c = channels;
         output = Tensor.reuse(output, s.type(), n, c);
@@ -42,7 +66,41 @@ public final class Dice extends Activation {
             mean = new double[c];
             invStd = new double[c];
         }
-        if (training && n > 0) {
+        boolean movingInTraining = training && statistics == DiceStatistics.MOVING;
+        lastBatchStatistics = training && !movingInTraining;   // whether the gradient flows through E and Var
+        if (movingInTraining && n > 0) {
+            // E and Var: the moving averages before this batch (the first batch's own when there are none yet)
+            boolean first = updates == 0;
+            for (int j = 0; j < c; j++) {
+                double mu = 0;
+                for (int r = 0; r < n; r++) {
+                    mu += s.get(r * c + j);
+                }
+                mu /= n;
+                double sq = 0;
+                for (int r = 0; r < n; r++) {
+                    double d = s.get(r * c + j) - mu;
+                    sq += d * d;
+                }
+                double var = sq / n;
+                if (first && !frozen) {
+                    movingMean.set(j, mu);
+                    movingVar.set(j, var);
+                }
+                mean[j] = movingMean.get(j);
+                invStd[j] = 1 / Math.sqrt(movingVar.get(j) + EPSILON);
+                if (!frozen) {
+                    movingMean.set(j, MOMENTUM * movingMean.get(j) + (1 - MOMENTUM) * mu);
+                    movingVar.set(j, MOMENTUM * movingVar.get(j) + (1 - MOMENTUM) * var);
+                }
+            }
+            if (!frozen) {
+                updates++;
+            }
+        } else if (training && n > 0) {
+            if (!frozen) {
+                updates++;
+            }
             for (int j = 0; j < c; j++) {
                 double sum = 0;
                 for (int r = 0; r < n; r++) {
@@ -57,8 +115,10 @@ public final class Dice extends Activation {
                 double var = sq / n;
                 mean[j] = mu;
                 invStd[j] = 1 / Math.sqrt(var + EPSILON);
-                movingMean.set(j, MOMENTUM * movingMean.get(j) + (1 - MOMENTUM) * mu);
-                movingVar.set(j, MOMENTUM * movingVar.get(j) + (1 - MOMENTUM) * var);
+                if (!frozen) {
+                    movingMean.set(j, MOMENTUM * movingMean.get(j) + (1 - MOMENTUM) * mu);
+                    movingVar.set(j, MOMENTUM * movingVar.get(j) + (1 - MOMENTUM) * var);
+                }
             }
         } else {
             for (int j = 0; j < c; j++) {
@@ -156,14 +216,14 @@ public final class Dice extends Activation {
                 double p = gate.get(i);
                 double g = dy.get(i);
                 double dz = g * v * (1 - al) * p * (1 - p);
-                dInput.set(i, g * (al + (1 - al) * p) + (lastTraining ? 0 : dz * invStd[j]));
+                dInput.set(i, g * (al + (1 - al) * p) + (lastBatchStatistics ? 0 : dz * invStd[j]));
                 da.add(j, g * v * (1 - p));
-                if (lastTraining) {
+                if (lastBatchStatistics) {
                     sumDz += dz;
                     sumDzZ += dz * normalised.get(i);
                 }
             }
-            if (lastTraining) {
+            if (lastBatchStatistics) {
                 // dŝ is recomputed rather than stored: one more multiply per element, no [N, C] buffer
                 // batch-norm backward through E and Var:
                 // dL/ds_r += (1/σ)·(dŝ_r − mean(dŝ) − ŝ_r·mean(dŝ·ŝ))
@@ -209,7 +269,7 @@ public final class Dice extends Activation {
         for (int k = 0; k < size; k++) {
             dInPlane[k] = dyPlane[k] * (alphaPlane[k] + (1 - alphaPlane[k]) * pPlane[k]);
         }
-        if (!lastTraining) {
+        if (!lastBatchStatistics) {
             for (int k = 0; k < size; k++) {
                 dInPlane[k] += dzPlane[k] * invStdPlane[k];
             }
@@ -222,7 +282,7 @@ public final class Dice extends Activation {
         for (int j = 0; j < c; j++) {
             da.add(j, alphaGrad[j]);
         }
-        if (lastTraining && n > 0) {
+        if (lastBatchStatistics && n > 0) {
             // batch-norm backward through E and Var: dL/ds_r += (1/σ)·(dŝ_r − mean(dŝ) − ŝ_r·mean(dŝ·ŝ))
             double[] sumDz = columnSums(dzPlane, n, c);
             for (int k = 0; k < size; k++) {

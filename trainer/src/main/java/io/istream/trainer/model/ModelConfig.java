@@ -22,6 +22,7 @@ public final class ModelConfig implements java.io.Serializable {
     private final int hiddenSize;
     private final int[] headHidden;
     private final ActivationKind headActivation;
+    private final DiceStatistics diceStatistics;
     private final EnumSet<HeadInput> headInputs;
     private final int[] attentionHidden;
     private final ActivationKind attentionActivation;
@@ -43,6 +44,7 @@ public final class ModelConfig implements java.io.Serializable {
         hiddenSize = b.hiddenSize;
         headHidden = b.headHidden.clone();
         headActivation = Objects.requireNonNull(b.headActivation, "headActivation");
+        diceStatistics = Objects.requireNonNull(b.diceStatistics, "diceStatistics");
         headInputs = b.headInputs == null ? defaultHeadInputs(kind) : EnumSet.copyOf(b.headInputs);
         attentionHidden = b.attentionHidden.clone();
         attentionActivation = Objects.requireNonNull(b.attentionActivation, "attentionActivation");
@@ -108,6 +110,7 @@ public final class ModelConfig implements java.io.Serializable {
         b.hiddenSize = hiddenSize;
         b.headHidden = headHidden.clone();
         b.headActivation = headActivation;
+        b.diceStatistics = diceStatistics;
         b.headInputs = EnumSet.copyOf(headInputs);
         b.attentionHidden = attentionHidden.clone();
         b.attentionActivation = attentionActivation;
@@ -141,6 +144,7 @@ public final class ModelConfig implements java.io.Serializable {
         private int hiddenSize = 36;
         private int[] headHidden = {200, 80};
         private ActivationKind headActivation = ActivationKind.PRELU;
+        private DiceStatistics diceStatistics = DiceStatistics.BATCH;
         private EnumSet<HeadInput> headInputs;     // null: the kind's default
         private int[] attentionHidden = {80, 40};
         private ActivationKind attentionActivation = ActivationKind.PRELU;
@@ -190,6 +194,12 @@ public final class ModelConfig implements java.io.Serializable {
         /** PRELU or DICE in the head. */
         public Builder headActivation(ActivationKind a) {
             headActivation = a;
+            return this;
+        }
+
+        /** Which statistics the head's Dice normalises with in training ({@link DiceStatistics}). */
+        public Builder diceStatistics(DiceStatistics d) {
+            diceStatistics = d;
             return this;
         }
 
@@ -302,6 +312,10 @@ public final class ModelConfig implements java.io.Serializable {
         return headActivation;
     }
 
+    public DiceStatistics diceStatistics() {
+        return diceStatistics;
+    }
+
     public Set<HeadInput> headInputs() {
         return EnumSet.copyOf(headInputs);
     }
@@ -380,7 +394,8 @@ public final class ModelConfig implements java.io.Serializable {
     public boolean equals(Object o) {
         return o instanceof ModelConfig c && kind == c.kind && embeddingDim == c.embeddingDim
                 && hiddenSize == c.hiddenSize && Arrays.equals(headHidden, c.headHidden)
-                && headActivation == c.headActivation && headInputs.equals(c.headInputs)
+                && headActivation == c.headActivation && diceStatistics == c.diceStatistics
+                && headInputs.equals(c.headInputs)
                 && Arrays.equals(attentionHidden, c.attentionHidden)
                 && attentionActivation == c.attentionActivation && dinSoftmax == c.dinSoftmax
                 && attention == c.attention && evolvingCell == c.evolvingCell
@@ -401,7 +416,8 @@ public final class ModelConfig implements java.io.Serializable {
     public String toString() {
         boolean attentionPool = headInputs.contains(HeadInput.ATTENTION_POOLING);
         return kind + "{d=" + embeddingDim + (kind == ModelKind.DIEN ? ", H=" + hiddenSize : "")
-                + ", head=" + Arrays.toString(headHidden) + " " + headActivation + " " + headInputs
+                + ", head=" + Arrays.toString(headHidden) + " " + headActivation
+                + (headActivation == ActivationKind.DICE ? "(" + diceStatistics + ")" : "") + " " + headInputs
                 + (attentionPool ? ", att=" + Arrays.toString(attentionHidden) + " " + attentionActivation
                 + (dinSoftmax ? " softmax" : "") : "")
                 + (kind == ModelKind.DIEN ? ", dien-att=" + attention + ", cell=" + evolvingCell + ", α=" + auxWeight

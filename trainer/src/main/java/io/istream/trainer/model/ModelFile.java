@@ -82,6 +82,7 @@ public final class ModelFile {
                 out.writeInt(d.movingMean().size());
                 writeValues(d.movingMean(), 0, d.movingMean().size(), single, out);
                 writeValues(d.movingVar(), 0, d.movingVar().size(), single, out);
+                out.writeLong(d.updates());
             }
             List<EmbeddingTable> tables = model.tables();
             out.writeInt(tables.size());
@@ -162,6 +163,8 @@ public final class ModelFile {
                 require(channels == d.movingMean().size(), "Dice channels");
                 readValues(d.movingMean(), 0, channels, single, in);
                 readValues(d.movingVar(), 0, channels, single, in);
+                // version 1 kept no count; only MOVING statistics (newer than version 1) read it, at their first batch
+                d.restoreUpdates(version >= 2 ? in.readLong() : 1);
             }
             List<EmbeddingTable> tables = model.tables();
             int tableCount = in.readInt();
@@ -230,6 +233,7 @@ public final class ModelFile {
         out.writeInt(c.hiddenSize());
         writeInts(c.headHidden(), out);
         out.writeUTF(c.headActivation().name());
+        out.writeUTF(c.diceStatistics().name());
         out.writeInt(c.headInputs().size());
         for (HeadInput input : c.headInputs()) {
             out.writeUTF(input.name());
@@ -254,6 +258,7 @@ public final class ModelFile {
         ModelConfig.Builder b = ModelConfig.paper(kind).embeddingDim(in.readInt()).hiddenSize(in.readInt())
                 .headHidden(readInts(in)).headActivation(ActivationKind.valueOf(in.readUTF()));
         if (version >= 2) {
+            b.diceStatistics(DiceStatistics.valueOf(in.readUTF()));
             int n = in.readInt();
             require(n >= 0 && n <= HeadInput.values().length, "head input list of " + n);
             EnumSet<HeadInput> inputs = EnumSet.noneOf(HeadInput.class);

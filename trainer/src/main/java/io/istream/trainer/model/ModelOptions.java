@@ -54,6 +54,9 @@ public final class ModelOptions {
                     c -> ints(c.headHidden()), (b, v) -> b.headHidden(parseInts(v))),
             model("model.head-activation", "The head's activation: PRELU or DICE (DIN eq. 9).",
                     c -> c.headActivation().name(), (b, v) -> b.headActivation(parseEnum(ActivationKind.class, v))),
+            model("model.dice-statistics", "What the head's Dice normalises with in training: BATCH (the batch's"
+                            + " statistics, DIN eq. 9) or MOVING (the moving averages inference uses).",
+                    c -> c.diceStatistics().name(), (b, v) -> b.diceStatistics(parseEnum(DiceStatistics.class, v))),
             model("model.head-inputs", "What summarises the behaviours in the head, comma-separated: SUM_POOLING,"
                             + " ATTENTION_POOLING (DIN's local activation unit), INTEREST_STATE (DIEN's h'_T).",
                     c -> c.headInputs().stream().map(Enum::name).collect(Collectors.joining(",")),

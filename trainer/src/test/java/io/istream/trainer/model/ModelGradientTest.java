@@ -37,6 +37,8 @@ class ModelGradientTest {
                         .userEmbedding(true).build()),
                 Arguments.of("din", small(ModelKind.DIN).headActivation(ActivationKind.DICE).build()),
                 Arguments.of("din softmax", small(ModelKind.DIN).dinSoftmax(true).build()),
+                Arguments.of("din softmax, dice on moving statistics", small(ModelKind.DIN).dinSoftmax(true)
+                        .headActivation(ActivationKind.DICE).diceStatistics(DiceStatistics.MOVING).build()),
                 Arguments.of("din softmax + sum pool", small(ModelKind.DIN).dinSoftmax(true)
                         .headInputs(EnumSet.of(HeadInput.ATTENTION_POOLING, HeadInput.SUM_POOLING)).build()),
                 Arguments.of("dien augru bilinear", small(ModelKind.DIEN).build()),
@@ -47,6 +49,8 @@ class ModelGradientTest {
                         .build()),
                 Arguments.of("dien no aux", small(ModelKind.DIEN).auxWeight(0).build()),
                 Arguments.of("dien aux 0.5 + user", small(ModelKind.DIEN).auxWeight(0.5).userEmbedding(true).build()),
+                Arguments.of("dien + attention pool, dice on moving statistics", small(ModelKind.DIEN)
+                        .headInputs(EnumSet.allOf(HeadInput.class)).diceStatistics(DiceStatistics.MOVING).build()),
                 Arguments.of("dien + attention pool, prelu", small(ModelKind.DIEN).headActivation(ActivationKind.PRELU)
                         .headInputs(EnumSet.allOf(HeadInput.class)).dinSoftmax(true).build()),
                 Arguments.of("dien state + attention pool, ffn", small(ModelKind.DIEN).attention(AttentionKind.FFN)
@@ -59,6 +63,7 @@ class ModelGradientTest {
         CtrModel model = new CtrModel(config);
         Batch batch = TestBatches.batch(5, 5, LENGTHS, 3);
         model.forward(batch, true);   // admits every id, so rows are stable during the check
+        model.freezeStatistics(true);  // and Dice's moving averages (which MOVING normalises with) stay put
         List<GradientCheck.Checked> checked = new ArrayList<>();
         for (Param p : model.params()) {
             checked.add(new GradientCheck.Checked(p.name(), p.value(), p::grad));
