@@ -21,7 +21,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * The model file round-trips exactly, and the committed golden file (format version 1) still loads and scores as it
  * did when it was written. Regenerate it only for a deliberate format change:
- * {@code mvn -pl trainer test -Dtest=ModelFileTest -Distream.golden.write=src/test/resources/golden} (the path is the module's).
+ * {@code mvn -pl trainer test -Dtest=ModelFileTest -Distream.golden.write=src/test/resources/golden} (a path in the
+ * module).
  */
 class ModelFileTest {
 
