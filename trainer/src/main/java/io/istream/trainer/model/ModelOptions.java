@@ -81,7 +81,7 @@ public final class ModelOptions {
             model("model.admit-after", "Sightings before an id gets its own embedding row; before that it reads the"
                     + " shared unknown row.", c -> str(c.admitAfter()), (b, v) -> b.admitAfter(parseInt(v))),
             model("model.expire-after", "Ids not seen for this long (event time) are forgotten and their rows reused;"
-                            + " 0 = never.", c -> c.expireAfterMs() + "ms",
+                            + " 0 = never.", c -> formatDurationMs(c.expireAfterMs()),
                     (b, v) -> b.expireAfterMs(parseDurationMs(v))),
             model("model.embedding-init-std", "σ of the N(0, σ²) initialisation of new embedding rows.",
                     c -> str(c.embeddingInitStd()), (b, v) -> b.embeddingInitStd(parseDouble(v))),
@@ -272,6 +272,21 @@ public final class ModelOptions {
 
     static double parseDouble(String value) {
         return Double.parseDouble(value.trim());
+    }
+
+    /** Milliseconds in the largest unit that divides them: "30d", "90s", "250ms", "0". */
+    static String formatDurationMs(long ms) {
+        if (ms == 0) {
+            return "0";
+        }
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+        String[] names = {"d", "h", "min", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms % units[i] == 0) {
+                return ms / units[i] + names[i];
+            }
+        }
+        return ms + "ms";
     }
 
     /** "250", "250ms", "30 s", "5min", "12h", "30d" → milliseconds. */
