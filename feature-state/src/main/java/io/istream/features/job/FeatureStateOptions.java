@@ -12,7 +12,8 @@ public final class FeatureStateOptions {
 
     public static final ConfigOption<Integer> MAX_SEQUENCE_LENGTH = ConfigOptions.key("features.max-sequence-length")
             .intType().defaultValue(100)
-            .withDescription("Behaviours kept per user, newest kept (T of MODEL.md). Samples carry at most this many.");
+            .withDescription("Behaviours kept per user, newest kept (T in docs/model.md). Samples carry at most this "
+                    + "many.");
 
     public static final ConfigOption<Integer> SEQUENCE_READ_AHEAD = ConfigOptions.key("features.sequence-read-ahead")
             .intType().defaultValue(400)

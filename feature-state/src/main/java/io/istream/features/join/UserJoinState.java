@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The label-join state of one user: impressions awaiting a label, clicks awaiting their impression, and the
- * most recent impressions the user saw and did not click (the preferred auxiliary negatives, MODEL.md).
+ * most recent impressions the user saw and did not click (the preferred auxiliary negatives, docs/model.md).
  * One Flink POJO per user, so each event costs one RocksDB read and one write.
  */
 public class UserJoinState {

@@ -3,7 +3,7 @@ package io.istream.features.negatives;
 import java.util.SplittableRandom;
 
 /**
- * Chooses one auxiliary negative per history step for DIEN's auxiliary loss (MODEL.md): an item the user did
+ * Chooses one auxiliary negative per history step for DIEN's auxiliary loss (docs/model.md): an item the user did
  * not act on. Shown-but-not-clicked items come first (newest first, each used once while they last); then items
  * drawn by recent popularity. Never an item in the user's history (so never the true next item), and never the
  * sample's own target item.

@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 /**
  * The last {@code capacity} behaviour occurrences seen by one parallel instance. Drawing a uniform slot draws an
  * item with probability proportional to its recent frequency: a popularity sampler that follows the stream
- * (MODEL.md: negatives by popularity, never uniformly over the catalogue). Each instance sees a random share of
+ * (docs/model.md: negatives by popularity, never uniformly over the catalogue). Each instance sees a random share of
  * users (keyBy user), so its pool estimates the global popularity.
  */
 public final class RecentItemPool {

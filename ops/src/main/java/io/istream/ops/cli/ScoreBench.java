@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code istream bench score}: the scorer's latency for one request (T behaviours, N candidates) with DIEN at
- * MODEL.md's reference size, single-threaded, and the requests/s of one scorer per core.
+ * the reference size of docs/model.md, single-threaded, and the requests/s of one scorer per core.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Scoring latency p50/p99/p999 per request and requests/s, DIEN at the reference size.")

@@ -24,7 +24,8 @@ import java.util.SplittableRandom;
  * validation, and k = 1..n − 3 are train. A user with fewer positions fills test first, then validation: with two
  * reviews a user gives only a test pair, with three a validation and a test pair, and only from four reviews on does
  * a user add training pairs. A single review gives nothing (no history). The 5-core Amazon sets give every user all
- * three. Validation is later in time than each user's training data, as model selection needs (MODEL.md).
+ * three. Validation is later in time than each user's training data, as model selection needs (docs/model.md,
+ * "Metrics").
  *
  * <h2>Negatives, and why they match the replay</h2>
  * The sample negatives are drawn exactly as {@link ReviewProtocol} draws the negative impressions: one

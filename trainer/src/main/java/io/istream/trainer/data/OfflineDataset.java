@@ -12,7 +12,7 @@ import java.util.Objects;
  * A dataset cut into train, validation and test samples by one of the offline protocols ({@link AmazonProtocol},
  * {@link MovieLensProtocol}, {@link SyntheticProtocol}). The three splits share one {@link UserSequences}.
  *
- * <p>Models are selected on {@link #validation()}, never on {@link #test()} (MODEL.md, "Metrics").
+ * <p>Models are selected on {@link #validation()}, never on {@link #test()} (docs/model.md, "Metrics").
  *
  * @param name       the dataset and protocol, for logs
  * @param train      samples to fit on

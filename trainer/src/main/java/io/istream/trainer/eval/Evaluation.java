@@ -5,7 +5,7 @@ import io.istream.trainer.data.Batch;
 import java.util.Arrays;
 
 /**
- * Accumulates (predicted probability, label, group) triples and computes the metrics of MODEL.md: AUC, gAUC
+ * Accumulates (predicted probability, label, group) triples and computes the metrics of docs/model.md: AUC, gAUC
  * (DIN eq. 10), logloss, CTR and the mean prediction.
  *
  * <p>Scores are probabilities (after the sigmoid): logloss needs them, and AUC only needs their order. Labels are

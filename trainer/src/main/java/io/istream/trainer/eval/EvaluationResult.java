@@ -3,7 +3,7 @@ package io.istream.trainer.eval;
 import java.util.Locale;
 
 /**
- * The metrics of one evaluation (MODEL.md, "Metrics"), immutable.
+ * The metrics of one evaluation (docs/model.md, "Metrics"), immutable.
  *
  * @param samples        number of scored samples
  * @param auc            AUC over all samples, ties counting one half; NaN without both classes

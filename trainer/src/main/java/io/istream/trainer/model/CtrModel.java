@@ -7,7 +7,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Base, DIN and DIEN as one assembly (MODEL.md). A training step is {@link #forward} with {@code training = true},
+ * Base, DIN and DIEN as one assembly (docs/model.md). A training step is {@link #forward} with {@code training = true},
  * then {@link #backward}; the optimiser then reads {@link #params()} and {@link #sparseGradients()}.
  *
  * <p>Legend: B = batch, T = steps of history, d = embedding size per id, D = 2d (item ⊕ category), H = hidden size.

@@ -8,8 +8,8 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
 /**
- * Central differences against a backward pass, in double precision (STYLE.md): ε = 1e-4, relative error below 1e-5
- * with an absolute floor, every element of every checked tensor.
+ * Central differences against a backward pass, in double precision (docs/testing.md): ε = 1e-4, relative error
+ * below 1e-5 with an absolute floor, every element of every checked tensor.
  */
 final class GradientCheck {
 
