@@ -11,6 +11,7 @@ import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.Gemm;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelKind;
+import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.model.Optimizer;
 import io.istream.trainer.model.OptimizerConfig;
 import io.istream.trainer.model.Tensor;
@@ -56,6 +57,11 @@ final class TrainBench implements Callable<Integer> {
                     + " ratio comes from one run (default: ${DEFAULT-VALUE}).")
     int[] threadCounts;
 
+    @Option(names = "--forms", split = ",", defaultValue = "paper,default",
+            description = "Model forms to time (ModelOptions.Form): paper (the papers' forms, the reference) and"
+                    + " default (the shipped defaults) (default: ${DEFAULT-VALUE}).")
+    ModelOptions.Form[] forms;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
@@ -74,9 +80,11 @@ final class TrainBench implements Callable<Integer> {
         List<Map<String, Object>> cases = new ArrayList<>();
         // the reference size: B = 128, T = 100 with every step valid, d = 18, H = 36, head 200-80, aux 100-50
         Batch reference = Batches.synthetic(128, 100, true, 50_000, 800, 1);
-        for (int threads : threadCounts) {
-            cases.add(measure("dien reference size (B=128, T=100 all valid)", ModelKind.DIEN, List.of(reference), peak,
-                    threads));
+        for (ModelOptions.Form form : forms) {
+            for (int threads : threadCounts) {
+                cases.add(measure("dien reference size (B=128, T=100 all valid), " + formName(form) + " form",
+                        config(ModelKind.DIEN, form), List.of(reference), peak, threads));
+            }
         }
         Path amazon = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
         if (Files.isRegularFile(amazon.resolve(AmazonReviewsReader.FILE_NAME))) {
@@ -90,9 +98,12 @@ final class TrainBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "amazon-beauty real shapes: %d shuffled training batches of 128, mean T %.1f"
                     + " (no length bucketing)%n", real.size(), meanT);
             for (ModelKind kind : ModelKind.values()) {
-                for (int threads : kind == ModelKind.DIEN ? threadCounts : new int[] {1}) {
-                    cases.add(measure(kind.name().toLowerCase(Locale.ROOT) + " amazon-beauty shapes", kind, real, peak,
-                            threads));
+                for (ModelOptions.Form form : forms) {
+                    for (int threads : kind == ModelKind.DIEN ? threadCounts : new int[] {1}) {
+                        cases.add(measure(kind.name().toLowerCase(Locale.ROOT) + " amazon-beauty shapes, "
+                                + formName(form) + " form", config(kind, form), real, peak,
+                                threads));
+                    }
                 }
             }
         } else {
@@ -103,8 +114,17 @@ final class TrainBench implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> measure(String name, ModelKind kind, List<Batch> batches, double peak, int threads) {
-        ModelConfig config = ModelConfig.paper(kind).build();
+    private static ModelConfig config(ModelKind kind, ModelOptions.Form form) {
+        return (form == ModelOptions.Form.PAPER ? ModelConfig.paper(kind) : ModelConfig.builder(kind)).build();
+    }
+
+    private static String formName(ModelOptions.Form form) {
+        return form.name().toLowerCase(Locale.ROOT);
+    }
+
+    private Map<String, Object> measure(String name, ModelConfig config, List<Batch> batches, double peak,
+                                        int threads) {
+        ModelKind kind = config.kind();
         CtrModel model = new CtrModel(config, 2);
         model.setThreads(threads);
         Optimizer optimizer = new Optimizer(OptimizerConfig.adam(1e-3), model);
