@@ -60,7 +60,7 @@ final class TrainBench implements Callable<Integer> {
     @Option(names = "--forms", split = ",", defaultValue = "paper,default",
             description = "Model forms to time (ModelOptions.Form): paper (the papers' forms, the reference) and"
                     + " default (the shipped defaults) (default: ${DEFAULT-VALUE}).")
-    ModelOptions.Form[] forms;
+    String[] forms;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
@@ -80,7 +80,8 @@ final class TrainBench implements Callable<Integer> {
         List<Map<String, Object>> cases = new ArrayList<>();
         // the reference size: B = 128, T = 100 with every step valid, d = 18, H = 36, head 200-80, aux 100-50
         Batch reference = Batches.synthetic(128, 100, true, 50_000, 800, 1);
-        for (ModelOptions.Form form : forms) {
+        List<ModelOptions.Form> formList = Arrays.stream(forms).map(ModelOptions::parseForm).toList();
+        for (ModelOptions.Form form : formList) {
             for (int threads : threadCounts) {
                 cases.add(measure("dien reference size (B=128, T=100 all valid), " + formName(form) + " form",
                         config(ModelKind.DIEN, form), List.of(reference), peak, threads));
@@ -98,7 +99,7 @@ final class TrainBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "amazon-beauty real shapes: %d shuffled training batches of 128, mean T %.1f"
                     + " (no length bucketing)%n", real.size(), meanT);
             for (ModelKind kind : ModelKind.values()) {
-                for (ModelOptions.Form form : forms) {
+                for (ModelOptions.Form form : formList) {
                     for (int threads : kind == ModelKind.DIEN ? threadCounts : new int[] {1}) {
                         cases.add(measure(kind.name().toLowerCase(Locale.ROOT) + " amazon-beauty shapes, "
                                 + formName(form) + " form", config(kind, form), real, peak,

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.istream.trainer.model.ModelConfig;
+import io.istream.trainer.model.ModelKind;
+import io.istream.trainer.model.OptimizerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -30,8 +33,23 @@ class TrainCommandTest {
         assertThat(figures.get("relaImpr").asDouble()).isCloseTo((auc - 0.5) / 0.1 - 1,
                 org.assertj.core.api.Assertions.within(1e-9));
         assertThat(figures.get("oracleAuc").asDouble()).isGreaterThan(0.5);
-        assertThat(figures.get("config").get("regularization").asText()).isEqualTo("MBA");
+        assertThat(figures.get("config").get("optimizer.regularization").asText()).isEqualTo("MBA");
+        assertThat(figures.get("config").get("model.kind").asText()).isEqualTo("DIN");
         assertThat(Files.size(model)).isPositive();
+    }
+
+    /** The offline trainer's defaults are the streaming job's: both come from ModelOptions with nothing given. */
+    @Test
+    void withNoModelFlagsTrainBuildsTheSharedDefaults() {
+        TrainCommand train = new TrainCommand();
+        new CommandLine(train).parseArgs("--data", "synthetic");
+        assertThat(train.modelConfig()).isEqualTo(ModelConfig.defaults(ModelKind.DIEN));
+        assertThat(train.optimizerConfig()).isEqualTo(OptimizerConfig.defaults());
+        TrainCommand din = new TrainCommand();
+        new CommandLine(din).parseArgs("--data", "synthetic", "--model", "din", "--form", "paper", "--conf",
+                "model.embedding-dim=8", "--din-softmax");
+        assertThat(din.modelConfig()).isEqualTo(ModelConfig.paper(ModelKind.DIN).embeddingDim(8).dinSoftmax(true)
+                .build());
     }
 
     @Test
