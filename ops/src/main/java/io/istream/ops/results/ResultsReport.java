@@ -32,7 +32,10 @@ import java.util.stream.Stream;
  *   <li>{@code {{epochs EXP DATASET [variants=x,y] [chart=NAME]}}}: test AUC after each epoch (mean over seeds), and
  *       with {@code chart} the same as a PNG beside the document (XChart);</li>
  *   <li>{@code {{value EXP VARIANT DATASET test|val|n}}}: the mean test or validation AUC, or the number of runs;</li>
- *   <li>{@code {{diff EXP VARIANT OTHER DATASET}}}: mean test AUC of VARIANT minus OTHER's, signed.</li>
+ *   <li>{@code {{diff EXP VARIANT OTHER DATASET}}}: mean test AUC of VARIANT minus OTHER's, signed;</li>
+ *   <li>{@code {{json FILE KEY [FORMAT]}}}: one value of any JSON figures file under the runs folder (a bench's),
+ *       KEY a dotted path with list indices ({@code cases.0.trainSamplesPerSecondMedian}), FORMAT a
+ *       {@link String#format} pattern (default {@code %.4f} for fractions, {@code %,.0f} above 1).</li>
  * </ul>
  */
 public final class ResultsReport {
@@ -41,9 +44,15 @@ public final class ResultsReport {
     private static final Pattern DIRECTIVE = Pattern.compile("\\{\\{(\\w+)([^}]*)}}");
 
     private final List<RunRecord> runs;
+    private final Path dir;   // where the runs were read from (json directives), or null
 
     public ResultsReport(List<RunRecord> runs) {
+        this(runs, null);
+    }
+
+    private ResultsReport(List<RunRecord> runs, Path dir) {
         this.runs = List.copyOf(runs);
+        this.dir = dir;
     }
 
     /** Every train or peer figures file under {@code dir}, recursively; other JSON files are skipped. */
@@ -63,7 +72,7 @@ public final class ResultsReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the runs under " + dir, e);
         }
-        return new ResultsReport(runs);
+        return new ResultsReport(runs, dir);
     }
 
     public List<RunRecord> runs() {
@@ -105,6 +114,7 @@ public final class ResultsReport {
                     mean(select(positional.get(0), positional.get(1), positional.get(3)), RunRecord::testAuc)
                             - mean(select(positional.get(0), positional.get(2), positional.get(3)),
                             RunRecord::testAuc));
+            case "json" -> json(positional.get(0), positional.get(1), positional.size() > 2 ? positional.get(2) : null);
             default -> throw new IllegalArgumentException("unknown directive {{" + name + "}}");
         };
     }
@@ -233,6 +243,30 @@ public final class ResultsReport {
             default -> throw new IllegalArgumentException("value takes test, val or n, not " + what);
         };
         return what.equals("n") ? Integer.toString((int) v) : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private String json(String file, String key, String format) {
+        if (dir == null) {
+            throw new IllegalArgumentException("{{json}} needs the report to be loaded from a folder");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(dir.resolve(file).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir.resolve(file), e);
+        }
+        for (String part : key.split("\\.")) {
+            node = part.chars().allMatch(Character::isDigit) ? node.path(Integer.parseInt(part)) : node.path(part);
+        }
+        if (node.isMissingNode() || node.isNull()) {
+            throw new IllegalArgumentException("no " + key + " in " + file);
+        }
+        if (!node.isNumber()) {
+            return node.asText();
+        }
+        double v = node.asDouble();
+        String pattern = format != null ? format : Math.abs(v) <= 1 ? "%.4f" : "%,.0f";
+        return String.format(Locale.ROOT, pattern, v);
     }
 
     List<RunRecord> select(String experiment, String variant, String dataset) {

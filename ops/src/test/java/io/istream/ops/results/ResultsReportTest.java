@@ -41,7 +41,7 @@ class ResultsReportTest {
         run("headline", "base", "beauty", 2, 0.78, 0.77);
         run("headline", "dien", "beauty", 1, 0.80, 0.81);
         run("headline", "dien", "beauty", 2, 0.79, 0.80);
-        Files.writeString(dir.resolve("unrelated.json"), "{\"command\":\"bench\"}");
+        Files.writeString(dir.resolve("bench.json"), "{\"command\":\"bench\",\"cases\":[{\"rate\":1234.5}]}");
         ResultsReport report = ResultsReport.load(dir);
         assertThat(report.runs()).hasSize(4);
         String text = report.render("""
@@ -49,6 +49,7 @@ class ResultsReportTest {
                 {{table headline base=base variants=base,dien}}
 
                 DIEN is {{diff headline dien base beauty}} above the base model ({{value headline dien beauty n}} seeds).
+                The bench trained {{json bench.json cases.0.rate}} samples/s ({{json bench.json command}}).
                 {{seeds headline beauty}}
                 {{epochs headline beauty chart=curves}}
                 """, dir, dir.resolve("charts"));
@@ -56,6 +57,7 @@ class ResultsReportTest {
         // RelaImpr = (0.805 − 0.5)/(0.785 − 0.5) − 1
         assertThat(text).contains("| dien | 0.8150 ± 0.0071 (2) | 0.8050 ± 0.0071 (2) | +7.0 % | 2,2 |");
         assertThat(text).contains("DIEN is +0.0200 above the base model (2 seeds).");
+        assertThat(text).contains("The bench trained 1,235 samples/s (bench).");
         assertThat(text).contains("| base | 0.7900 | 0.7800 |");
         assertThat(text).contains("| dien | 0.7950 | 0.8050 | 0.0000 |");
         assertThat(text).contains("![headline on beauty](charts/curves.png)");
