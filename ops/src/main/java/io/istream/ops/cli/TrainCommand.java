@@ -309,6 +309,10 @@ final class TrainCommand implements Callable<Integer> {
         out.put("testGauc", test.gauc());
         out.put("testLogloss", test.logloss());
         out.put("validationAuc", report.selected().validation().auc());
+        Map<String, Object> slices = new LinkedHashMap<>();
+        report.selected().testSlices().forEach((name, r) -> slices.put(name, Map.of("samples", r.samples(), "auc",
+                r.auc(), "gauc", r.gauc(), "logloss", r.logloss())));
+        out.put("testSlices", slices);
         if (baseAuc != null) {
             out.put("baseAuc", baseAuc);
             out.put("relaImpr", RelaImpr.of(test.auc(), baseAuc));

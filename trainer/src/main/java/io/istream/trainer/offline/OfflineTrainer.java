@@ -6,6 +6,7 @@ import io.istream.trainer.data.OfflineDataset;
 import io.istream.trainer.data.SampleSet;
 import io.istream.trainer.eval.Evaluation;
 import io.istream.trainer.eval.EvaluationResult;
+import io.istream.trainer.eval.SliceEvaluation;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.Optimizer;
 import io.istream.trainer.model.OptimizerConfig;
@@ -111,17 +112,27 @@ public final class OfflineTrainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         EvaluationResult validation = evaluate(data.validation());
-        EvaluationResult test = evaluate(data.test());
+        SliceEvaluation testSlices = new SliceEvaluation();
+        EvaluationResult test = evaluate(data.test(), testSlices);
         return new EpochReport(epoch, samples == 0 ? Double.NaN : lossSum / samples,
-                samples == 0 ? Double.NaN : auxSum / samples, samples, seconds, skipped, validation, test);
+                samples == 0 ? Double.NaN : auxSum / samples, samples, seconds, skipped, validation, test,
+                testSlices.results());
     }
 
     /** Scores a split with the current model at inference (moving Dice statistics, no counting). */
     public EvaluationResult evaluate(SampleSet split) {
+        return evaluate(split, null);
+    }
+
+    /** As {@link #evaluate(SampleSet)}, also adding every scored sample to {@code slices} (when not null). */
+    public EvaluationResult evaluate(SampleSet split, SliceEvaluation slices) {
         Evaluation evaluation = new Evaluation();
         for (Batch b : Batches.inOrder(split, options.evalBatchSize())) {
             model.forward(b, false);
             evaluation.add(b, model.probabilities());
+            if (slices != null) {
+                slices.add(b, model.probabilities());
+            }
         }
         return evaluation.result();
     }
