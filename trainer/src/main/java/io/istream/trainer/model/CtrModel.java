@@ -36,6 +36,8 @@ public final class CtrModel {
     private final boolean sumPoolInHead;           // head input [p, p ⊙ e_a] (SUM_POOLING)
     private final boolean attentionPoolInHead;     // head input [v, v ⊙ e_a] (ATTENTION_POOLING)
     private final boolean stateInHead;             // head input h'_T (INTEREST_STATE)
+    private final boolean productInHead;           // head input h'_T ⊙ q (INTEREST_PRODUCT)
+    private final Linear stateQuery;               // q = e_a·W_p + b_p [B, H] (INTEREST_PRODUCT), or null
     private final int slotCount;                   // optimiser slots per embedding row
     private long clockMs;                          // time given to embedding sightings
     private boolean countSightings = true;
@@ -94,6 +96,7 @@ public final class CtrModel {
     private Tensor dUser;                          // [B, d]
     private Tensor dInterests;                     // [T·B, H]
     private Tensor dLast;                          // [B, H]
+    private Tensor dStateQuery;                    // dq of INTEREST_PRODUCT [B, H]
     private Tensor dAuxLogits;                     // [2·T·B, 1]
     private Tensor auxStepSums;                    // S = dz₁⁺ + dz₁⁻ [T·B, F]
     private Tensor auxHiddenGradient;              // dW_h [H, F]
@@ -127,6 +130,7 @@ public final class CtrModel {
         sumPoolInHead = config.hasHeadInput(HeadInput.SUM_POOLING);
         attentionPoolInHead = config.hasHeadInput(HeadInput.ATTENTION_POOLING);
         stateInHead = config.hasHeadInput(HeadInput.INTEREST_STATE);
+        productInHead = config.hasHeadInput(HeadInput.INTEREST_PRODUCT);
         dinAttention = attentionPoolInHead
                 ? new FfnAttention("din.attention", type, itemWidth, itemWidth, false, config.attentionHidden(),
                         config.attentionActivation(), config.dinSoftmax(), init)
@@ -149,8 +153,9 @@ public final class CtrModel {
             ffnAttention = null;
             auxNet = null;
         }
-        // [h'_T] [e_a] [p, p ⊙ e_a] [v, v ⊙ e_a] [user], each where configured
-        headWidth = (stateInHead ? h : 0) + itemWidth + (sumPoolInHead ? 2 * itemWidth : 0)
+        stateQuery = productInHead ? new Linear("dien.stateQuery", type, itemWidth, h, init) : null;
+        // [h'_T] [h'_T ⊙ q] [e_a] [p, p ⊙ e_a] [v, v ⊙ e_a] [user], each where configured
+        headWidth = (stateInHead ? h : 0) + (productInHead ? h : 0) + itemWidth + (sumPoolInHead ? 2 * itemWidth : 0)
                 + (attentionPoolInHead ? 2 * itemWidth : 0) + userWidth;
         head = new Mlp("head", type, headWidth, config.headHidden(), 1, config.headActivation(), init);
         head.diceLayers().forEach(dice -> dice.statistics(config.diceStatistics()));
@@ -279,13 +284,22 @@ public final class CtrModel {
             evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
                     ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)
                     : evolving.forward(interests, batch, steps, lengths, attentionWeights, training);
+            Tensor last = evolving.last();                    // h'_T [B, H]
+            int h = config.hiddenSize();
             if (stateInHead) {
-                Tensor last = evolving.last();
-                int h = config.hiddenSize();
                 for (int s = 0; s < batch; s++) {
-                    headInput.copyFrom(last, s * h, s * headWidth, h);
+                    headInput.copyFrom(last, s * h, s * headWidth + col, h);
                 }
-                col = h;
+                col += h;
+            }
+            if (productInHead) {
+                Tensor q = stateQuery.forward(target);           // [B, H]
+                for (int s = 0; s < batch; s++) {
+                    for (int j = 0; j < h; j++) {
+                        headInput.set(s * headWidth + col + j, last.get(s * h + j) * q.get(s * h + j));
+                    }
+                }
+                col += h;
             }
         }
         col = putCandidate(col);
@@ -758,8 +772,9 @@ public final class CtrModel {
         dTarget.zero();
         dHistory.zero();
         int h = config.hiddenSize();
-        // head input [h'_T] [e_a] [p, p ⊙ e_a] [v, v ⊙ e_a] [user]: de_a = its own columns, plus a pool's share below
-        int col = stateInHead ? h : 0;
+        // head input [h'_T] [h'_T ⊙ q] [e_a] [p, p ⊙ e_a] [v, v ⊙ e_a] [user]: de_a = its own columns, plus the
+        // shares of the pools and of q below
+        int col = (stateInHead ? h : 0) + (productInHead ? h : 0);
         for (int s = 0; s < batch; s++) {
             dTarget.copyFrom(dHead, s * headWidth + col, s * itemWidth, itemWidth);
         }
@@ -782,8 +797,27 @@ public final class CtrModel {
         }
         if (config.kind() == ModelKind.DIEN) {
             dLast = Tensor.reuse(dLast, type, batch, h);
-            for (int s = 0; s < batch; s++) {
-                dLast.copyFrom(dHead, s * headWidth, s * h, h);
+            dLast.zero();
+            int stateCol = 0;
+            if (stateInHead) {
+                for (int s = 0; s < batch; s++) {
+                    dLast.copyFrom(dHead, s * headWidth, s * h, h);
+                }
+                stateCol = h;
+            }
+            if (productInHead) {
+                // y = h'_T ⊙ q:  dh'_T += dy ⊙ q ; dq = dy ⊙ h'_T ; de_a += dq·W_pᵀ (and dW_p, db_p in the Linear)
+                Tensor last = evolving.last();
+                Tensor q = stateQuery.output();
+                dStateQuery = Tensor.reuse(dStateQuery, type, batch, h);
+                for (int s = 0; s < batch; s++) {
+                    for (int j = 0; j < h; j++) {
+                        double dy = dHead.get(s * headWidth + stateCol + j);
+                        dLast.add(s * h + j, dy * q.get(s * h + j));
+                        dStateQuery.set(s * h + j, dy * last.get(s * h + j));
+                    }
+                }
+                dTarget.addScaled(stateQuery.backward(dStateQuery), 1.0);
             }
             // evolving layer: only its last state feeds the head
             Tensor dFromEvolving = evolving.backward(null, dLast);
@@ -969,6 +1003,9 @@ public final class CtrModel {
             out.addAll(bilinear != null ? bilinear.params() : ffnAttention.params());
             out.addAll(evolving.params());
             out.addAll(auxNet.params());
+            if (stateQuery != null) {
+                out.addAll(stateQuery.params());
+            }
         }
         out.addAll(head.params());
         return out;

@@ -46,6 +46,11 @@ public final class Linear implements Layer {
         return dInput;
     }
 
+    /** y of the last forward [N, out]. */
+    public Tensor output() {
+        return output;
+    }
+
     public Param weight() {
         return weight;
     }

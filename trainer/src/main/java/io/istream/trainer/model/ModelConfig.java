@@ -75,8 +75,9 @@ public final class ModelConfig implements java.io.Serializable {
             case BASE -> require(headInputs.equals(EnumSet.of(HeadInput.SUM_POOLING)),
                     "the base model's head input is SUM_POOLING alone");
             case DIN -> require(headInputs.contains(HeadInput.ATTENTION_POOLING)
-                    && !headInputs.contains(HeadInput.INTEREST_STATE),
-                    "DIN's head inputs hold ATTENTION_POOLING and not INTEREST_STATE");
+                    && !headInputs.contains(HeadInput.INTEREST_STATE)
+                    && !headInputs.contains(HeadInput.INTEREST_PRODUCT),
+                    "DIN's head inputs hold ATTENTION_POOLING and no INTEREST_STATE or INTEREST_PRODUCT");
             case DIEN -> require(headInputs.contains(HeadInput.INTEREST_STATE),
                     "DIEN's head inputs hold INTEREST_STATE");
         }

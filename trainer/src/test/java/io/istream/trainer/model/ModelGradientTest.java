@@ -53,6 +53,10 @@ class ModelGradientTest {
                         .headInputs(EnumSet.allOf(HeadInput.class)).diceStatistics(DiceStatistics.MOVING).build()),
                 Arguments.of("dien + attention pool, prelu", small(ModelKind.DIEN).headActivation(ActivationKind.PRELU)
                         .headInputs(EnumSet.allOf(HeadInput.class)).dinSoftmax(true).build()),
+                Arguments.of("dien with every head input, bilinear", small(ModelKind.DIEN).auxWeight(0)
+                        .headInputs(EnumSet.allOf(HeadInput.class)).dinSoftmax(true).build()),
+                Arguments.of("dien state product alone, ffn, aux", small(ModelKind.DIEN).attention(AttentionKind.FFN)
+                        .headInputs(EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.INTEREST_PRODUCT)).build()),
                 Arguments.of("dien state + attention pool, ffn", small(ModelKind.DIEN).attention(AttentionKind.FFN)
                         .headInputs(EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.ATTENTION_POOLING)).build()));
     }
