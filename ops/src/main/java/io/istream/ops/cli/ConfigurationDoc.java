@@ -31,13 +31,14 @@ public final class ConfigurationDoc {
                 <!-- Generated from the typed options by ConfigurationDocTest; edit the options, not this file:
                      mvn -pl ops test -Dtest=ConfigurationDocTest -Distream.docs.write=true -->
 
-                Every option has a key, a default and a description. A job takes them, later ones winning, from the
-                cluster's Flink configuration (`config.yaml`, `flink run -Dkey=value`), from each `--conf-file FILE`
-                (a `.properties` file, or YAML with nested or dotted keys) and from each `--conf key=value`. It
-                prints the effective values at start, and refuses a key under one of the project's prefixes that it
-                does not know. `ops/istream demo`, `replay` and the benches take `--conf key=value` too; `ops/istream
-                train` takes the `model.*` and `optimizer.*` options with `--conf`, and its flags are shortcuts for
-                the same keys.
+                Every option has a key, a default and a description. A job's `main` takes them from the cluster's
+                Flink configuration (`config.yaml`, `flink run -Dkey=value`), then from its `--conf-file FILE` (a
+                `.properties` file, or YAML with nested or dotted keys) and `--conf key=value` arguments in the order
+                given, later ones winning. It prints the effective values at start, and refuses a key under one of
+                the project's prefixes (`ingestion.`, `features.`, `trainer.`, `model.`, `optimizer.`, `scorer.`)
+                that it does not know. On the local stack, `ops/istream demo` and `bench ingest|pipeline|freshness|soak`
+                take `--conf key=value` with the same check; `ops/istream train` takes the `model.*` and
+                `optimizer.*` options with `--conf`, and its flags are shortcuts for the same keys.
 
                 | job | reads |
                 |---|---|

@@ -1,6 +1,11 @@
 package io.istream.ops.cli;
 
 import io.istream.features.job.FeatureStateOptions;
+import io.istream.features.job.JobArguments;
+import io.istream.scorer.job.ScorerOptions;
+import io.istream.trainer.job.TrainingJob;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,6 +37,15 @@ final class LocalJobOptions {
         options.setString("model.expire-after", "3650d");
         options.set(io.istream.trainer.job.TrainerOptions.METRICS_WINDOW, Duration.ofSeconds(5));
         options.addAll(Configuration.fromMap(conf));
+        List<String> known = new ArrayList<>(TrainingJob.keys());
+        ScorerOptions.ALL.forEach(o -> known.add(o.key()));
+        List<String> unknown = conf.keySet().stream()
+                .filter(k -> JobArguments.PROJECT_PREFIXES.stream().anyMatch(k::startsWith) && !known.contains(k))
+                .toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("unknown option(s) " + unknown + "; the options are listed in"
+                    + " docs/configuration.md");
+        }
         System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options)
                 + io.istream.trainer.job.TrainerOptions.describe(options)
                 + io.istream.scorer.job.ScorerOptions.describe(options)

@@ -171,6 +171,7 @@ public final class ScorerJob {
                 StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), keys);
         Configuration options = given.options();
         System.out.print("istream scorer, " + given.kafka() + ", group " + given.groupId() + ", configuration:\n"
+                + io.istream.features.job.JobOptions.describe(io.istream.ingestion.config.IngestionOptions.ALL, options)
                 + ScorerOptions.describe(options));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(options));
