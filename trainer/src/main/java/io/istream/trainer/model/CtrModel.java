@@ -35,6 +35,7 @@ public final class CtrModel {
     private final int headWidth;
     private final boolean sumPoolInHead;           // head input [p, p ⊙ e_a] (SUM_POOLING)
     private final boolean attentionPoolInHead;     // head input [v, v ⊙ e_a] (ATTENTION_POOLING)
+    private final boolean poolOnInterestAttention; // v's weights are DIEN's a_t (PoolAttention.INTEREST_ATTENTION)
     private final boolean stateInHead;             // head input h'_T (INTEREST_STATE)
     private final boolean productInHead;           // head input h'_T ⊙ q (INTEREST_PRODUCT)
     private final Linear stateQuery;               // q = e_a·W_p + b_p [B, H] (INTEREST_PRODUCT), or null
@@ -131,7 +132,9 @@ public final class CtrModel {
         attentionPoolInHead = config.hasHeadInput(HeadInput.ATTENTION_POOLING);
         stateInHead = config.hasHeadInput(HeadInput.INTEREST_STATE);
         productInHead = config.hasHeadInput(HeadInput.INTEREST_PRODUCT);
-        dinAttention = attentionPoolInHead
+        poolOnInterestAttention = attentionPoolInHead
+                && config.poolAttention() == PoolAttention.INTEREST_ATTENTION;
+        dinAttention = attentionPoolInHead && !poolOnInterestAttention
                 ? new FfnAttention("din.attention", type, itemWidth, itemWidth, false, config.attentionHidden(),
                         config.attentionActivation(), config.dinSoftmax(), init)
                 : null;
@@ -244,8 +247,8 @@ public final class CtrModel {
         pooled = Tensor.reuse(pooled, type, batch, itemWidth);
         if (sharedHistory) {
             gatherOneHistory();
-            if (dinAttention != null) {
-                history = tileRows(oneHistory, itemWidth, history);   // the local activation unit scores per sample
+            if (attentionPoolInHead) {
+                history = tileRows(oneHistory, itemWidth, history);   // the attention pool weighs it per sample
             }
         } else {
             history = Tensor.reuse(history, type, rows, itemWidth);
@@ -284,6 +287,10 @@ public final class CtrModel {
             evolvingStates = shared != null && evolving.kind != CellKind.AIGRU
                     ? evolving.forwardShared(shared, batch, steps, lengths, attentionWeights)
                     : evolving.forward(interests, batch, steps, lengths, attentionWeights, training);
+            if (poolOnInterestAttention) {
+                weightedPool = Tensor.reuse(weightedPool, type, batch, itemWidth);
+                sumPool(history, attentionWeights, weightedPool);     // v = Σ_t a_t e_b[t]
+            }
             Tensor last = evolving.last();                    // h'_T [B, H]
             int h = config.hiddenSize();
             if (stateInHead) {
@@ -790,10 +797,12 @@ public final class CtrModel {
             poolFeaturesBackward(dHead, col, weightedPool, dWeightedPool);
             // v = Σ_t w_t e_b[t]:  de_b[t] += w_t·dv ; dw_t = dv·e_b[t]
             dAttentionWeights = Tensor.reuse(dAttentionWeights, type, rows, 1);
-            poolBackward(dinWeights, history, dWeightedPool);
-            dinAttention.backward(dAttentionWeights);
-            dHistory.addScaled(dinAttention.dKeys(), 1.0);
-            dTarget.addScaled(dinAttention.dQuery(), 1.0);
+            poolBackward(poolOnInterestAttention ? attentionWeights : dinWeights, history, dWeightedPool);
+            if (!poolOnInterestAttention) {
+                dinAttention.backward(dAttentionWeights);
+                dHistory.addScaled(dinAttention.dKeys(), 1.0);
+                dTarget.addScaled(dinAttention.dQuery(), 1.0);
+            }   // else dw_t joins the evolving cell's da_t below
         }
         if (config.kind() == ModelKind.DIEN) {
             dLast = Tensor.reuse(dLast, type, batch, h);
@@ -824,6 +833,10 @@ public final class CtrModel {
             dInterests = Tensor.reuse(dInterests, type, rows, h);
             dInterests.copyFrom(dFromEvolving);
             Tensor dA = evolving.dAttention();
+            if (poolOnInterestAttention) {
+                // a_t weighs both the evolving cell's update gates and the pool: da_t = da_t(cell) + dw_t(pool)
+                dA.addScaled(dAttentionWeights, 1.0);
+            }
             if (bilinear != null) {
                 bilinear.backward(dA);
                 dInterests.addScaled(bilinear.dKeys(), 1.0);

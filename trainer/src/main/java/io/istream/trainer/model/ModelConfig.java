@@ -24,6 +24,7 @@ public final class ModelConfig implements java.io.Serializable {
     private final ActivationKind headActivation;
     private final DiceStatistics diceStatistics;
     private final EnumSet<HeadInput> headInputs;
+    private final PoolAttention poolAttention;
     private final int[] attentionHidden;
     private final ActivationKind attentionActivation;
     private final boolean dinSoftmax;
@@ -46,6 +47,7 @@ public final class ModelConfig implements java.io.Serializable {
         headActivation = Objects.requireNonNull(b.headActivation, "headActivation");
         diceStatistics = Objects.requireNonNull(b.diceStatistics, "diceStatistics");
         headInputs = b.headInputs == null ? defaultHeadInputs(kind) : EnumSet.copyOf(b.headInputs);
+        poolAttention = Objects.requireNonNull(b.poolAttention, "poolAttention");
         attentionHidden = b.attentionHidden.clone();
         attentionActivation = Objects.requireNonNull(b.attentionActivation, "attentionActivation");
         dinSoftmax = b.dinSoftmax;
@@ -81,6 +83,8 @@ public final class ModelConfig implements java.io.Serializable {
             case DIEN -> require(headInputs.contains(HeadInput.INTEREST_STATE),
                     "DIEN's head inputs hold INTEREST_STATE");
         }
+        require(kind == ModelKind.DIEN || poolAttention == PoolAttention.LOCAL_ACTIVATION,
+                "poolAttention INTEREST_ATTENTION only for DIEN");
     }
 
     /** The shipped defaults of a model kind: the forms that measured best across datasets (docs/results.md). */
@@ -113,6 +117,7 @@ public final class ModelConfig implements java.io.Serializable {
         b.headActivation = headActivation;
         b.diceStatistics = diceStatistics;
         b.headInputs = EnumSet.copyOf(headInputs);
+        b.poolAttention = poolAttention;
         b.attentionHidden = attentionHidden.clone();
         b.attentionActivation = attentionActivation;
         b.dinSoftmax = dinSoftmax;
@@ -147,6 +152,7 @@ public final class ModelConfig implements java.io.Serializable {
         private ActivationKind headActivation = ActivationKind.PRELU;
         private DiceStatistics diceStatistics = DiceStatistics.BATCH;
         private EnumSet<HeadInput> headInputs;     // null: the kind's default
+        private PoolAttention poolAttention = PoolAttention.LOCAL_ACTIVATION;
         private int[] attentionHidden = {80, 40};
         private ActivationKind attentionActivation = ActivationKind.PRELU;
         private boolean dinSoftmax;
@@ -207,6 +213,12 @@ public final class ModelConfig implements java.io.Serializable {
         /** What summarises the behaviours in the head ({@link HeadInput}). */
         public Builder headInputs(Set<HeadInput> inputs) {
             headInputs = inputs.isEmpty() ? EnumSet.noneOf(HeadInput.class) : EnumSet.copyOf(inputs);
+            return this;
+        }
+
+        /** Which weights the head's attention pool uses ({@link PoolAttention}). */
+        public Builder poolAttention(PoolAttention p) {
+            poolAttention = p;
             return this;
         }
 
@@ -321,6 +333,10 @@ public final class ModelConfig implements java.io.Serializable {
         return EnumSet.copyOf(headInputs);
     }
 
+    public PoolAttention poolAttention() {
+        return poolAttention;
+    }
+
     public boolean hasHeadInput(HeadInput input) {
         return headInputs.contains(input);
     }
@@ -396,7 +412,7 @@ public final class ModelConfig implements java.io.Serializable {
         return o instanceof ModelConfig c && kind == c.kind && embeddingDim == c.embeddingDim
                 && hiddenSize == c.hiddenSize && Arrays.equals(headHidden, c.headHidden)
                 && headActivation == c.headActivation && diceStatistics == c.diceStatistics
-                && headInputs.equals(c.headInputs)
+                && headInputs.equals(c.headInputs) && poolAttention == c.poolAttention
                 && Arrays.equals(attentionHidden, c.attentionHidden)
                 && attentionActivation == c.attentionActivation && dinSoftmax == c.dinSoftmax
                 && attention == c.attention && evolvingCell == c.evolvingCell
@@ -415,12 +431,14 @@ public final class ModelConfig implements java.io.Serializable {
     /** One line: what differs between models (the full list is {@link ModelOptions#describe}). */
     @Override
     public String toString() {
-        boolean attentionPool = headInputs.contains(HeadInput.ATTENTION_POOLING);
+        boolean attentionPool = headInputs.contains(HeadInput.ATTENTION_POOLING)
+                && poolAttention == PoolAttention.LOCAL_ACTIVATION;
         return kind + "{d=" + embeddingDim + (kind == ModelKind.DIEN ? ", H=" + hiddenSize : "")
                 + ", head=" + Arrays.toString(headHidden) + " " + headActivation
                 + (headActivation == ActivationKind.DICE ? "(" + diceStatistics + ")" : "") + " " + headInputs
                 + (attentionPool ? ", att=" + Arrays.toString(attentionHidden) + " " + attentionActivation
                 + (dinSoftmax ? " softmax" : "") : "")
+                + (poolAttention == PoolAttention.INTEREST_ATTENTION ? ", pool on a_t" : "")
                 + (kind == ModelKind.DIEN ? ", dien-att=" + attention + ", cell=" + evolvingCell + ", α=" + auxWeight
                 : "")
                 + (userEmbedding ? ", user" : "") + ", admitAfter=" + admitAfter + ", " + dataType + "}";

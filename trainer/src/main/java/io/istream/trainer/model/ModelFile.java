@@ -238,6 +238,7 @@ public final class ModelFile {
         for (HeadInput input : c.headInputs()) {
             out.writeUTF(input.name());
         }
+        out.writeUTF(c.poolAttention().name());
         writeInts(c.attentionHidden(), out);
         out.writeUTF(c.attentionActivation().name());
         out.writeBoolean(c.dinSoftmax());
@@ -266,6 +267,7 @@ public final class ModelFile {
                 inputs.add(HeadInput.valueOf(in.readUTF()));
             }
             b.headInputs(inputs);
+            b.poolAttention(PoolAttention.valueOf(in.readUTF()));
         } else {
             b.headInputs(ModelConfig.defaultHeadInputs(kind));
         }

@@ -61,6 +61,9 @@ public final class ModelOptions {
                             + " ATTENTION_POOLING (DIN's local activation unit), INTEREST_STATE (DIEN's h'_T).",
                     c -> c.headInputs().stream().map(Enum::name).collect(Collectors.joining(",")),
                     (b, v) -> b.headInputs(parseEnums(HeadInput.class, v))),
+            model("model.pool-attention", "The attention pool's weights: LOCAL_ACTIVATION (DIN's own network) or"
+                            + " INTEREST_ATTENTION (DIEN's a_t over the interest states).",
+                    c -> c.poolAttention().name(), (b, v) -> b.poolAttention(parseEnum(PoolAttention.class, v))),
             model("model.attention-hidden", "Hidden widths of the local activation unit (DIN's attention, DIEN's FFN"
                     + " attention).", c -> ints(c.attentionHidden()), (b, v) -> b.attentionHidden(parseInts(v))),
             model("model.attention-activation", "Hidden activation of the local activation unit: PRELU, SIGMOID or"

@@ -55,6 +55,12 @@ class ModelGradientTest {
                         .headInputs(EnumSet.allOf(HeadInput.class)).dinSoftmax(true).build()),
                 Arguments.of("dien with every head input, bilinear", small(ModelKind.DIEN).auxWeight(0)
                         .headInputs(EnumSet.allOf(HeadInput.class)).dinSoftmax(true).build()),
+                Arguments.of("dien pool on a_t, every head input", small(ModelKind.DIEN).auxWeight(0)
+                        .headInputs(EnumSet.allOf(HeadInput.class)).poolAttention(PoolAttention.INTEREST_ATTENTION)
+                        .build()),
+                Arguments.of("dien pool on a_t, ffn, aux", small(ModelKind.DIEN).attention(AttentionKind.FFN)
+                        .headInputs(EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.ATTENTION_POOLING))
+                        .poolAttention(PoolAttention.INTEREST_ATTENTION).build()),
                 Arguments.of("dien state product alone, ffn, aux", small(ModelKind.DIEN).attention(AttentionKind.FFN)
                         .headInputs(EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.INTEREST_PRODUCT)).build()),
                 Arguments.of("dien state + attention pool, ffn", small(ModelKind.DIEN).attention(AttentionKind.FFN)
