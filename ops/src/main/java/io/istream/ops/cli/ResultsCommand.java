@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,6 +32,11 @@ final class ResultsCommand implements Callable<Integer> {
             description = "Where the charts go (default: ${DEFAULT-VALUE}).")
     Path charts;
 
+    @Option(names = "--in-place", split = ",", defaultValue = "README.md,docs/benchmarks.md", paramLabel = "FILE",
+            description = "Documents whose '<!-- {{directive}} -->' … '<!-- end -->' blocks are rendered again where"
+                    + " they stand (default: ${DEFAULT-VALUE}).")
+    List<Path> inPlace;
+
     @Override
     public Integer call() {
         ResultsReport report = ResultsReport.load(runs);
@@ -38,6 +44,13 @@ final class ResultsCommand implements Callable<Integer> {
             String text = report.render(Files.readString(template), out.toAbsolutePath().getParent(),
                     charts.toAbsolutePath());
             Files.writeString(out, text);
+            for (Path doc : inPlace) {
+                if (Files.exists(doc)) {
+                    Path dir = doc.toAbsolutePath().getParent();
+                    Files.writeString(doc, report.renderInPlace(Files.readString(doc), dir, charts.toAbsolutePath()));
+                    System.out.println(doc + " rendered in place");
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

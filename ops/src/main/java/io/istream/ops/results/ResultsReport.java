@@ -42,6 +42,9 @@ public final class ResultsReport {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern DIRECTIVE = Pattern.compile("\\{\\{(\\w+)([^}]*)}}");
+    /** A rendered block in a document: the directive in a comment, its output, then the end marker. */
+    private static final Pattern BLOCK = Pattern.compile(
+            "(<!-- (\\{\\{\\w+[^}]*}}) -->\\n)(.*?)(<!-- end -->)", Pattern.DOTALL);
 
     private final List<RunRecord> runs;
     private final Path dir;   // where the runs were read from (json directives), or null
@@ -89,6 +92,27 @@ public final class ResultsReport {
         while (m.find()) {
             String replacement = directive(m.group(1), m.group(2).trim(), documentDir, chartDir);
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /**
+     * A document with its figures rendered in place: every block
+     * <pre>
+     *   &lt;!-- {{directive ...}} --&gt;
+     *   (anything: the last rendering)
+     *   &lt;!-- end --&gt;
+     * </pre>
+     * gets the directive's output between its markers, so a hand-written document (the README, a docs page) carries
+     * figures that come from the runs and are rendered again whenever the runs change.
+     */
+    public String renderInPlace(String document, Path documentDir, Path chartDir) {
+        Matcher m = BLOCK.matcher(document);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String rendered = render(m.group(2), documentDir, chartDir);
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + rendered + "\n" + m.group(4)));
         }
         m.appendTail(out);
         return out.toString();

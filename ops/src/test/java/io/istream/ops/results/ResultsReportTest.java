@@ -62,6 +62,9 @@ class ResultsReportTest {
         assertThat(text).contains("| dien | 0.7950 | 0.8050 | 0.0000 |");
         assertThat(text).contains("![headline on beauty](charts/curves.png)");
         assertThat(dir.resolve("charts/curves.png")).isNotEmptyFile();
+        String readme = "# Title\n\n<!-- {{value headline dien beauty test}} -->\nold figure\n<!-- end -->\ntext\n";
+        assertThat(report.renderInPlace(readme, dir, dir))
+                .isEqualTo("# Title\n\n<!-- {{value headline dien beauty test}} -->\n0.8050\n<!-- end -->\ntext\n");
         assertThatThrownBy(() -> report.render("{{value headline din beauty test}}", dir, dir))
                 .hasMessageContaining("no runs of headline din on beauty");
     }
