@@ -29,6 +29,8 @@ import java.util.stream.Stream;
  *       validation and test AUC as mean ± sd over the seeds (n), the selected epochs, and with {@code base} the
  *       RelaImpr of the test AUC's mean against that variant's;</li>
  *   <li>{@code {{seeds EXP DATASET [variants=x,y]}}}: test AUC per seed;</li>
+ *   <li>{@code {{slices EXP DATASET [variants=x,y]}}}: test AUC per slice of the test split (history length, repeat
+ *       or new candidate), mean over seeds, with each slice's share of the samples;</li>
  *   <li>{@code {{epochs EXP DATASET [variants=x,y] [chart=NAME]}}}: test AUC after each epoch (mean over seeds), and
  *       with {@code chart} the same as a PNG beside the document (XChart);</li>
  *   <li>{@code {{value EXP VARIANT DATASET test|val|n}}}: the mean test or validation AUC, or the number of runs;</li>
@@ -132,6 +134,7 @@ public final class ResultsReport {
         return switch (name) {
             case "table" -> table(positional.get(0), named);
             case "seeds" -> seeds(positional.get(0), positional.get(1), named);
+            case "slices" -> slices(positional.get(0), positional.get(1), named);
             case "epochs" -> epochs(positional.get(0), positional.get(1), named, documentDir, chartDir);
             case "value" -> value(positional.get(0), positional.get(1), positional.get(2), positional.get(3));
             case "diff" -> String.format(Locale.ROOT, "%+.4f",
@@ -200,6 +203,41 @@ public final class ResultsReport {
             for (long s : seeds) {
                 List<RunRecord> rs = select(experiment, v, dataset).stream().filter(r -> r.seed() == s).toList();
                 out.append(rs.isEmpty() ? " – |" : String.format(Locale.ROOT, " %.4f |", rs.get(0).testAuc()));
+            }
+            out.append('\n');
+        }
+        return out.toString().stripTrailing();
+    }
+
+    private String slices(String experiment, String dataset, Map<String, String> named) {
+        List<String> variants = list(named.get("variants"), variants(experiment));
+        List<String> names = new ArrayList<>();
+        runs.stream().filter(r -> r.experiment().equals(experiment) && r.dataset().equals(dataset))
+                .flatMap(r -> r.testSlices().keySet().stream()).distinct().forEach(names::add);
+        List<RunRecord> any = runs.stream().filter(r -> r.experiment().equals(experiment)
+                && r.dataset().equals(dataset) && !r.testSlices().isEmpty()).toList();
+        if (any.isEmpty()) {
+            throw new IllegalArgumentException("no runs of " + experiment + " on " + dataset + " with test slices");
+        }
+        // the length slices partition the samples
+        double total = any.get(0).testSlices().entrySet().stream().filter(e -> e.getKey().startsWith("history"))
+                .mapToDouble(e -> e.getValue()[0]).sum();
+        StringBuilder out = new StringBuilder("| " + dataset + ", test AUC by slice |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (String n : names) {
+            double[] first = any.get(0).testSlices().get(n);
+            out.append(' ').append(n).append(first == null ? "" : String.format(Locale.ROOT, " (%.1f %%)",
+                    100 * first[0] / total)).append(" |");
+            rule.append("---|");
+        }
+        out.append('\n').append(rule).append('\n');
+        for (String v : variants) {
+            List<RunRecord> rs = select(experiment, v, dataset);
+            out.append("| ").append(v).append(" |");
+            for (String n : names) {
+                double m = rs.stream().filter(r -> r.testSlices().containsKey(n))
+                        .mapToDouble(r -> r.testSlices().get(n)[1]).average().orElse(Double.NaN);
+                out.append(Double.isNaN(m) ? " – |" : String.format(Locale.ROOT, " %.4f |", m));
             }
             out.append('\n');
         }

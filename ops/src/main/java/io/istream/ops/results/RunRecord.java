@@ -2,17 +2,21 @@ package io.istream.ops.results;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One training run as its JSON figures file gives it: {@code istream train --json} (with {@code --experiment} and
  * {@code --variant}), or the PyTorch peer's {@code peer.py --out} (experiment "peer").
  *
  * @param testAucByEpoch     [epochs] test AUC after each epoch
+ * @param testSlices         the selected epoch's test slices (history length, repeat or new): {samples, AUC}
  * @param validationAucByEpoch [epochs]
  */
 public record RunRecord(String experiment, String variant, String dataset, long seed, int selectedEpoch,
                         double validationAuc, double testAuc, double testGauc, double testLogloss,
-                        double[] validationAucByEpoch, double[] testAucByEpoch, double samplesPerSecond, Path file) {
+                        double[] validationAucByEpoch, double[] testAucByEpoch, double samplesPerSecond,
+                        Map<String, double[]> testSlices, Path file) {
 
     /** A figures file of {@code istream train}, or null when it is not one. */
     static RunRecord ofTrain(JsonNode j, Path file) {
@@ -26,10 +30,13 @@ public record RunRecord(String experiment, String variant, String dataset, long 
             val[e] = epochs.get(e).path("validationAuc").asDouble();
             test[e] = epochs.get(e).path("testAuc").asDouble();
         }
+        Map<String, double[]> slices = new LinkedHashMap<>();
+        j.path("testSlices").fields().forEachRemaining(e -> slices.put(e.getKey(), new double[] {
+            e.getValue().path("samples").asDouble(), e.getValue().path("auc").asDouble()}));
         return new RunRecord(j.path("experiment").asText(), j.path("variant").asText(),
                 datasetName(j.path("dataset").asText()), j.path("seed").asLong(), j.path("selectedEpoch").asInt(),
                 j.path("validationAuc").asDouble(), j.path("testAuc").asDouble(), j.path("testGauc").asDouble(),
-                j.path("testLogloss").asDouble(), val, test, j.path("samplesPerSecond").asDouble(), file);
+                j.path("testLogloss").asDouble(), val, test, j.path("samplesPerSecond").asDouble(), slices, file);
     }
 
     /** A results file of the PyTorch peer (shared/yardsticks/fuxictr-peer/peer.py --out), or null. */
@@ -51,7 +58,7 @@ public record RunRecord(String experiment, String variant, String dataset, long 
                 best.path("epoch").asInt(), best.path("val").path("auc").asDouble(),
                 best.path("test").path("auc").asDouble(), best.path("test").path("gauc").asDouble(),
                 best.path("test").path("logloss").asDouble(), val, test, best.path("samples_per_s").asDouble(),
-                file);
+                Map.of(), file);
     }
 
     /** The peer's options that make a form: DIN's softmax, DIEN's attention and cell, the head's activation. */

@@ -30,7 +30,9 @@ class ResultsReportTest {
         Files.writeString(dir.resolve(experiment + "-" + variant + "-" + dataset + "-s" + seed + ".json"),
                 String.format(Locale.ROOT, "{\"command\":\"train\",\"experiment\":\"%s\",\"variant\":\"%s\","
                                 + "\"dataset\":\"%s/amazon\",\"seed\":%d,\"selectedEpoch\":%d,\"validationAuc\":%.4f,"
-                                + "\"testAuc\":%.4f,\"testGauc\":0.7,\"testLogloss\":0.5,\"epochs\":[%s]}",
+                                + "\"testAuc\":%.4f,\"testGauc\":0.7,\"testLogloss\":0.5,\"epochs\":[%s],\"testSlices\":"
+                                + "{\"history 1-4\":{\"samples\":30,\"auc\":0.7},\"history 5-9\":{\"samples\":10,"
+                                + "\"auc\":0.9},\"repeat\":{\"samples\":4,\"auc\":0.99}}}",
                         experiment, variant, dataset, seed, best + 1, testByEpoch[best] + 0.01, testByEpoch[best],
                         epochs));
     }
@@ -52,6 +54,7 @@ class ResultsReportTest {
                 The bench trained {{json bench.json cases.0.rate}} samples/s ({{json bench.json command}}).
                 {{seeds headline beauty}}
                 {{epochs headline beauty chart=curves}}
+                {{slices headline beauty}}
                 """, dir, dir.resolve("charts"));
         assertThat(text).contains("| base | 0.7950 ± 0.0071 (2) | 0.7850 ± 0.0071 (2) | – | 2,1 |");
         // RelaImpr = (0.805 − 0.5)/(0.785 − 0.5) − 1
@@ -61,6 +64,9 @@ class ResultsReportTest {
         assertThat(text).contains("| base | 0.7900 | 0.7800 |");
         assertThat(text).contains("| dien | 0.7950 | 0.8050 | 0.0000 |");
         assertThat(text).contains("![headline on beauty](charts/curves.png)");
+        assertThat(text).contains("| beauty, test AUC by slice | history 1-4 (75.0 %) | history 5-9 (25.0 %) |"
+                + " repeat (10.0 %) |");
+        assertThat(text).contains("| dien | 0.7000 | 0.9000 | 0.9900 |");
         assertThat(dir.resolve("charts/curves.png")).isNotEmptyFile();
         String readme = "# Title\n\n<!-- {{value headline dien beauty test}} -->\nold figure\n<!-- end -->\ntext\n";
         assertThat(report.renderInPlace(readme, dir, dir))
