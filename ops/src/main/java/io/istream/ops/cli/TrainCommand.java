@@ -110,10 +110,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dense-l2", description = "L2 on dense weights (optimizer.dense-l2).")
     Double denseL2;
 
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs at most (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "12", description = "Epochs at most (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--patience", defaultValue = "0", paramLabel = "N", description = "Stop after N epochs without a"
+    @Option(names = "--patience", defaultValue = "2", paramLabel = "N", description = "Stop after N epochs without a"
             + " better validation AUC; 0 trains every epoch (default: ${DEFAULT-VALUE}).")
     int patience;
 

@@ -46,7 +46,7 @@ public final class ResultsReport {
     private static final Pattern DIRECTIVE = Pattern.compile("\\{\\{(\\w+)([^}]*)}}");
     /** A rendered block in a document: the directive in a comment, its output, then the end marker. */
     private static final Pattern BLOCK = Pattern.compile(
-            "(<!-- (\\{\\{\\w+[^}]*}}) -->\\n)(.*?)(<!-- end -->)", Pattern.DOTALL);
+            "(<!-- (\\{\\{\\w+[^}]*}}) -->\\n?)(.*?)(<!-- end -->)", Pattern.DOTALL);
 
     private final List<RunRecord> runs;
     private final Path dir;   // where the runs were read from (json directives), or null
@@ -107,14 +107,17 @@ public final class ResultsReport {
      *   &lt;!-- end --&gt;
      * </pre>
      * gets the directive's output between its markers, so a hand-written document (the README, a docs page) carries
-     * figures that come from the runs and are rendered again whenever the runs change.
+     * figures that come from the runs and are rendered again whenever the runs change. Written on one line,
+     * {@code <!-- {{value …}} -->0.8123<!-- end -->} puts a figure inside a sentence.
      */
     public String renderInPlace(String document, Path documentDir, Path chartDir) {
         Matcher m = BLOCK.matcher(document);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String rendered = render(m.group(2), documentDir, chartDir);
-            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + rendered + "\n" + m.group(4)));
+            // a block on lines of its own keeps them; one inside a sentence stays inline
+            String newline = m.group(1).endsWith("\n") ? "\n" : "";
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + rendered + newline + m.group(4)));
         }
         m.appendTail(out);
         return out.toString();

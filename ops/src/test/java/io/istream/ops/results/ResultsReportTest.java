@@ -68,9 +68,11 @@ class ResultsReportTest {
                 + " repeat (10.0 %) |");
         assertThat(text).contains("| dien | 0.7000 | 0.9000 | 0.9900 |");
         assertThat(dir.resolve("charts/curves.png")).isNotEmptyFile();
-        String readme = "# Title\n\n<!-- {{value headline dien beauty test}} -->\nold figure\n<!-- end -->\ntext\n";
-        assertThat(report.renderInPlace(readme, dir, dir))
-                .isEqualTo("# Title\n\n<!-- {{value headline dien beauty test}} -->\n0.8050\n<!-- end -->\ntext\n");
+        String readme = "# Title\n\n<!-- {{value headline dien beauty test}} -->\nold figure\n<!-- end -->\nDIEN: "
+                + "<!-- {{diff headline dien base beauty}} -->+0.1<!-- end --> over Base.\n";
+        assertThat(report.renderInPlace(readme, dir, dir)).isEqualTo("# Title\n\n<!-- {{value headline dien beauty test}}"
+                + " -->\n0.8050\n<!-- end -->\nDIEN: <!-- {{diff headline dien base beauty}} -->+0.0200<!-- end --> over"
+                + " Base.\n");
         assertThatThrownBy(() -> report.render("{{value headline din beauty test}}", dir, dir))
                 .hasMessageContaining("no runs of headline din on beauty");
     }
