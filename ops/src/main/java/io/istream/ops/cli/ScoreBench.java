@@ -8,6 +8,7 @@ import io.istream.trainer.data.Batch;
 import io.istream.trainer.data.Batches;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.ModelConfig;
+import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.model.ModelKind;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -57,6 +58,10 @@ final class ScoreBench implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "dien", description = "base, din or dien (default: ${DEFAULT-VALUE}).")
     String model;
 
+    @Option(names = "--form", defaultValue = "default", description = "The model's form: default (the shipped"
+            + " defaults) or paper (the papers' forms) (default: ${DEFAULT-VALUE}).")
+    String form;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
     Path json;
 
@@ -69,6 +74,7 @@ final class ScoreBench implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("command", "bench score");
         out.put("model", kind.name());
+        out.put("form", form);
         out.put("history", history);
         out.put("modelThreads", modelThreads);
         out.put("ompThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
@@ -123,8 +129,9 @@ final class ScoreBench implements Callable<Integer> {
     }
 
     /** A model whose tables know every id of the bench (as a trained one would), with Dice statistics at rest. */
-    static CtrModel model(ModelKind kind) {
-        CtrModel m = new CtrModel(ModelConfig.defaults(kind));
+    CtrModel model(ModelKind kind) {
+        CtrModel m = new CtrModel((ModelOptions.parseForm(form) == ModelOptions.Form.PAPER ? ModelConfig.paper(kind)
+                : ModelConfig.builder(kind)).build());
         Batch vocabulary = Batches.synthetic(256, 100, true, ITEMS, CATEGORIES, 3);
         for (int i = 0; i < 8; i++) {
             m.countOccurrences(Batches.synthetic(256, 100, true, ITEMS, CATEGORIES, 3 + i));
