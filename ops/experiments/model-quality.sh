@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The model-quality experiments of docs/results.md. Each run of `ops/istream train` writes one JSON into OUT_DIR,
+# labelled with its experiment and variant; a run whose JSON exists is skipped, so the script resumes where it
+# stopped. Then `ops/istream results --runs OUT_DIR` renders docs/results.md from docs/results.template.md.
+#
+#   ops/experiments/model-quality.sh OUT_DIR [EXPERIMENT...]     (default: every experiment, in the order below)
+#
+# Environment: ISTREAM_DATA (default ../shared/data beside the checkout), SEEDS (default "1 2 3"), DATASETS (the
+# headline's, default "amazon-beauty yelp movielens-100k"),
+# PEER (a FuxiCTR peer checkout, shared/yardsticks/fuxictr-peer, to run the peer experiment; skipped when unset).
+# On 2 cores the whole set takes most of a day; one experiment at a time is the usual way to run it.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${1:?usage: model-quality.sh OUT_DIR [EXPERIMENT...]}"; shift
+data="${ISTREAM_DATA:-$here/../shared/data}"
+seeds=(${SEEDS:-1 2 3})
+mkdir -p "$out"
+
+# run EXPERIMENT VARIANT DATASET SEED ARGS...: one training run, unless its JSON is there
+run() {
+  local experiment=$1 variant=$2 dataset=$3 seed=$4; shift 4
+  local file="$out/$experiment/$dataset/$variant-s$seed.json"
+  [[ -f $file ]] && return 0
+  mkdir -p "$(dirname "$file")"
+  echo "== $experiment / $variant / $dataset / seed $seed" >&2
+  "$here/ops/istream" train --data "$data/$dataset" --seed "$seed" --experiment "$experiment" --variant "$variant" \
+    --json "$file" --curves "${file%.json}.png" "$@" | grep -E '^(epoch [0-9]+:|selected)' >&2
+}
+
+# Every run trains at most 12 epochs and stops after 2 without a better validation AUC; the epoch is selected on
+# validation AUC, never on test.
+epochs=(--epochs 12 --patience 2)
+
+headline() {   # the shipped defaults of each model, 3 seeds, three datasets
+  for dataset in ${DATASETS:-amazon-beauty yelp movielens-100k}; do
+    for seed in "${seeds[@]}"; do
+      for model in base din dien; do
+        run headline "$model" "$dataset" "$seed" --model "$model" "${epochs[@]}"
+      done
+    done
+  done
+}
+
+forms() {   # the papers' forms, as the shipped options name them, with and without the shipped regularisation
+  for dataset in amazon-beauty yelp; do
+    for seed in "${seeds[@]}"; do
+      run forms "base, no regularisation" "$dataset" "$seed" --model base --form paper --reg none "${epochs[@]}"
+      run forms "din paper, no regularisation" "$dataset" "$seed" --model din --form paper --reg none "${epochs[@]}"
+      run forms "din paper + softmax, no regularisation" "$dataset" "$seed" --model din --form paper --din-softmax \
+        --reg none "${epochs[@]}"
+      run forms "dien paper, no regularisation" "$dataset" "$seed" --model dien --form paper --reg none "${epochs[@]}"
+      run forms "din paper" "$dataset" "$seed" --model din --form paper "${epochs[@]}"
+      run forms "dien paper" "$dataset" "$seed" --model dien --form paper "${epochs[@]}"
+    done
+  done
+}
+
+# one_seed EXPERIMENT MODEL VARIANT ARGS...: a variant of the shipped defaults, seed 1, amazon-beauty and yelp
+one_seed() {
+  local experiment=$1 model=$2 variant=$3; shift 3
+  for dataset in amazon-beauty yelp; do
+    run "$experiment" "$variant" "$dataset" 1 --model "$model" "${epochs[@]}" "$@"
+  done
+}
+
+dien_ablation() {   # DIEN: the shipped defaults, then one option changed at a time
+  one_seed dien-ablation dien "shipped defaults"
+  one_seed dien-ablation dien "head: the paper's [h', e_a, p, p ⊙ e_a]" --head-inputs interest-state,sum-pooling
+  one_seed dien-ablation dien "head: without h' ⊙ q" --head-inputs interest-state,sum-pooling,attention-pooling
+  one_seed dien-ablation dien "head: without the sum pool" \
+    --head-inputs interest-state,interest-product,attention-pooling
+  one_seed dien-ablation dien "head: without the attention pool" \
+    --head-inputs interest-state,interest-product,sum-pooling
+  one_seed dien-ablation dien "attention pool on a local activation unit of its own" \
+    --conf model.pool-attention=local-activation
+  one_seed dien-ablation dien "attention: bilinear (eq. 9)" --attention bilinear
+  one_seed dien-ablation dien "auxiliary loss α = 1" --aux-weight 1
+  one_seed dien-ablation dien "head: Dice" --activation dice
+  one_seed dien-ablation dien "cell: AGRU" --cell agru
+  one_seed dien-ablation dien "cell: the reference code's AUGRU" --cell augru-reference
+  one_seed dien-ablation dien "H = 18" --hidden 18
+  one_seed dien-ablation dien "H = 72" --hidden 72
+  one_seed dien-ablation dien "no regularisation" --reg none
+  one_seed dien-ablation dien "MBA λ = 10" --lambda 10
+}
+
+din_ablation() {   # DIN: the shipped defaults, then one option changed at a time
+  one_seed din-ablation din "shipped defaults"
+  one_seed din-ablation din "no softmax" --din-softmax=false
+  one_seed din-ablation din "head: without the sum pool" --head-inputs attention-pooling
+  one_seed din-ablation din "head: Dice" --activation dice
+  one_seed din-ablation din "attention: sigmoid hidden units" --attention-activation sigmoid
+  one_seed din-ablation din "d = 32" --embedding-dim 32
+  one_seed din-ablation din "user embedding" --user-embedding
+  one_seed din-ablation din "no regularisation" --reg none
+  one_seed din-ablation din "MBA λ = 10" --lambda 10
+}
+
+dice() {   # Dice against PReLU, with length-bucketed batches and with plain shuffled ones (seed 1)
+  for model in base din; do
+    one_seed dice "$model" "$model, PReLU" --activation prelu
+    one_seed dice "$model" "$model, Dice" --activation dice
+    one_seed dice "$model" "$model, Dice on moving statistics" --activation dice --conf model.dice-statistics=moving
+    one_seed dice "$model" "$model, PReLU, shuffled batches" --activation prelu --no-bucketing
+    one_seed dice "$model" "$model, Dice, shuffled batches" --activation dice --no-bucketing
+  done
+}
+
+mba() {   # test AUC after each of 10 epochs, no early stopping: none, plain L2, MBA at a λ sweep (DIN, seed 1)
+  local all=(--epochs 10 --patience 0)
+  for dataset in amazon-beauty yelp; do
+    run mba "none" "$dataset" 1 --model din --reg none "${all[@]}"
+    for lambda in 1e-5 1e-4; do
+      run mba "L2 λ=$lambda" "$dataset" 1 --model din --reg l2 --lambda "$lambda" "${all[@]}"
+    done
+    for lambda in 0.01 1 3 10 30; do
+      run mba "MBA λ=$lambda" "$dataset" 1 --model din --reg mba --lambda "$lambda" "${all[@]}"
+    done
+    run mba "Adagrad, none" "$dataset" 1 --model din --optimizer adagrad --lr 0.02 --reg none "${all[@]}"
+    run mba "Adagrad, MBA λ=3" "$dataset" 1 --model din --optimizer adagrad --lr 0.02 --reg mba --lambda 3 \
+      "${all[@]}"
+  done
+}
+
+peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-peer), seed 1
+  [[ -n ${PEER:-} ]] || { echo "peer: set PEER to the fuxictr-peer folder to run it" >&2; return 0; }
+  for dataset in amazon-beauty yelp; do
+    local dir="$out/peer/$dataset"; mkdir -p "$dir"
+    for form in "base" "din --din-softmax" "din --din-softmax --act Dice" "dien" \
+                "dien --dien-att din_attention --aux-alpha 0"; do
+      local file="$dir/$(echo "$form" | tr ' ' '_' | tr -d '-').json"
+      [[ -f $file ]] && continue
+      echo "== peer / $form / $dataset" >&2
+      # shellcheck disable=SC2086
+      # glibc's default trimming makes the PyTorch peer return and re-request memory on every batch
+      (cd "$PEER" && MALLOC_TRIM_THRESHOLD_=1000000000 MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TOP_PAD_=268435456 \
+        /usr/bin/python3 peer.py --data "$data/$dataset" --model $form --seed 1 --epochs 4 --out "$file")
+    done
+  done
+}
+
+experiments=("$@")
+[[ ${#experiments[@]} -gt 0 ]] || experiments=(headline forms dien_ablation din_ablation dice mba peer)
+for e in "${experiments[@]}"; do
+  "${e//-/_}"
+done
