@@ -44,11 +44,11 @@ headline() {   # the shipped defaults of each model, 3 seeds, three datasets
 forms() {   # the papers' forms, as the shipped options name them, with and without the shipped regularisation
   for dataset in amazon-beauty yelp; do
     for seed in "${seeds[@]}"; do
-      run forms "base, no regularisation" "$dataset" "$seed" --model base --form paper --reg none "${epochs[@]}"
-      run forms "din paper, no regularisation" "$dataset" "$seed" --model din --form paper --reg none "${epochs[@]}"
-      run forms "din paper + softmax, no regularisation" "$dataset" "$seed" --model din --form paper --din-softmax \
+      run forms "base without regularisation" "$dataset" "$seed" --model base --form paper --reg none "${epochs[@]}"
+      run forms "din paper without regularisation" "$dataset" "$seed" --model din --form paper --reg none "${epochs[@]}"
+      run forms "din paper + softmax without regularisation" "$dataset" "$seed" --model din --form paper --din-softmax \
         --reg none "${epochs[@]}"
-      run forms "dien paper, no regularisation" "$dataset" "$seed" --model dien --form paper --reg none "${epochs[@]}"
+      run forms "dien paper without regularisation" "$dataset" "$seed" --model dien --form paper --reg none "${epochs[@]}"
       run forms "din paper" "$dataset" "$seed" --model din --form paper "${epochs[@]}"
       run forms "dien paper" "$dataset" "$seed" --model dien --form paper "${epochs[@]}"
     done
@@ -65,7 +65,7 @@ one_seed() {
 
 dien_ablation() {   # DIEN: the shipped defaults, then one option changed at a time
   one_seed dien-ablation dien "shipped defaults"
-  one_seed dien-ablation dien "head: the paper's [h', e_a, p, p ⊙ e_a]" --head-inputs interest-state,sum-pooling
+  one_seed dien-ablation dien "head: the paper's inputs" --head-inputs interest-state,sum-pooling
   one_seed dien-ablation dien "head: without h' ⊙ q" --head-inputs interest-state,sum-pooling,attention-pooling
   one_seed dien-ablation dien "head: without the sum pool" \
     --head-inputs interest-state,interest-product,attention-pooling
@@ -76,12 +76,7 @@ dien_ablation() {   # DIEN: the shipped defaults, then one option changed at a t
   one_seed dien-ablation dien "attention: bilinear (eq. 9)" --attention bilinear
   one_seed dien-ablation dien "auxiliary loss α = 1" --aux-weight 1
   one_seed dien-ablation dien "head: Dice" --activation dice
-  one_seed dien-ablation dien "cell: AGRU" --cell agru
-  one_seed dien-ablation dien "cell: the reference code's AUGRU" --cell augru-reference
-  one_seed dien-ablation dien "H = 18" --hidden 18
-  one_seed dien-ablation dien "H = 72" --hidden 72
   one_seed dien-ablation dien "no regularisation" --reg none
-  one_seed dien-ablation dien "MBA λ = 10" --lambda 10
 }
 
 din_ablation() {   # DIN: the shipped defaults, then one option changed at a time
@@ -89,36 +84,35 @@ din_ablation() {   # DIN: the shipped defaults, then one option changed at a tim
   one_seed din-ablation din "no softmax" --din-softmax=false
   one_seed din-ablation din "head: without the sum pool" --head-inputs attention-pooling
   one_seed din-ablation din "head: Dice" --activation dice
-  one_seed din-ablation din "attention: sigmoid hidden units" --attention-activation sigmoid
-  one_seed din-ablation din "d = 32" --embedding-dim 32
-  one_seed din-ablation din "user embedding" --user-embedding
   one_seed din-ablation din "no regularisation" --reg none
-  one_seed din-ablation din "MBA λ = 10" --lambda 10
 }
 
 dice() {   # Dice against PReLU, with length-bucketed batches and with plain shuffled ones (seed 1)
   for model in base din; do
-    one_seed dice "$model" "$model, PReLU" --activation prelu
-    one_seed dice "$model" "$model, Dice" --activation dice
-    one_seed dice "$model" "$model, Dice on moving statistics" --activation dice --conf model.dice-statistics=moving
-    one_seed dice "$model" "$model, PReLU, shuffled batches" --activation prelu --no-bucketing
-    one_seed dice "$model" "$model, Dice, shuffled batches" --activation dice --no-bucketing
+    one_seed dice "$model" "$model PReLU" --activation prelu
+    one_seed dice "$model" "$model Dice" --activation dice
+    one_seed dice "$model" "$model Dice on moving statistics" --activation dice --conf model.dice-statistics=moving
+    one_seed dice "$model" "$model PReLU on shuffled batches" --activation prelu --no-bucketing
+    one_seed dice "$model" "$model Dice on shuffled batches" --activation dice --no-bucketing
   done
 }
 
 mba() {   # test AUC after each of 10 epochs, no early stopping: none, plain L2, MBA at a λ sweep (DIN, seed 1)
   local all=(--epochs 10 --patience 0)
-  for dataset in amazon-beauty yelp; do
-    run mba "none" "$dataset" 1 --model din --reg none "${all[@]}"
-    for lambda in 1e-5 1e-4; do
-      run mba "L2 λ=$lambda" "$dataset" 1 --model din --reg l2 --lambda "$lambda" "${all[@]}"
-    done
-    for lambda in 0.01 1 3 10 30; do
-      run mba "MBA λ=$lambda" "$dataset" 1 --model din --reg mba --lambda "$lambda" "${all[@]}"
-    done
-    run mba "Adagrad, none" "$dataset" 1 --model din --optimizer adagrad --lr 0.02 --reg none "${all[@]}"
-    run mba "Adagrad, MBA λ=3" "$dataset" 1 --model din --optimizer adagrad --lr 0.02 --reg mba --lambda 3 \
-      "${all[@]}"
+  run mba "none" amazon-beauty 1 --model din --reg none "${all[@]}"
+  for lambda in 1e-5 1e-4; do
+    run mba "L2 λ=$lambda" amazon-beauty 1 --model din --reg l2 --lambda "$lambda" "${all[@]}"
+  done
+  for lambda in 0.01 1 3 10 30; do
+    run mba "MBA λ=$lambda" amazon-beauty 1 --model din --reg mba --lambda "$lambda" "${all[@]}"
+  done
+  run mba "Adagrad without regularisation" amazon-beauty 1 --model din --optimizer adagrad --lr 0.02 --reg none "${all[@]}"
+  run mba "Adagrad with MBA λ=3" amazon-beauty 1 --model din --optimizer adagrad --lr 0.02 --reg mba --lambda 3 \
+    "${all[@]}"
+  run mba "none" yelp 1 --model din --reg none "${all[@]}"
+  run mba "L2 λ=1e-5" yelp 1 --model din --reg l2 --lambda 1e-5 "${all[@]}"
+  for lambda in 1 3 10; do
+    run mba "MBA λ=$lambda" yelp 1 --model din --reg mba --lambda "$lambda" "${all[@]}"
   done
 }
 

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * Renders a results document from the JSON figures of training runs: a markdown template whose prose is written by
  * hand and whose every figure comes from a directive, so no figure in the document is typed by hand.
  *
- * <p>Directives, each alone on a line or inline:
+ * <p>Directives, each alone on a line or inline; an argument with spaces is written in double quotes:
  * <ul>
  *   <li>{@code {{table EXP [datasets=a,b] [variants=x,y] [base=VARIANT]}}}: one row per variant, per dataset the
  *       validation and test AUC as mean ± sd over the seeds (n), the selected epochs, and with {@code base} the
@@ -126,7 +126,7 @@ public final class ResultsReport {
     private String directive(String name, String args, Path documentDir, Path chartDir) {
         List<String> positional = new ArrayList<>();
         Map<String, String> named = new LinkedHashMap<>();
-        for (String a : args.isEmpty() ? new String[0] : args.split("\\s+")) {
+        for (String a : tokens(args)) {
             int eq = a.indexOf('=');
             if (eq > 0) {
                 named.put(a.substring(0, eq), a.substring(eq + 1));
@@ -147,6 +147,39 @@ public final class ResultsReport {
             case "json" -> json(positional.get(0), positional.get(1), positional.size() > 2 ? positional.get(2) : null);
             default -> throw new IllegalArgumentException("unknown directive {{" + name + "}}");
         };
+    }
+
+    /**
+     * A directive's arguments: split on white space outside double quotes, the quotes dropped, so a variant named
+     * with spaces can be given as {@code "shipped defaults"} or {@code variants="no softmax,shipped defaults"}.
+     */
+    static List<String> tokens(String args) {
+        List<String> tokens = new ArrayList<>();
+        StringBuilder t = new StringBuilder();
+        boolean quoted = false;
+        boolean any = false;
+        for (char c : args.toCharArray()) {
+            if (c == '"') {
+                quoted = !quoted;
+                any = true;
+            } else if (Character.isWhitespace(c) && !quoted) {
+                if (any) {
+                    tokens.add(t.toString());
+                }
+                t.setLength(0);
+                any = false;
+            } else {
+                t.append(c);
+                any = true;
+            }
+        }
+        if (quoted) {
+            throw new IllegalArgumentException("unbalanced quote in directive arguments: " + args);
+        }
+        if (any) {
+            tokens.add(t.toString());
+        }
+        return tokens;
     }
 
     private String table(String experiment, Map<String, String> named) {

@@ -73,6 +73,13 @@ class ResultsReportTest {
         assertThat(report.renderInPlace(readme, dir, dir)).isEqualTo("# Title\n\n<!-- {{value headline dien beauty test}}"
                 + " -->\n0.8050\n<!-- end -->\nDIEN: <!-- {{diff headline dien base beauty}} -->+0.0200<!-- end --> over"
                 + " Base.\n");
+        run("ablation", "shipped defaults", "beauty", 1, 0.80);
+        run("ablation", "no softmax", "beauty", 1, 0.79);
+        assertThat(ResultsReport.load(dir).render("{{value ablation \"shipped defaults\" beauty test}} "
+                + "{{table ablation variants=\"shipped defaults,no softmax\"}}", dir, dir))
+                .startsWith("0.8000 ").contains("| shipped defaults | 0.8100 | 0.8000 |", "| no softmax | 0.8000 | 0.7900 |")
+                .doesNotContain("NaN");
+        assertThat(ResultsReport.tokens(" a  \"b c\" d=\"e f,g\" \"\"")).containsExactly("a", "b c", "d=e f,g", "");
         assertThatThrownBy(() -> report.render("{{value headline din beauty test}}", dir, dir))
                 .hasMessageContaining("no runs of headline din on beauty");
     }
