@@ -41,20 +41,6 @@ headline() {   # the shipped defaults of each model, 3 seeds, three datasets
   done
 }
 
-forms() {   # the papers' forms, as the shipped options name them, with and without the shipped regularisation
-  for dataset in amazon-beauty yelp; do
-    for seed in "${seeds[@]}"; do
-      run forms "base without regularisation" "$dataset" "$seed" --model base --form paper --reg none "${epochs[@]}"
-      run forms "din paper without regularisation" "$dataset" "$seed" --model din --form paper --reg none "${epochs[@]}"
-      run forms "din paper + softmax without regularisation" "$dataset" "$seed" --model din --form paper --din-softmax \
-        --reg none "${epochs[@]}"
-      run forms "dien paper without regularisation" "$dataset" "$seed" --model dien --form paper --reg none "${epochs[@]}"
-      run forms "din paper" "$dataset" "$seed" --model din --form paper "${epochs[@]}"
-      run forms "dien paper" "$dataset" "$seed" --model dien --form paper "${epochs[@]}"
-    done
-  done
-}
-
 # one_seed EXPERIMENT MODEL VARIANT ARGS...: a variant of the shipped defaults, seed 1, amazon-beauty and yelp
 one_seed() {
   local experiment=$1 model=$2 variant=$3; shift 3
@@ -63,78 +49,102 @@ one_seed() {
   done
 }
 
+# shipped EXPERIMENT MODEL VARIANT: the shipped defaults' row of a comparison is the headline's seed-1 run of MODEL
+# (the same command), relabelled; run the headline first
+shipped() {
+  local experiment=$1 model=$2 variant=$3 dataset
+  for dataset in amazon-beauty yelp; do
+    local from="$out/headline/$dataset/$model-s1.json" to="$out/$experiment/$dataset/$variant-s1.json"
+    [[ -f $to || ! -f $from ]] && continue
+    mkdir -p "$(dirname "$to")"
+    sed -e "s/^  \"experiment\" : \"headline\",/  \"experiment\" : \"$experiment\",/" \
+        -e "s/^  \"variant\" : \"$model\",/  \"variant\" : \"$variant\",/" "$from" > "$to"
+  done
+}
+
 dien_ablation() {   # DIEN: the shipped defaults, then one option changed at a time
-  one_seed dien-ablation dien "shipped defaults"
+  shipped dien-ablation dien "shipped defaults"
   one_seed dien-ablation dien "head: the paper's inputs" --head-inputs interest-state,sum-pooling
   one_seed dien-ablation dien "head: without h' ⊙ q" --head-inputs interest-state,sum-pooling,attention-pooling
+  one_seed dien-ablation dien "attention: bilinear (eq. 9)" --attention bilinear
+  one_seed dien-ablation dien "auxiliary loss α = 1" --aux-weight 1
+  one_seed dien-ablation dien "no regularisation" --reg none
+  one_seed dien-ablation dien "MBA λ = 3" --lambda 3
   one_seed dien-ablation dien "head: without the sum pool" \
     --head-inputs interest-state,interest-product,attention-pooling
   one_seed dien-ablation dien "head: without the attention pool" \
     --head-inputs interest-state,interest-product,sum-pooling
   one_seed dien-ablation dien "attention pool on a local activation unit of its own" \
     --conf model.pool-attention=local-activation
-  one_seed dien-ablation dien "attention: bilinear (eq. 9)" --attention bilinear
-  one_seed dien-ablation dien "auxiliary loss α = 1" --aux-weight 1
   one_seed dien-ablation dien "head: Dice" --activation dice
-  one_seed dien-ablation dien "no regularisation" --reg none
 }
 
 din_ablation() {   # DIN: the shipped defaults, then one option changed at a time
-  one_seed din-ablation din "shipped defaults"
+  shipped din-ablation din "shipped defaults"
   one_seed din-ablation din "no softmax" --din-softmax=false
   one_seed din-ablation din "head: without the sum pool" --head-inputs attention-pooling
-  one_seed din-ablation din "head: Dice" --activation dice
-  one_seed din-ablation din "no regularisation" --reg none
 }
 
-dice() {   # Dice against PReLU, with length-bucketed batches and with plain shuffled ones (seed 1)
-  for model in base din; do
-    one_seed dice "$model" "$model PReLU" --activation prelu
-    one_seed dice "$model" "$model Dice" --activation dice
-    one_seed dice "$model" "$model Dice on moving statistics" --activation dice --conf model.dice-statistics=moving
-    one_seed dice "$model" "$model PReLU on shuffled batches" --activation prelu --no-bucketing
-    one_seed dice "$model" "$model Dice on shuffled batches" --activation dice --no-bucketing
-  done
+dice() {   # DIN's head with Dice against PReLU: length-bucketed batches, Dice on moving statistics, shuffled batches
+  shipped dice din "PReLU"
+  one_seed dice din "Dice" --activation dice
+  one_seed dice din "PReLU on shuffled batches" --activation prelu --no-bucketing
+  one_seed dice din "Dice on shuffled batches" --activation dice --no-bucketing
+  one_seed dice din "Dice on moving statistics" --activation dice --conf model.dice-statistics=moving
 }
 
 mba() {   # test AUC after each of 10 epochs, no early stopping: none, plain L2, MBA at a λ sweep (DIN, seed 1)
   local all=(--epochs 10 --patience 0)
   run mba "none" amazon-beauty 1 --model din --reg none "${all[@]}"
-  for lambda in 1e-5 1e-4; do
-    run mba "L2 λ=$lambda" amazon-beauty 1 --model din --reg l2 --lambda "$lambda" "${all[@]}"
-  done
+  run mba "L2 λ=1e-5" amazon-beauty 1 --model din --reg l2 --lambda 1e-5 "${all[@]}"
   for lambda in 0.01 1 3 10 30; do
     run mba "MBA λ=$lambda" amazon-beauty 1 --model din --reg mba --lambda "$lambda" "${all[@]}"
   done
-  run mba "Adagrad without regularisation" amazon-beauty 1 --model din --optimizer adagrad --lr 0.02 --reg none "${all[@]}"
+  run mba "Adagrad without regularisation" amazon-beauty 1 --model din --optimizer adagrad --lr 0.02 --reg none \
+    "${all[@]}"
   run mba "Adagrad with MBA λ=3" amazon-beauty 1 --model din --optimizer adagrad --lr 0.02 --reg mba --lambda 3 \
     "${all[@]}"
-  run mba "none" yelp 1 --model din --reg none "${all[@]}"
-  run mba "L2 λ=1e-5" yelp 1 --model din --reg l2 --lambda 1e-5 "${all[@]}"
-  for lambda in 1 3 10; do
+  for lambda in 3 10; do
     run mba "MBA λ=$lambda" yelp 1 --model din --reg mba --lambda "$lambda" "${all[@]}"
+  done
+  run mba "none" yelp 1 --model din --reg none "${all[@]}"
+}
+
+forms() {   # the papers' forms, as the shipped options name them, without regularisation as in the papers
+  for dataset in amazon-beauty yelp; do
+    for seed in "${seeds[@]}"; do
+      run forms "base without regularisation" "$dataset" "$seed" --model base --form paper --reg none "${epochs[@]}"
+      run forms "din paper without regularisation" "$dataset" "$seed" --model din --form paper --reg none \
+        "${epochs[@]}"
+      run forms "din paper + softmax without regularisation" "$dataset" "$seed" --model din --form paper \
+        --din-softmax --reg none "${epochs[@]}"
+      run forms "dien paper without regularisation" "$dataset" "$seed" --model dien --form paper --reg none \
+        "${epochs[@]}"
+    done
   done
 }
 
-peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-peer), seed 1
+peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-peer), seed 1, 4 epochs
   [[ -n ${PEER:-} ]] || { echo "peer: set PEER to the fuxictr-peer folder to run it" >&2; return 0; }
-  for dataset in amazon-beauty yelp; do
-    local dir="$out/peer/$dataset"; mkdir -p "$dir"
-    for form in "base" "din --din-softmax" "din --din-softmax --act Dice" "dien" \
-                "dien --dien-att din_attention --aux-alpha 0"; do
+  local form dataset
+  for form in "din --din-softmax" "din --din-softmax --act Dice" "base" \
+              "dien --dien-att din_attention --aux-alpha 0" "dien"; do
+    for dataset in amazon-beauty yelp; do
+      local dir="$out/peer/$dataset"; mkdir -p "$dir"
       local file="$dir/$(echo "$form" | tr ' ' '_' | tr -d '-').json"
       [[ -f $file ]] && continue
       echo "== peer / $form / $dataset" >&2
+      # glibc's default trimming makes the PyTorch peer hand memory back and fault it in again on every batch
       # shellcheck disable=SC2086
-      # glibc's default trimming makes the PyTorch peer return and re-request memory on every batch
-      (cd "$PEER" && MALLOC_TRIM_THRESHOLD_=1000000000 MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TOP_PAD_=268435456 \
-        /usr/bin/python3 peer.py --data "$data/$dataset" --model $form --seed 1 --epochs 4 --out "$file")
+      (cd "$PEER" && PEER_CACHE="${PEER_CACHE:-/tmp/peer_examples}" MALLOC_TRIM_THRESHOLD_=1000000000 \
+        MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TOP_PAD_=268435456 OMP_NUM_THREADS=1 \
+        /usr/bin/python3 peer.py --data "$data/$dataset" --model $form --seed 1 --epochs 4 --threads 1 --out "$file")
     done
   done
 }
 
 experiments=("$@")
-[[ ${#experiments[@]} -gt 0 ]] || experiments=(headline forms dien_ablation din_ablation dice mba peer)
+[[ ${#experiments[@]} -gt 0 ]] || experiments=(headline dien_ablation mba dice forms din_ablation peer)
 for e in "${experiments[@]}"; do
   "${e//-/_}"
 done

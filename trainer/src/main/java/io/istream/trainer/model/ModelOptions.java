@@ -58,7 +58,8 @@ public final class ModelOptions {
                             + " statistics, DIN eq. 9) or MOVING (the moving averages inference uses).",
                     c -> c.diceStatistics().name(), (b, v) -> b.diceStatistics(parseEnum(DiceStatistics.class, v))),
             model("model.head-inputs", "What summarises the behaviours in the head, comma-separated: SUM_POOLING,"
-                            + " ATTENTION_POOLING (DIN's local activation unit), INTEREST_STATE (DIEN's h'_T).",
+                            + " ATTENTION_POOLING (weighted by model.pool-attention), INTEREST_STATE (DIEN's h'_T),"
+                            + " INTEREST_PRODUCT (DIEN's h'_T ⊙ (e_a·W_p + b_p)).",
                     c -> c.headInputs().stream().map(Enum::name).collect(Collectors.joining(",")),
                     (b, v) -> b.headInputs(parseEnums(HeadInput.class, v))),
             model("model.pool-attention", "The attention pool's weights: LOCAL_ACTIVATION (DIN's own network) or"
