@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,18 +43,28 @@ final class ResultsCommand implements Callable<Integer> {
     public Integer call() {
         ResultsReport report = ResultsReport.load(runs);
         try {
-            String text = report.render(Files.readString(template), out.toAbsolutePath().getParent(),
-                    charts.toAbsolutePath());
-            Files.writeString(out, text);
+            // render everything before writing anything, so a missing run leaves every document as it was
+            Map<Path, String> rendered = new LinkedHashMap<>();
+            rendered.put(out, report.render(Files.readString(template), out.toAbsolutePath().getParent(),
+                    charts.toAbsolutePath()));
             for (Path doc : inPlace) {
                 if (Files.exists(doc)) {
-                    Path dir = doc.toAbsolutePath().getParent();
-                    Files.writeString(doc, report.renderInPlace(Files.readString(doc), dir, charts.toAbsolutePath()));
-                    System.out.println(doc + " rendered in place");
+                    rendered.put(doc, report.renderInPlace(Files.readString(doc), doc.toAbsolutePath().getParent(),
+                            charts.toAbsolutePath()));
+                }
+            }
+            for (Map.Entry<Path, String> e : rendered.entrySet()) {
+                Files.writeString(e.getKey(), e.getValue());
+                if (!e.getKey().equals(out)) {
+                    System.out.println(e.getKey() + " rendered in place");
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (IllegalArgumentException e) {
+            // a directive names runs that are not there, or is malformed: the message says which
+            System.err.println("istream results: " + e.getMessage() + "; nothing written");
+            return 1;
         }
         System.out.println(out + " rendered from " + report.runs().size() + " runs under " + runs);
         return 0;
