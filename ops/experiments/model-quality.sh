@@ -7,7 +7,9 @@
 #
 # Environment: ISTREAM_DATA (default ../shared/data beside the checkout), SEEDS (default "1 2 3"), DATASETS (the
 # headline's, default "amazon-beauty yelp movielens-100k"),
-# PEER (a FuxiCTR peer checkout, shared/yardsticks/fuxictr-peer, to run the peer experiment; skipped when unset).
+# PEER (a FuxiCTR peer checkout, shared/yardsticks/fuxictr-peer, to run the peer experiment; skipped when unset),
+# PEER_DATASETS (default "amazon-beauty yelp"), PEER_FORMS (the peer's model arguments, separated by ';'),
+# PEER_CACHE (where the peer keeps its examples dump).
 # On 2 cores the whole set takes most of a day; one experiment at a time is the usual way to run it.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -126,10 +128,10 @@ forms() {   # the papers' forms, as the shipped options name them, without regul
 
 peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-peer), seed 1, 4 epochs
   [[ -n ${PEER:-} ]] || { echo "peer: set PEER to the fuxictr-peer folder to run it" >&2; return 0; }
-  local form dataset
-  for form in "din --din-softmax" "din --din-softmax --act Dice" "base" \
-              "dien --dien-att din_attention --aux-alpha 0" "dien"; do
-    for dataset in amazon-beauty yelp; do
+  local form dataset forms
+  IFS=';' read -ra forms <<< "${PEER_FORMS:-din --din-softmax;din --din-softmax --act Dice;base;dien --dien-att din_attention --aux-alpha 0;dien}"
+  for dataset in ${PEER_DATASETS:-amazon-beauty yelp}; do
+    for form in "${forms[@]}"; do
       local dir="$out/peer/$dataset"; mkdir -p "$dir"
       local file="$dir/$(echo "$form" | tr ' ' '_' | tr -d '-').json"
       [[ -f $file ]] && continue
