@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -358,9 +359,12 @@ final class TrainCommand implements Callable<Integer> {
         @Override
         public void batchDone(int epoch, int batch, int batches, double loss) {
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-                        .showSpeed().build();
+                ProgressBarBuilder b = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
+                        .setStyle(ProgressBarStyle.ASCII).showSpeed();
+                // a bar redrawn in place on a terminal; in a log (no console), one line every few seconds
+                bar = System.console() != null ? b.setUpdateIntervalMillis(500).continuousUpdate().build()
+                        : b.setConsumer(new DelegatingProgressBarConsumer(System.err::println))
+                                .setUpdateIntervalMillis(5_000).build();
             }
             bar.stepTo(batch);
             bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
