@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The model-quality experiments of docs/results.md. Each run of `ops/istream train` writes one JSON into OUT_DIR,
-# labelled with its experiment and variant; a run whose JSON exists is skipped, so the script resumes where it
-# stopped. Then `ops/istream results --runs OUT_DIR` renders docs/results.md from docs/results.template.md.
+# The model-quality experiments of docs/results.md. Each run of `ops/istream train` writes one JSON,
+# OUT_DIR/EXPERIMENT/DATASET/VARIANT-sSEED.json, labelled with its experiment and variant; a run whose JSON exists
+# is skipped, so the script resumes where it stopped. Then `ops/istream results --runs OUT_DIR` renders
+# docs/results.md from docs/results.template.md.
 #
 #   ops/experiments/model-quality.sh OUT_DIR [EXPERIMENT...]     (default: every experiment, in the order below)
 #
@@ -18,10 +19,13 @@ data="${ISTREAM_DATA:-$here/../shared/data}"
 seeds=(${SEEDS:-1 2 3})
 mkdir -p "$out"
 
+# slug NAME: a file name for a variant's label (the JSON keeps the label itself)
+slug() { sed -e 's/λ/lambda/g' <<< "$1" | LC_ALL=C sed -e 's/[^A-Za-z0-9.=]\{1,\}/-/g' -e 's/^-//' -e 's/-$//'; }
+
 # run EXPERIMENT VARIANT DATASET SEED ARGS...: one training run, unless its JSON is there
 run() {
   local experiment=$1 variant=$2 dataset=$3 seed=$4; shift 4
-  local file="$out/$experiment/$dataset/$variant-s$seed.json"
+  local file="$out/$experiment/$dataset/$(slug "$variant")-s$seed.json"
   [[ -f $file ]] && return 0
   mkdir -p "$(dirname "$file")"
   echo "== $experiment / $variant / $dataset / seed $seed" >&2
@@ -56,7 +60,7 @@ one_seed() {
 shipped() {
   local experiment=$1 model=$2 variant=$3 dataset
   for dataset in amazon-beauty yelp; do
-    local from="$out/headline/$dataset/$model-s1.json" to="$out/$experiment/$dataset/$variant-s1.json"
+    local from="$out/headline/$dataset/$model-s1.json" to="$out/$experiment/$dataset/$(slug "$variant")-s1.json"
     [[ -f $to || ! -f $from ]] && continue
     mkdir -p "$(dirname "$to")"
     sed -e "s/^  \"experiment\" : \"headline\",/  \"experiment\" : \"$experiment\",/" \
