@@ -9,9 +9,9 @@
 # Environment: ISTREAM_DATA (default ../shared/data beside the checkout), SEEDS (default "1 2 3"), DATASETS (the
 # headline's, default "amazon-beauty yelp movielens-100k"),
 # PEER (a FuxiCTR peer checkout, shared/yardsticks/fuxictr-peer, to run the peer experiment; skipped when unset),
-# PEER_DATASETS (default "amazon-beauty yelp"), PEER_FORMS (the peer's model arguments, separated by ';'),
+# PEER_DATASETS (default "amazon-beauty"), PEER_FORMS (the peer's model arguments, separated by ';'),
 # PEER_CACHE (where the peer keeps its examples dump).
-# On 2 cores the whole set takes most of a day; one experiment at a time is the usual way to run it.
+# The whole set is several hours of training; two invocations on disjoint experiments use two cores.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:?usage: model-quality.sh OUT_DIR [EXPERIMENT...]}"; shift
@@ -76,27 +76,18 @@ dien_ablation() {   # DIEN: the shipped defaults, then one option changed at a t
   one_seed dien-ablation dien "auxiliary loss α = 1" --aux-weight 1
   one_seed dien-ablation dien "no regularisation" --reg none
   one_seed dien-ablation dien "MBA λ = 3" --lambda 3
-  one_seed dien-ablation dien "head: without the sum pool" \
-    --head-inputs interest-state,interest-product,attention-pooling
-  one_seed dien-ablation dien "head: without the attention pool" \
-    --head-inputs interest-state,interest-product,sum-pooling
-  one_seed dien-ablation dien "attention pool on a local activation unit of its own" \
-    --conf model.pool-attention=local-activation
-  one_seed dien-ablation dien "head: Dice" --activation dice
 }
 
 din_ablation() {   # DIN: the shipped defaults, then one option changed at a time
   shipped din-ablation din "shipped defaults"
   one_seed din-ablation din "no softmax" --din-softmax=false
-  one_seed din-ablation din "head: without the sum pool" --head-inputs attention-pooling
 }
 
-dice() {   # DIN's head with Dice against PReLU: length-bucketed batches, Dice on moving statistics, shuffled batches
+dice() {   # DIN's head with Dice against PReLU, on length-bucketed batches and on shuffled ones
   shipped dice din "PReLU"
   one_seed dice din "Dice" --activation dice
   one_seed dice din "PReLU on shuffled batches" --activation prelu --no-bucketing
   one_seed dice din "Dice on shuffled batches" --activation dice --no-bucketing
-  one_seed dice din "Dice on moving statistics" --activation dice --conf model.dice-statistics=moving
 }
 
 mba() {   # test AUC after each of 10 epochs, no early stopping: none, plain L2, MBA at a λ sweep (DIN, seed 1)
@@ -116,25 +107,18 @@ mba() {   # test AUC after each of 10 epochs, no early stopping: none, plain L2,
   run mba "none" yelp 1 --model din --reg none "${all[@]}"
 }
 
-forms() {   # the papers' forms, as the shipped options name them, without regularisation as in the papers
-  for dataset in amazon-beauty yelp; do
-    for seed in "${seeds[@]}"; do
-      run forms "base without regularisation" "$dataset" "$seed" --model base --form paper --reg none "${epochs[@]}"
-      run forms "din paper without regularisation" "$dataset" "$seed" --model din --form paper --reg none \
-        "${epochs[@]}"
-      run forms "din paper + softmax without regularisation" "$dataset" "$seed" --model din --form paper \
-        --din-softmax --reg none "${epochs[@]}"
-      run forms "dien paper without regularisation" "$dataset" "$seed" --model dien --form paper --reg none \
-        "${epochs[@]}"
-    done
-  done
+forms() {   # the papers' forms, as the shipped options name them, without regularisation as in the papers (seed 1)
+  one_seed forms base "base without regularisation" --form paper --reg none
+  one_seed forms din "din paper without regularisation" --form paper --reg none
+  one_seed forms din "din paper + softmax without regularisation" --form paper --din-softmax --reg none
+  one_seed forms dien "dien paper without regularisation" --form paper --reg none
 }
 
-peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-peer), seed 1, 4 epochs
+peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-peer), seed 1, 2 epochs
   [[ -n ${PEER:-} ]] || { echo "peer: set PEER to the fuxictr-peer folder to run it" >&2; return 0; }
   local form dataset forms
-  IFS=';' read -ra forms <<< "${PEER_FORMS:-din --din-softmax;din --din-softmax --act Dice;base;dien --dien-att din_attention --aux-alpha 0;dien}"
-  for dataset in ${PEER_DATASETS:-amazon-beauty yelp}; do
+  IFS=';' read -ra forms <<< "${PEER_FORMS:-din --din-softmax;din --din-softmax --act Dice}"
+  for dataset in ${PEER_DATASETS:-amazon-beauty}; do
     for form in "${forms[@]}"; do
       local dir="$out/peer/$dataset"; mkdir -p "$dir"
       local file="$dir/$(echo "$form" | tr ' ' '_' | tr -d '-').json"
@@ -144,7 +128,7 @@ peer() {   # the FuxiCTR peer on the same protocol (shared/yardsticks/fuxictr-pe
       # shellcheck disable=SC2086
       (cd "$PEER" && PEER_CACHE="${PEER_CACHE:-/tmp/peer_examples}" MALLOC_TRIM_THRESHOLD_=1000000000 \
         MALLOC_MMAP_THRESHOLD_=1000000000 MALLOC_TOP_PAD_=268435456 OMP_NUM_THREADS=1 \
-        /usr/bin/python3 peer.py --data "$data/$dataset" --model $form --seed 1 --epochs 4 --threads 1 --out "$file")
+        /usr/bin/python3 peer.py --data "$data/$dataset" --model $form --seed 1 --epochs 2 --threads 1 --out "$file")
     done
   done
 }
