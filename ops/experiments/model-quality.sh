@@ -20,7 +20,7 @@ seeds=(${SEEDS:-1 2 3})
 mkdir -p "$out"
 
 # slug NAME: a file name for a variant's label (the JSON keeps the label itself)
-slug() { sed -e 's/λ/lambda/g' <<< "$1" | LC_ALL=C sed -e 's/[^A-Za-z0-9.=]\{1,\}/-/g' -e 's/^-//' -e 's/-$//'; }
+slug() { sed -e 's/λ/lambda/g' -e 's/α/alpha/g' -e 's/ = /=/g' <<< "$1" | LC_ALL=C sed -e 's/[^A-Za-z0-9.=]\{1,\}/-/g' -e 's/^-//' -e 's/-$//'; }
 
 # run EXPERIMENT VARIANT DATASET SEED ARGS...: one training run, unless its JSON is there
 run() {

@@ -128,7 +128,8 @@ public final class ResultsReport {
         Map<String, String> named = new LinkedHashMap<>();
         for (String a : tokens(args)) {
             int eq = a.indexOf('=');
-            if (eq > 0) {
+            // name=value only where the name is one word: a quoted variant such as "MBA λ=10" is positional
+            if (eq > 0 && a.substring(0, eq).matches("[a-z]+")) {
                 named.put(a.substring(0, eq), a.substring(eq + 1));
             } else {
                 positional.add(a);

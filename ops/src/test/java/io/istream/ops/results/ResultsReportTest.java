@@ -75,6 +75,9 @@ class ResultsReportTest {
                 + " Base.\n");
         run("ablation", "shipped defaults", "beauty", 1, 0.80);
         run("ablation", "no softmax", "beauty", 1, 0.79);
+        run("ablation", "MBA λ=10", "beauty", 1, 0.82);
+        assertThat(ResultsReport.load(dir).render("{{diff ablation \"MBA λ=10\" \"shipped defaults\" beauty}}", dir, dir))
+                .isEqualTo("+0.0200");
         assertThat(ResultsReport.load(dir).render("{{value ablation \"shipped defaults\" beauty test}} "
                 + "{{table ablation variants=\"shipped defaults,no softmax\"}}", dir, dir))
                 .startsWith("0.8000 ").contains("| shipped defaults | 0.8100 | 0.8000 |", "| no softmax | 0.8000 | 0.7900 |")
