@@ -19,3 +19,24 @@ istream_blas_core() {
     echo Haswell
   fi
 }
+
+# Exports OPENBLAS_CORETYPE by the launcher's policy, read from ISTREAM_OPENBLAS_CORETYPE: "auto" (the default)
+# sets the core istream_blas_core picks, replacing the environment's value (and saying so on stderr unless the first
+# argument is "quiet"); "inherit" keeps the environment's value; any other value is a core name to force.
+# ops/istream and the test JVMs (ops/cluster/test-jdk/bin/java) both call it, so tests run on the kernels users get.
+istream_export_blas_core() {
+  local core
+  case "${ISTREAM_OPENBLAS_CORETYPE:-auto}" in
+    inherit) ;;
+    auto)
+      core="$(istream_blas_core)"
+      if [[ -n $core ]]; then
+        if [[ ${1:-} != quiet && -n ${OPENBLAS_CORETYPE:-} && ${OPENBLAS_CORETYPE,,} != "${core,,}" ]]; then
+          echo "istream: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE from the environment replaced by $core, the fastest" \
+            "kernels for this CPU (ISTREAM_OPENBLAS_CORETYPE=inherit keeps it)" >&2
+        fi
+        export OPENBLAS_CORETYPE="$core"
+      fi ;;
+    *) export OPENBLAS_CORETYPE="$ISTREAM_OPENBLAS_CORETYPE" ;;
+  esac
+}
