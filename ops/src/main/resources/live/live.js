@@ -3,8 +3,8 @@
 "use strict";
 
 const PANELS = [
-  { id: "auc", title: "Online AUC and gAUC", note: "prequential: each sample scored before it is trained on (metrics topic)",
-    series: [["auc", "AUC"], ["gauc", "gAUC"]] },
+  { id: "auc", title: "Online AUC and gAUC", note: "prequential: each sample scored before it is trained on (metrics topic); the synthetic stream also shows its ceiling",
+    series: [["auc", "AUC"], ["gauc", "gAUC"], ["ceilingAuc", "ceiling (synthetic)"]] },
   { id: "logloss", title: "Online logloss", note: "metrics topic", series: [["logloss", "logloss"]] },
   { id: "throughput", title: "Samples trained/s and events ingested/s", note: "trainer windows (metrics topic); ingestion from Flink metrics",
     series: [["samplesPerSecond", "samples trained/s"], ["eventsPerSecond", "events ingested/s"]] },

@@ -47,8 +47,14 @@ import java.util.SplittableRandom;
  * costs a model a little more. The filter runs on first use, not at generation: replay and the benchmarks that
  * generate two million impressions never ask for it.
  *
- * <p>Everything is a function of the {@link SyntheticConfig}, seed included. Ground truth is kept in flat arrays
- * (20 bytes per impression) so the benchmark preset's two million impressions stay cheap.
+ * <h2>Cohorts: an endless stream</h2>
+ * {@link #nextCohort()} generates the next cohort of the same world: the same items and item biases, new users
+ * (ids after the last cohort's) whose steps start after the last cohort's last event. An endless stream is a chain
+ * of cohorts; each holds only its own ground truth. A {@link Placement} also shifts user, item and category ids, so
+ * a cohort can follow a replayed dataset without reusing its ids.
+ *
+ * <p>Everything is a function of the {@link SyntheticConfig} and the {@link Placement}, seed included. Ground truth
+ * is kept in flat arrays (20 bytes per impression) so the benchmark preset's two million impressions stay cheap.
  */
 public final class SyntheticInterests {
 
@@ -56,9 +62,26 @@ public final class SyntheticInterests {
     /** The impression follows its step's behaviour by one second. */
     public static final long IMPRESSION_DELAY_MS = 1_000;
 
+    /**
+     * Where a cohort sits in an endless stream: its number (0 is what {@link #generate(SyntheticConfig)} gives),
+     * the offsets added to its user, item and category ids, and the event time its users start after.
+     */
+    public record Placement(int cohort, long userOffset, long itemOffset, long categoryOffset, long startMs) {
+        public static final Placement FIRST = new Placement(0, 0, 0, 0, START_MS);
+
+        public Placement {
+            if (cohort < 0 || userOffset < 0 || itemOffset < 0 || categoryOffset < 0) {
+                throw new IllegalArgumentException("cohort and id offsets must be >= 0: " + cohort + ", "
+                        + userOffset + ", " + itemOffset + ", " + categoryOffset);
+            }
+        }
+    }
+
     private final SyntheticConfig config;
+    private final Placement placement;
     private final EventScript script;
-    // I = users × eventsPerUser impressions, in generation order: impression (u, k) is at index (u − 1)·E + k
+    // I = users × eventsPerUser impressions, in generation order: impression (u, k) is at index (u − 1)·E + k, u
+    // counted from 1 within the cohort; item ids here are without the placement's offset
     private final long[] candidateItems;   // [I]
     private final byte[] relations;        // [I] CandidateRelation ordinal
     private final double[] probabilities;  // [I] planted p
@@ -66,11 +89,13 @@ public final class SyntheticInterests {
     private final double[] itemLogits;        // [items] β_item, index itemId − 1
     private final boolean[] clicked;       // [I] sampled labels
     private final double oracleAuc;
+    private long lastEventMs;
     private double[] posteriorProbabilities;  // [I] E[p | the user's behaviours up to the step]; on first use
     private double historyBayesAuc;
 
-    private SyntheticInterests(SyntheticConfig config) {
+    private SyntheticInterests(SyntheticConfig config, Placement placement) {
         this.config = config;
+        this.placement = placement;
         int impressions = config.users() * config.eventsPerUser();
         candidateItems = new long[impressions];
         relations = new byte[impressions];
@@ -83,7 +108,23 @@ public final class SyntheticInterests {
     }
 
     public static SyntheticInterests generate(SyntheticConfig config) {
-        return new SyntheticInterests(config);
+        return new SyntheticInterests(config, Placement.FIRST);
+    }
+
+    /** The cohort at {@code placement}: cohort 0 at {@link Placement#FIRST} is {@link #generate(SyntheticConfig)}. */
+    public static SyntheticInterests generate(SyntheticConfig config, Placement placement) {
+        return new SyntheticInterests(config, placement);
+    }
+
+    /** The next cohort of this world: same items and item biases, the next users, starting after this one ends. */
+    public SyntheticInterests nextCohort() {
+        return new SyntheticInterests(config, new Placement(placement.cohort() + 1,
+                placement.userOffset() + config.users(), placement.itemOffset(), placement.categoryOffset(),
+                lastEventMs + config.minStepGapMs()));
+    }
+
+    public Placement placement() {
+        return placement;
     }
 
     private EventScript generate() {
@@ -94,14 +135,20 @@ public final class SyntheticInterests {
         for (int i = 0; i < itemLogits.length; i++) {
             itemLogits[i] = config.itemLogitStd() * random.nextGaussian();
         }
+        if (placement.cohort() > 0) {
+            // the same items as cohort 0, other users: a stream of the cohort's own after the item biases
+            random = new SplittableRandom(config.seed() ^ (0x9E3779B97F4A7C15L * placement.cohort()));
+        }
         long gapSpread = config.stepJitterMs() + 1;
         List<TimedEvent> events = new ArrayList<>((int) Math.min(Integer.MAX_VALUE - 8,
                 (long) candidateItems.length * 2 + candidateItems.length / 2));
         int index = 0;
-        for (long user = 1; user <= config.users(); user++) {
+        long itemOffset = placement.itemOffset();
+        long categoryOffset = placement.categoryOffset();
+        for (long user = placement.userOffset() + 1; user <= placement.userOffset() + config.users(); user++) {
             int direction = random.nextBoolean() ? 1 : -1;
             int interest = random.nextInt(categories);
-            long time = START_MS + random.nextLong(config.minStepGapMs() + gapSpread);
+            long time = placement.startMs() + random.nextLong(config.minStepGapMs() + gapSpread);
             for (int step = 0; step < config.eventsPerUser(); step++, index++) {
                 if (step > 0) {
                     time += config.minStepGapMs() + random.nextLong(gapSpread);
@@ -112,8 +159,8 @@ public final class SyntheticInterests {
                 int behaviorCategory = random.nextDouble() < config.behaviorNoise()
                         ? random.nextInt(categories) : interest;
                 long behaviorItem = itemId(behaviorCategory, ranks.sample(random), perCategory);
-                events.add(TimedEvent.of(new Behavior(user, behaviorItem, (long) behaviorCategory + 1,
-                        BehaviorType.CLICK, time)));
+                events.add(TimedEvent.of(new Behavior(user, itemOffset + behaviorItem,
+                        categoryOffset + behaviorCategory + 1, BehaviorType.CLICK, time)));
                 behaviorCategories[index] = behaviorCategory;
 
                 int candidateCategory = candidateCategory(random, interest, direction);
@@ -131,14 +178,17 @@ public final class SyntheticInterests {
 
                 String request = RequestIds.forStep(user, step);
                 long shownAt = time + IMPRESSION_DELAY_MS;
-                events.add(TimedEvent.of(new Impression(request, user, candidate, (long) candidateCategory + 1,
-                        shownAt, null)));
+                events.add(TimedEvent.of(new Impression(request, user, itemOffset + candidate,
+                        categoryOffset + candidateCategory + 1, shownAt, null)));
                 if (click) {
-                    events.add(TimedEvent.of(new Click(request, user, candidate, shownAt + ReviewProtocol.CLICK_DELAY_MS)));
+                    events.add(TimedEvent.of(new Click(request, user, itemOffset + candidate,
+                            shownAt + ReviewProtocol.CLICK_DELAY_MS)));
                 }
+                lastEventMs = Math.max(lastEventMs, shownAt + ReviewProtocol.CLICK_DELAY_MS);
             }
         }
-        return new EventScript("synthetic-interests-" + config.seed(), events);
+        return new EventScript("synthetic-interests-" + config.seed()
+                + (placement.cohort() > 0 ? "-cohort-" + placement.cohort() : ""), events);
     }
 
     private int candidateCategory(SplittableRandom random, int interest, int direction) {
@@ -242,10 +292,10 @@ public final class SyntheticInterests {
 
     /** Ground truth of the {@code index}-th impression in generation order (user by user, step by step). */
     public PlantedImpression impression(int index) {
-        long user = index / config.eventsPerUser() + 1;
+        long user = placement.userOffset() + index / config.eventsPerUser() + 1;
         int step = index % config.eventsPerUser();
-        long item = candidateItems[index];
-        long category = (item - 1) / config.itemsPerCategory() + 1;
+        long item = placement.itemOffset() + candidateItems[index];
+        long category = placement.categoryOffset() + (candidateItems[index] - 1) / config.itemsPerCategory() + 1;
         return new PlantedImpression(RequestIds.sampleId(RequestIds.forStep(user, step), item), user, step, item,
                 category, CandidateRelation.values()[relations[index]], probabilities[index], clicked[index]);
     }
@@ -258,9 +308,9 @@ public final class SyntheticInterests {
             return -1;
         }
         try {
-            long user = Long.parseLong(sampleId, 1, dash, 10);
+            long user = Long.parseLong(sampleId, 1, dash, 10) - placement.userOffset();
             long step = Long.parseLong(sampleId, dash + 1, slash, 10);
-            long item = Long.parseLong(sampleId, slash + 1, sampleId.length(), 10);
+            long item = Long.parseLong(sampleId, slash + 1, sampleId.length(), 10) - placement.itemOffset();
             if (user < 1 || user > config.users() || step < 0 || step >= config.eventsPerUser()) {
                 return -1;
             }

@@ -43,12 +43,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .setConfigProp("auto.create.topics.enable", "false")
                     .setConfigProp("message.max.bytes", String.valueOf(8 * 1024 * 1024))
                     .build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafkaBroker(cluster);
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the embedded Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Formats the node's log directories. Kafka's storage formatter prints its bootstrap metadata to System.out,
+     * where the launcher's figures go; nothing else prints while the broker starts, so stdout is muted meanwhile.
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            cluster.format();
+        } finally {
+            System.setOut(stdout);
         }
     }
 

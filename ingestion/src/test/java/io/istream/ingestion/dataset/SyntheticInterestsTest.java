@@ -234,6 +234,64 @@ class SyntheticInterestsTest {
     }
 
     @Test
+    void cohortsContinueTheWorldWithNewUsersLaterInTime() {
+        SyntheticInterests next = small.nextCohort();
+        SyntheticInterests third = next.nextCohort();
+        int users = small.config().users();
+        long lastOfFirst = small.script().events().get(small.script().size() - 1).eventTimeMs();
+
+        assertThat(next.placement().cohort()).isEqualTo(1);
+        assertThat(next.script().events()).allSatisfy(e -> assertThat(e.eventTimeMs()).isGreaterThan(lastOfFirst));
+        Set<Long> userIds = new HashSet<>();
+        Set<Long> items = new HashSet<>();
+        for (TimedEvent e : next.script().events()) {
+            if (e.event() instanceof Impression i) {
+                userIds.add(i.getUserId());
+                items.add(i.getItemId());
+                assertThat(next.oracleProbability(i.getRequestId() + "/" + i.getItemId())).isPresent();
+            }
+        }
+        assertThat(userIds).allSatisfy(u -> assertThat(u).isBetween((long) users + 1, 2L * users));
+        assertThat(items).allSatisfy(i -> assertThat(i).isBetween(1L, (long) small.config().items()));
+        // each cohort its own users' draws, the same world: its ceilings are close to the first cohort's
+        assertThat(next.script().events()).isNotEqualTo(third.script().events());
+        assertThat(next.historyBayesAuc()).isCloseTo(small.historyBayesAuc(), org.assertj.core.data.Offset.offset(0.03));
+        // the same items keep their biases: the planted p of the same (relation, item) is the same in both cohorts
+        Map<String, Double> firstP = new HashMap<>();
+        for (int i = 0; i < small.impressions(); i++) {
+            PlantedImpression p = small.impression(i);
+            firstP.put(p.relation() + "/" + p.itemId(), p.probability());
+        }
+        int compared = 0;
+        for (int i = 0; i < next.impressions(); i++) {
+            PlantedImpression p = next.impression(i);
+            Double same = firstP.get(p.relation() + "/" + p.itemId());
+            if (same != null) {
+                assertThat(p.probability()).isEqualTo(same);
+                compared++;
+            }
+        }
+        assertThat(compared).isGreaterThan(1000);
+    }
+
+    @Test
+    void aPlacementShiftsUserItemAndCategoryIds() {
+        var placement = new SyntheticInterests.Placement(0, 1_000, 50_000, 300, SyntheticInterests.START_MS + 5_000);
+        SyntheticInterests shifted = SyntheticInterests.generate(SyntheticConfig.small(), placement);
+        for (TimedEvent e : shifted.script().events()) {
+            if (e.event() instanceof Behavior b) {
+                assertThat(b.getUserId()).isGreaterThan(1_000);
+                assertThat(b.getItemId()).isGreaterThan(50_000);
+                assertThat(b.getCategoryId()).isBetween(301L, 300L + small.config().categories());
+                assertThat(b.getEventTimeMs()).isGreaterThan(SyntheticInterests.START_MS + 5_000);
+            }
+        }
+        assertThat(shifted.oracleAuc()).isEqualTo(small.oracleAuc());
+        PlantedImpression first = shifted.impression(0);
+        assertThat(shifted.oracleProbability(first.sampleId())).hasValue(first.probability());
+    }
+
+    @Test
     void benchmarkPresetIsLargeAndConfigsAreValidated() {
         SyntheticConfig benchmark = SyntheticConfig.benchmark();
         assertThat((long) benchmark.users() * benchmark.eventsPerUser()).isGreaterThanOrEqualTo(1_000_000);

@@ -1,19 +1,24 @@
 package io.istream.ops.cli;
 
 import io.istream.ingestion.dataset.EventScript;
+import io.istream.ingestion.dataset.SyntheticConfig;
+import io.istream.ingestion.dataset.SyntheticInterests;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.replay.Replay;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.ValidationLimits;
-import io.istream.ops.local.LocalStack;
-import io.istream.ops.local.RequestGenerator;
 import io.istream.ops.live.LivePage;
 import io.istream.ops.live.LiveSeries;
 import io.istream.ops.live.MetricsTopicFeed;
+import io.istream.ops.local.LocalStack;
+import io.istream.ops.local.RequestGenerator;
 import io.istream.ops.local.ScriptChooser;
+import io.istream.ops.local.SyntheticCohorts;
 import io.istream.ops.metrics.LiveMetrics;
 import io.istream.ops.metrics.PipelineCounts;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +31,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start an embedded Kafka broker and a Flink MiniCluster, replay a dataset into it, run the "
-                + "learning job (data plane + streaming DIEN trainer) and the scorer, send score requests for "
-                + "replayed users, and print live figures every second. Ctrl-C stops it cleanly.")
+        description = "Start an embedded Kafka broker and a Flink MiniCluster, run the learning job (data plane + "
+                + "streaming DIEN trainer) and the scorer, stream events into them, send score requests for the "
+                + "users streamed, and print live figures every second until Ctrl-C. Without a dataset the stream "
+                + "is synthetic and endless; with one, the dataset is replayed and synthetic users follow it "
+                + "(--once stops after the replay).")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data", description = "dataset to replay; default ../shared/data/amazon-beauty; the synthetic "
             + "generator when it is absent")
@@ -49,8 +56,17 @@ final class DemoCommand implements Callable<Integer> {
     int candidates;
 
     @Option(names = "--seconds", defaultValue = "0",
-            description = "stop after this long; 0 = when the replay is done and every sample is trained")
+            description = "stop after this long; 0 = on Ctrl-C (with --once: when the replay is done and every "
+                    + "sample is trained)")
     int seconds;
+
+    @Option(names = "--once", description = "replay the dataset (or one synthetic cohort) once, then stop when every "
+            + "sample is trained, instead of streaming synthetic users until Ctrl-C")
+    boolean once;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "events a second of the endless synthetic stream "
+            + "(default: ${DEFAULT-VALUE})")
+    double rate;
 
     @Option(names = "--live-port", defaultValue = "8321", description = "port of the live page on 127.0.0.1; 0 = any"
             + " free port, -1 = no page (default: ${DEFAULT-VALUE})")
@@ -62,8 +78,27 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dataset = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
-        EventScript script = ScriptChooser.load(dataset, users, local.seed, false, System.out);
-        Configuration options = local.jobOptions();
+        // without a dataset: the synthetic world's first cohort, then (unless --once) cohort after cohort at --rate;
+        // with one: the dataset at --speed, then (unless --once) synthetic users with ids of their own
+        boolean synthetic = !Files.exists(dataset);
+        SyntheticCohorts cohorts;
+        EventScript script;
+        if (synthetic) {
+            SyntheticInterests world = ScriptChooser.synthetic(dataset, users, local.seed, false, System.out);
+            cohorts = new SyntheticCohorts(world);
+            script = once ? cohorts.next() : null;
+        } else {
+            script = ScriptChooser.load(dataset, users, local.seed, false, System.out);
+            cohorts = once ? null : SyntheticCohorts.after(script, SyntheticConfig.small().withSeed(local.seed));
+        }
+        Iterator<EventScript> stream = once ? null : cohorts;
+        String streamName = synthetic ? "synthetic, " + (once ? "one cohort" : "endless at " + fixed(rate, 0)
+                + " events/s") : script.name() + (once ? "" : ", then synthetic users at " + fixed(rate, 0)
+                + " events/s");
+        // every click of the replay protocols and the synthetic stream comes 0.5 s after its impression, so a one-minute
+        // window loses no label; it releases each negative close to the positives of its time, so an online-AUC
+        // window compares samples of one moment instead of new positives against negatives 30 event-minutes older
+        Configuration options = local.jobOptions(Map.of("features.attribution-window", "1min"));
 
         CountDownLatch stopped = new CountDownLatch(1);
         try (LocalStack stack = LocalStack.start(Defaults.workDir("demo"), local.parallelism)) {
@@ -76,20 +111,33 @@ final class DemoCommand implements Callable<Integer> {
             var scorer = stack.startScorer(options, StartingPosition.EARLIEST);
             EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults());
             Replay replay = new Replay(publisher, speed, false);
-            Thread replayer = new Thread(() -> replay.run(script), "replay");
+            RequestGenerator requests = new RequestGenerator(publisher, candidates, local.seed);
+            replay.onPublished(requests::offer);
+            Thread replayer = new Thread(() -> {
+                if (script != null) {
+                    replay.run(script);
+                }
+                if (stream != null) {
+                    replay.runEndless(stream, rate);
+                }
+            }, "replay");
             replayer.setDaemon(true);
             replayer.start();
-            RequestGenerator requests = new RequestGenerator(script, publisher, replay::published, candidates,
-                    local.seed).start(requestsPerSecond);
+            requests.start(requestsPerSecond);
             LiveSeries series = new LiveSeries(3_600);
             MetricsTopicFeed feed = MetricsTopicFeed.start(stack.kafka(), series);
             long startedMs = System.currentTimeMillis();
-            LivePage page = livePort < 0 ? null : LivePage.start(livePort, series, () -> pageInfo(script.name(),
-                    startedMs, replay.published()));
+            LivePage page = livePort < 0 ? null : LivePage.start(livePort, series, () -> pageInfo(streamName,
+                    startedMs, replay.published(), cohorts));
             if (page != null) {
                 System.out.println("live page: " + page.url() + "  (charts of the metrics topic and the jobs' metrics)");
             }
 
+            System.out.println("streaming: " + streamName + (once ? "" : "; Ctrl-C stops it"));
+            if (cohorts != null) {
+                System.out.println("ceiling = the AUC of the synthetic users' true click probabilities given their "
+                        + "histories: the best a model can reach on them");
+            }
             System.out.println("fresh = age (s) of the model the scorer serves: updates become visible when the "
                     + "learning job's checkpoint that holds them commits; ckptms = that job's last checkpoint duration");
             System.out.printf("%5s %9s %8s %6s %8s %8s %7s %5s %6s %6s %6s %7s %6s %6s %6s  %s%n", "t(s)",
@@ -109,7 +157,8 @@ final class DemoCommand implements Callable<Integer> {
                         fixed(live.p50Ms(), 1), fixed(live.p99Ms(), 1),
                         fixed(live.checkpointMs() < 0 ? Double.NaN : live.checkpointMs(), 0),
                         now.deadLettersByReason());
-                sample(series, now.recordsIn() - last.recordsIn(), now.deadLetters(), live);
+                sample(series, now.recordsIn() - last.recordsIn(), now.deadLetters(), live,
+                        cohorts == null ? Double.NaN : cohorts.ceilingAuc());
                 for (var job : List.of(learning, scorer)) {
                     if (job.getJobStatus().get().isGloballyTerminalState()) {
                         System.out.println("a job stopped: " + job.getJobStatus().get());
@@ -121,7 +170,8 @@ final class DemoCommand implements Callable<Integer> {
                         && live.trained() >= now.samplesOut();
                 settledSince = quiet ? (settledSince < 0 ? t : settledSince) : -1;
                 last = now;
-                if ((seconds > 0 && t >= seconds) || (seconds == 0 && settledSince >= 0 && t - settledSince >= 5)) {
+                if ((seconds > 0 && t >= seconds) || (once && seconds == 0 && settledSince >= 0
+                        && t - settledSince >= 5)) {
                     break;
                 }
             }
@@ -130,7 +180,8 @@ final class DemoCommand implements Callable<Integer> {
                 page.close();
             }
             feed.close();
-            replayer.interrupt();
+            replay.stop();
+            replayer.join(10_000);
             publisher.close();
             PipelineCounts end = PipelineCounts.of(LocalStack.LEARNING_JOB);
             Live live = Live.now();
@@ -140,7 +191,7 @@ final class DemoCommand implements Callable<Integer> {
                     end.samplesOut(), end.positives(), live.trained());
             System.out.printf("score requests sent %,d, answered %,d; scoring latency p50 %s ms, p99 %s ms%n",
                     requests.sent(), live.answered(), fixed(live.p50Ms(), 2), fixed(live.p99Ms(), 2));
-            if (replay.published() == script.size()) {
+            if (once && replay.published() == script.size()) {
                 // the whole script was replayed: what it implies, against what came out
                 long pending = script.expectedSamples() - end.samplesOut();
                 System.out.printf("the replay implies %,d samples: %,d out, %,d still pending (impressions whose "
@@ -151,9 +202,11 @@ final class DemoCommand implements Callable<Integer> {
                         + "moves on");
             }
             Map<String, Object> figures = new LinkedHashMap<>();
-            figures.put("script", script.name());
+            figures.put("stream", streamName);
             figures.put("replayed", replay.published());
-            figures.put("expectedSamples", script.expectedSamples());
+            if (script != null) {
+                figures.put("expectedSamples", script.expectedSamples());
+            }
             figures.put("counts", end);
             figures.put("training", live);
             figures.put("requestsSent", requests.sent());
@@ -168,8 +221,12 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The demo's once-a-second figures that are not on the metrics topic: ingestion, serving, checkpoints. */
-    private static void sample(LiveSeries series, long eventsInLastSecond, long deadLetters, Live live) {
+    private static void sample(LiveSeries series, long eventsInLastSecond, long deadLetters, Live live,
+                               double ceilingAuc) {
         long t = System.currentTimeMillis();
+        if (!Double.isNaN(ceilingAuc)) {
+            series.add("ceilingAuc", t, ceilingAuc);
+        }
         series.add("eventsPerSecond", t, eventsInLastSecond);
         series.add("deadLetters", t, deadLetters);
         double served = LiveMetrics.gauge("istream.scorer.modelVersion");
@@ -180,9 +237,15 @@ final class DemoCommand implements Callable<Integer> {
         series.add("checkpointMs", t, live.checkpointMs() < 0 ? Double.NaN : live.checkpointMs());
     }
 
-    private static Map<String, Object> pageInfo(String script, long startedMs, long replayed) {
+    private static Map<String, Object> pageInfo(String stream, long startedMs, long replayed,
+                                                SyntheticCohorts cohorts) {
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("data", script);
+        info.put("data", stream);
+        if (cohorts != null && cohorts.current() != null) {
+            info.put("synthetic cohort", cohorts.current().placement().cohort() + " (users from "
+                    + (cohorts.current().placement().userOffset() + 1) + ")");
+            info.put("ceiling AUC", fixed(cohorts.ceilingAuc(), 4));
+        }
         info.put("running", (System.currentTimeMillis() - startedMs) / 1000 + " s");
         info.put("events replayed", String.format(java.util.Locale.ROOT, "%,d", replayed));
         return info;

@@ -28,14 +28,24 @@ final class LocalJobOptions {
     @Option(names = "--json", description = "also write the figures to this JSON file")
     Path json;
 
+    @Option(names = "--show-config", description = "print every option's effective value at start, not only those "
+            + "that differ from the defaults")
+    boolean showConfig;
+
     /** The job options: local-stack defaults, then whatever --conf says. */
     Configuration jobOptions() {
+        return jobOptions(Map.of());
+    }
+
+    /** The job options: local-stack defaults, then the command's own ({@code commandDefaults}), then --conf. */
+    Configuration jobOptions(Map<String, String> commandDefaults) {
         Configuration options = new Configuration();
         // replayed datasets span years of event time: keep every user's sequence for the whole replay
         options.set(FeatureStateOptions.SEQUENCE_TTL, Duration.ofDays(3650));
         // and ids too: event time moves years during a replay
         options.setString("model.expire-after", "3650d");
         options.set(io.istream.trainer.job.TrainerOptions.METRICS_WINDOW, Duration.ofSeconds(5));
+        options.addAll(Configuration.fromMap(commandDefaults));
         options.addAll(Configuration.fromMap(conf));
         List<String> known = new ArrayList<>(TrainingJob.keys());
         ScorerOptions.ALL.forEach(o -> known.add(o.key()));
@@ -46,10 +56,22 @@ final class LocalJobOptions {
             throw new IllegalArgumentException("unknown option(s) " + unknown + "; the options are listed in"
                     + " docs/configuration.md");
         }
-        System.out.print("effective configuration:\n" + FeatureStateOptions.describe(options)
+        String described = FeatureStateOptions.describe(options)
                 + io.istream.trainer.job.TrainerOptions.describe(options)
-                + io.istream.scorer.job.ScorerOptions.describe(options)
-                + (conf.isEmpty() ? "" : "  given: " + conf + "\n"));
+                + io.istream.scorer.job.ScorerOptions.describe(options);
+        if (showConfig) {
+            System.out.print("effective configuration:\n" + described
+                    + (conf.isEmpty() ? "" : "  given: " + conf + "\n"));
+        } else {
+            // the lines that say "(default ...)" are the options set to something else
+            List<String> changed = described.lines().filter(line -> line.contains("(default ")).map(line -> {
+                String[] parts = line.trim().split("\\s+");
+                return parts[0] + "=" + parts[1];
+            }).toList();
+            System.out.println("configuration: the defaults (docs/configuration.md)"
+                    + (changed.isEmpty() ? "" : " except " + String.join(", ", changed))
+                    + "; --show-config prints every option");
+        }
         return options;
     }
 }

@@ -77,8 +77,10 @@ final class ReplayCommand implements Callable<Integer> {
         try (EventPublisher publisher = new EventPublisher(kafka, ValidationLimits.defaults())) {
             Replay replay = new Replay(publisher, speed, true);
             RequestGenerator requests = requestsPerSecond <= 0 ? null
-                    : new RequestGenerator(script, publisher, replay::published, candidates, seed)
-                            .start(requestsPerSecond);
+                    : new RequestGenerator(publisher, candidates, seed).start(requestsPerSecond);
+            if (requests != null) {
+                replay.onPublished(requests::offer);
+            }
             result = replay.run(script);
             if (requests != null) {
                 if (requestsForSeconds > 0) {

@@ -151,7 +151,8 @@ final class SoakBench implements Callable<Integer> {
                 return;
             }
             Replay replay = new Replay(publisher, 0, false);
-            try (RequestGenerator requests = new RequestGenerator(script, publisher, replay::published, 20, r)) {
+            try (RequestGenerator requests = new RequestGenerator(publisher, 20, r)) {
+                replay.onPublished(requests::offer);
                 if (requestsPerSecond > 0) {
                     requests.start(requestsPerSecond);
                 }

@@ -3,11 +3,9 @@ package io.istream.ops.local;
 import io.istream.avro.Behavior;
 import io.istream.avro.ItemRef;
 import io.istream.avro.ScoreRequest;
-import io.istream.ingestion.dataset.EventScript;
 import io.istream.ingestion.dataset.TimedEvent;
 import io.istream.ingestion.producer.EventPublisher;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,17 +14,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * Score requests for users the replay has reached, as a ranker would send them: the item of a behaviour just
- * replayed plus other recently replayed items as candidates, timed just after that behaviour.
+ * replayed plus other recently replayed items as candidates, timed just after that behaviour. The replay hands it
+ * each event it publishes ({@link #offer}); it keeps the last {@value #RECENT} behaviours, so an endless stream
+ * costs it bounded memory.
  */
 public final class RequestGenerator implements AutoCloseable {
-    private final List<Behavior> behaviours = new ArrayList<>();
-    private final int[] scriptPosition;             // [behaviours] index of each behaviour in the script
+    static final int RECENT = 20_000;
+    private final Behavior[] recent = new Behavior[RECENT];   // ring buffer, the newest at (offered - 1) % RECENT
+    private long offered;
     private final EventPublisher publisher;
-    private final LongSupplier replayed;
     private final int candidates;
     private final SplittableRandom random;
     private final AtomicLong sent = new AtomicLong();
@@ -36,22 +35,17 @@ public final class RequestGenerator implements AutoCloseable {
         return t;
     });
 
-    /** @param replayed how many script events the replay has published so far */
-    public RequestGenerator(EventScript script, EventPublisher publisher, LongSupplier replayed, int candidates,
-                            long seed) {
-        List<TimedEvent> events = script.events();
-        int[] positions = new int[events.size()];
-        for (int i = 0; i < events.size(); i++) {
-            if (events.get(i).event() instanceof Behavior b) {
-                positions[behaviours.size()] = i;
-                behaviours.add(b);
-            }
-        }
-        this.scriptPosition = Arrays.copyOf(positions, behaviours.size());
+    public RequestGenerator(EventPublisher publisher, int candidates, long seed) {
         this.publisher = publisher;
-        this.replayed = replayed;
         this.candidates = candidates;
         this.random = new SplittableRandom(seed);
+    }
+
+    /** An event the replay has just published; behaviours become anchors and candidates of later requests. */
+    public synchronized void offer(TimedEvent event) {
+        if (event.event() instanceof Behavior b) {
+            recent[(int) (offered++ % RECENT)] = b;
+        }
     }
 
     /** Sends {@code perSecond} requests a second until closed. */
@@ -63,19 +57,18 @@ public final class RequestGenerator implements AutoCloseable {
 
     /** One request, if the replay has published a behaviour yet. */
     public synchronized boolean sendOne() {
-        int reached = reachedBehaviours();
-        if (reached == 0) {
+        int held = (int) Math.min(offered, RECENT);
+        if (held == 0) {
             return false;
         }
-        // recent users: the newest tenth of what the replay has published
-        int from = Math.max(0, reached - Math.max(1, reached / 10));
-        Behavior anchor = behaviours.get(from + random.nextInt(reached - from));
+        // recent users: the newest tenth of the behaviours held
+        Behavior anchor = newest(random.nextInt(Math.max(1, held / 10)));
         List<ItemRef> items = new ArrayList<>(candidates);
         Set<Long> seen = new HashSet<>();
         items.add(new ItemRef(anchor.getItemId(), anchor.getCategoryId()));
         seen.add(anchor.getItemId());
         for (int tries = 0; items.size() < candidates && tries < 10 * candidates; tries++) {
-            Behavior other = behaviours.get(random.nextInt(reached));
+            Behavior other = newest(random.nextInt(held));
             if (seen.add(other.getItemId())) {
                 items.add(new ItemRef(other.getItemId(), other.getCategoryId()));
             }
@@ -85,19 +78,9 @@ public final class RequestGenerator implements AutoCloseable {
         return true;
     }
 
-    private int reachedBehaviours() {
-        long published = replayed.getAsLong();
-        int lo = 0;
-        int hi = scriptPosition.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (scriptPosition[mid] < published) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+    /** The behaviour offered {@code age} offers before the newest (0 = the newest). */
+    private Behavior newest(int age) {
+        return recent[(int) ((offered - 1 - age) % RECENT)];
     }
 
     public long sent() {

@@ -23,17 +23,26 @@ public final class ScriptChooser {
      *              choice is said on {@code log}
      * @param users 0 for all users
      */
+    /**
+     * The synthetic planted-interest world used where {@code data} does not exist, saying so on {@code log}: the
+     * small preset (or the benchmark's), {@code users} users per cohort when positive.
+     */
+    public static SyntheticInterests synthetic(Path data, int users, long seed, boolean benchmarkSized,
+                                               PrintStream log) {
+        SyntheticConfig config = (benchmarkSized ? SyntheticConfig.benchmark() : SyntheticConfig.small())
+                .withSeed(seed);
+        if (users > 0) {
+            config = config.withSize(users, config.eventsPerUser());
+        }
+        log.printf("No dataset at %s: using the synthetic planted-interest generator instead (%,d users x %,d steps).%n",
+                data == null ? "(none given)" : data.toAbsolutePath().normalize(), config.users(),
+                config.eventsPerUser());
+        return SyntheticInterests.generate(config);
+    }
+
     public static EventScript load(Path data, int users, long seed, boolean benchmarkSizedSynthetic, PrintStream log) {
         if (data == null || !Files.exists(data)) {
-            SyntheticConfig config = (benchmarkSizedSynthetic ? SyntheticConfig.benchmark() : SyntheticConfig.small())
-                    .withSeed(seed);
-            if (users > 0) {
-                config = config.withSize(users, config.eventsPerUser());
-            }
-            log.printf("No dataset at %s: using the synthetic planted-interest generator instead (%,d users x %,d steps).%n",
-                    data == null ? "(none given)" : data.toAbsolutePath().normalize(), config.users(),
-                    config.eventsPerUser());
-            return SyntheticInterests.generate(config).script();
+            return synthetic(data, users, seed, benchmarkSizedSynthetic, log).script();
         }
         DatasetFormat format = Datasets.detect(data);
         InteractionLog interactions = format.read(data, users > 0 ? ReadOptions.firstUsers(users) : ReadOptions.all());
