@@ -6,7 +6,7 @@ import io.istream.avro.Sample;
 import io.istream.ingestion.config.IngestionOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.decode.EventDecoder;
-import io.istream.ingestion.decode.EventFields;
+import io.istream.schemas.EventFields;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.DeadLetterRouter;
 import io.istream.ingestion.source.EventSources;

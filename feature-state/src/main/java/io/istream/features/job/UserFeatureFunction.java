@@ -15,7 +15,7 @@ import io.istream.features.negatives.RecentItemPool;
 import io.istream.features.sequence.BehaviorSequence;
 import io.istream.features.sequence.SampleAssembler;
 import io.istream.ingestion.decode.DeadLetters;
-import io.istream.ingestion.decode.EventFields;
+import io.istream.schemas.EventFields;
 import io.istream.schemas.DeadLetterReason;
 import java.util.ArrayList;
 import java.util.EnumMap;

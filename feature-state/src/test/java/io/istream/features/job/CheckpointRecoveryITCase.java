@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.IngestedEvent;
 import io.istream.avro.Sample;
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
-import io.istream.ingestion.dataset.TimedEvent;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.TimedEvent;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.istream.avro.DeadLetter;
 import io.istream.avro.Sample;
 import io.istream.ingestion.corpus.CorruptCorpus;
-import io.istream.ingestion.decode.EventFields;
+import io.istream.schemas.EventFields;
 import io.istream.ingestion.testing.KafkaTestSupport;
 import io.istream.schemas.DeadLetterReason;
 import io.istream.schemas.KeyCodec;

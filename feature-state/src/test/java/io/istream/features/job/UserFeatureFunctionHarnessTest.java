@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.istream.avro.DeadLetter;
 import io.istream.avro.IngestedEvent;
 import io.istream.avro.Sample;
-import io.istream.ingestion.decode.EventFields;
+import io.istream.schemas.EventFields;
 import io.istream.schemas.DeadLetterReason;
 import java.time.Duration;
 import java.util.List;

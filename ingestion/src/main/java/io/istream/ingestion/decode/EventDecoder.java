@@ -1,5 +1,6 @@
 package io.istream.ingestion.decode;
 
+import io.istream.schemas.EventFields;
 import io.istream.avro.DeadLetter;
 import io.istream.avro.IngestedEvent;
 import io.istream.ingestion.validate.EventValidator;

@@ -2,7 +2,7 @@ package io.istream.ingestion.source;
 
 import io.istream.avro.DeadLetter;
 import io.istream.avro.IngestedEvent;
-import io.istream.ingestion.decode.EventFields;
+import io.istream.schemas.EventFields;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;

@@ -1,9 +1,9 @@
 package io.istream.ops.cli;
 
-import io.istream.ingestion.dataset.Datasets;
-import io.istream.ingestion.dataset.Interaction;
-import io.istream.ingestion.dataset.InteractionLog;
-import io.istream.ingestion.dataset.ReadOptions;
+import io.istream.trainer.dataset.Datasets;
+import io.istream.trainer.dataset.Interaction;
+import io.istream.trainer.dataset.InteractionLog;
+import io.istream.trainer.dataset.ReadOptions;
 import io.istream.ops.explain.Charts;
 import io.istream.ops.explain.ExplainInput;
 import io.istream.ops.explain.ExplainInput.Candidate;

@@ -1,10 +1,10 @@
 package io.istream.ops.cli;
 
-import io.istream.ingestion.dataset.EventScript;
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.ingestion.producer.EventPublisher;
-import io.istream.ingestion.replay.Replay;
+import io.istream.ops.replay.Replay;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.ValidationLimits;
 import io.istream.ops.local.LocalStack;

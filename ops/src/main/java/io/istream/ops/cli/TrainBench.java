@@ -1,7 +1,7 @@
 package io.istream.ops.cli;
 
-import io.istream.ingestion.dataset.AmazonReviewsReader;
-import io.istream.ingestion.dataset.ReadOptions;
+import io.istream.trainer.dataset.AmazonReviewsReader;
+import io.istream.trainer.dataset.ReadOptions;
 import io.istream.trainer.data.AmazonProtocol;
 import io.istream.trainer.data.Batch;
 import io.istream.trainer.data.Batches;

@@ -1,8 +1,8 @@
 package io.istream.ops.cli;
 
-import io.istream.ingestion.dataset.ReadOptions;
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.ReadOptions;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.ops.explain.Charts;
 import io.istream.trainer.data.OfflineDataset;
 import io.istream.trainer.data.SyntheticProtocol;

@@ -1,8 +1,8 @@
 package io.istream.ops.explain;
 
-import io.istream.ingestion.dataset.Interaction;
-import io.istream.ingestion.dataset.InteractionLog;
-import io.istream.ingestion.dataset.ItemPopularity;
+import io.istream.trainer.dataset.Interaction;
+import io.istream.trainer.dataset.InteractionLog;
+import io.istream.trainer.dataset.ItemPopularity;
 import io.istream.trainer.data.Batch;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -3,7 +3,7 @@ package io.istream.ops.local;
 import io.istream.avro.Behavior;
 import io.istream.avro.ItemRef;
 import io.istream.avro.ScoreRequest;
-import io.istream.ingestion.dataset.TimedEvent;
+import io.istream.trainer.dataset.TimedEvent;
 import io.istream.ingestion.producer.EventPublisher;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,14 +1,14 @@
 package io.istream.ops.local;
 
-import io.istream.ingestion.dataset.DatasetFormat;
-import io.istream.ingestion.dataset.Datasets;
-import io.istream.ingestion.dataset.EventScript;
-import io.istream.ingestion.dataset.InteractionLog;
-import io.istream.ingestion.dataset.RatingProtocol;
-import io.istream.ingestion.dataset.ReadOptions;
-import io.istream.ingestion.dataset.ReviewProtocol;
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.DatasetFormat;
+import io.istream.trainer.dataset.Datasets;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.InteractionLog;
+import io.istream.trainer.dataset.RatingProtocol;
+import io.istream.trainer.dataset.ReadOptions;
+import io.istream.trainer.dataset.ReviewProtocol;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

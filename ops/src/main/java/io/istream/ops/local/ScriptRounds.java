@@ -1,7 +1,7 @@
 package io.istream.ops.local;
 
-import io.istream.ingestion.dataset.EventScript;
-import io.istream.ingestion.dataset.TimedEvent;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.TimedEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;

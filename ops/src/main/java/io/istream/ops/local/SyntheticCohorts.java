@@ -3,10 +3,10 @@ package io.istream.ops.local;
 import io.istream.avro.Behavior;
 import io.istream.avro.Click;
 import io.istream.avro.Impression;
-import io.istream.ingestion.dataset.EventScript;
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
-import io.istream.ingestion.dataset.TimedEvent;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.TimedEvent;
 import java.util.Iterator;
 
 /**

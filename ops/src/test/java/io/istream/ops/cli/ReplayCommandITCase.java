@@ -2,8 +2,8 @@ package io.istream.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.ingestion.local.EmbeddedKafkaBroker;
 import io.istream.ingestion.testing.KafkaTestSupport;
 import io.istream.schemas.Topics;

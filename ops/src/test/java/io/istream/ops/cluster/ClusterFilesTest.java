@@ -87,7 +87,7 @@ class ClusterFilesTest {
                     "flink_taskmanager_job_task_operator_istream_features_",
                     List.of("impressionsAccepted", "clicksJoined", "behaviorsAccepted", "samplesOut", "positives",
                             "negatives", "deadLetters", "reason_deadLetters", "lateBehaviors", "sequenceOverflow")),
-            new Registration("trainer/src/main/java/io/istream/trainer/job/TrainerOperator.java",
+            new Registration("trainer/job/src/main/java/io/istream/trainer/job/TrainerOperator.java",
                     "addGroup(\"istream\").addGroup(\"trainer\")",
                     "flink_taskmanager_job_task_operator_istream_trainer_",
                     List.of("samplesIn", "modelUpdateRecords", "samplesTrained", "skippedBatches", "modelVersion",

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.istream.ingestion.dataset.Datasets;
-import io.istream.ingestion.dataset.Interaction;
-import io.istream.ingestion.dataset.InteractionLog;
-import io.istream.ingestion.dataset.ReadOptions;
+import io.istream.trainer.dataset.Datasets;
+import io.istream.trainer.dataset.Interaction;
+import io.istream.trainer.dataset.InteractionLog;
+import io.istream.trainer.dataset.ReadOptions;
 import io.istream.ops.cli.IstreamCli;
 import io.istream.ops.explain.ExplainInput.Candidate;
 import io.istream.trainer.model.CtrModel;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.Click;
 import io.istream.avro.Impression;
-import io.istream.ingestion.dataset.EventScript;
-import io.istream.ingestion.dataset.SyntheticConfig;
-import io.istream.ingestion.dataset.SyntheticInterests;
-import io.istream.ingestion.dataset.TimedEvent;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
+import io.istream.trainer.dataset.TimedEvent;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

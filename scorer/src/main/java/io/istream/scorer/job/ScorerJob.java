@@ -9,7 +9,7 @@ import io.istream.features.job.JobEnvironment;
 import io.istream.features.job.JobOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.decode.EventDecoder;
-import io.istream.ingestion.decode.EventFields;
+import io.istream.schemas.EventFields;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.DeadLetterRouter;
 import io.istream.ingestion.source.EventSources;
