@@ -6,7 +6,6 @@ import io.istream.avro.Sample;
 import io.istream.ingestion.config.IngestionOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.decode.EventDecoder;
-import io.istream.schemas.EventFields;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.DeadLetterRouter;
 import io.istream.ingestion.source.EventSources;
@@ -14,6 +13,7 @@ import io.istream.ingestion.source.EventTimeWatermarks;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.EventValidator;
 import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.schemas.EventFields;
 import io.istream.schemas.KeyCodec;
 import io.istream.schemas.Topic;
 import io.istream.schemas.Topics;
@@ -21,11 +21,9 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -44,15 +42,20 @@ public final class DataPlaneJob {
     }
 
     /** What the graph produced, for callers that extend it (the trainer joins onto the samples). */
-    public record Streams(DataStream<Sample> samples, DataStream<DeadLetter> deadLetters) {
+    public record DataPlaneStreams(DataStream<Sample> samples, DataStream<DeadLetter> deadLetters) {
     }
 
-    public static Streams defineWorkflow(StreamExecutionEnvironment env, Source<IngestedEvent, ?, ?> events,
-                                         WatermarkStrategy<IngestedEvent> watermarks, ReadableConfig options,
-                                         Consumer<DataStream<Sample>> samplesSink,
-                                         Consumer<DataStream<DeadLetter>> deadLettersSink) {
-        SingleOutputStreamOperator<IngestedEvent> valid = env
-                .fromSource(events, watermarks, "input-events").uid("input-events")
+    /** Where the data plane's outputs go. */
+    public record DataPlaneSinks(Consumer<DataStream<Sample>> samples, Consumer<DataStream<DeadLetter>> deadLetters) {
+    }
+
+    /**
+     * The data plane's graph: input events (decoded, with event-time watermarks) → dead-letter routing → per-user
+     * feature state → samples; dead letters of both steps go to their sink.
+     */
+    public static DataPlaneStreams defineWorkflow(StreamExecutionEnvironment env, DataStream<IngestedEvent> events,
+                                                  ReadableConfig options, DataPlaneSinks sinks) {
+        SingleOutputStreamOperator<IngestedEvent> valid = events
                 .process(new DeadLetterRouter()).name("route-dead-letters").uid("route-dead-letters")
                 .returns(new AvroTypeInfo<>(IngestedEvent.class));
 
@@ -63,16 +66,30 @@ public final class DataPlaneJob {
 
         DataStream<DeadLetter> deadLetters = valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS)
                 .union(samples.getSideOutput(UserFeatureFunction.DEAD_LETTERS));
-        samplesSink.accept(samples);
-        deadLettersSink.accept(deadLetters);
-        return new Streams(samples, deadLetters);
+        sinks.samples().accept(samples);
+        sinks.deadLetters().accept(deadLetters);
+        return new DataPlaneStreams(samples, deadLetters);
     }
 
     /** The Kafka-bound data plane: input topics in, samples and dead letters out, transactionally. */
-    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
-                                              ReadableConfig options, String groupId, StartingPosition start,
-                                              boolean bounded) {
-        return defineWorkflow(env, kafkaSource(kafka, options, groupId, start, bounded), watermarks(options), options,
+    public static DataPlaneStreams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                                       ReadableConfig options, String groupId, StartingPosition start,
+                                                       boolean bounded) {
+        return defineWorkflow(env, kafkaEvents(env, kafka, options, groupId, start, bounded), options,
+                kafkaSinks(kafka, groupId));
+    }
+
+    /** The input topics as decoded events with event-time watermarks. */
+    public static DataStream<IngestedEvent> kafkaEvents(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                                        ReadableConfig options, String groupId,
+                                                        StartingPosition start, boolean bounded) {
+        return env.fromSource(kafkaSource(kafka, options, groupId, start, bounded), watermarks(options),
+                "input-events").uid("input-events");
+    }
+
+    /** Samples and dead letters to their topics, exactly once. */
+    public static DataPlaneSinks kafkaSinks(KafkaConnection kafka, String groupId) {
+        return new DataPlaneSinks(
                 samples -> samples.sinkTo(samplesSink(kafka, groupId)).name("samples-sink").uid("samples-sink"),
                 dead -> dead.sinkTo(deadLettersSink(kafka, groupId)).name("dead-letters-sink").uid("dead-letters-sink"));
     }
@@ -97,25 +114,14 @@ public final class DataPlaneJob {
                 groupId + "-dead-letters");
     }
 
-    /** Submits the data plane to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
-     * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
     /** Submits the data plane to a cluster; its arguments are {@link JobArguments}'. */
     public static void main(String[] args) throws Exception {
         prepare(args).execute("istream data plane");
     }
 
-    /** Parses the arguments, prints the effective configuration and defines the job's graph. */
+    /** Parses the arguments, prints the effective configuration and defines the job's graph ({@link JobMain}). */
     static StreamExecutionEnvironment prepare(String[] args) {
-        JobArguments given = JobArguments.parse(args, "istream-data-plane",
-                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), FeatureStateOptions.keys());
-        Configuration options = given.options();
-        System.out.print("istream data plane, " + given.kafka() + ", group " + given.groupId() + ", configuration:\n"
-                + FeatureStateOptions.describe(options));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, given.kafka(), options, given.groupId(), StartingPosition.COMMITTED_OR_EARLIEST,
-                false);
-        return env;
+        return JobMain.prepare(args, "istream data plane", "istream-data-plane", FeatureStateOptions.keys(),
+                FeatureStateOptions::describe, DataPlaneJob::defineKafkaWorkflow);
     }
-
 }

@@ -54,12 +54,14 @@ class CheckpointRecoveryITCase extends DataPlaneTestBase {
         StreamExecutionEnvironment env = environment(config);
         String group = "checkpoint-recovery";
         DataPlaneJob.defineWorkflow(env,
-                DataPlaneJob.kafkaSource(kafka, config, group, StartingPosition.EARLIEST, true),
-                throttledUntilFailure(DataPlaneJob.watermarks(config)), config,
-                samples -> samples.map(new FailOnceAfterCheckpoint()).returns(new AvroTypeInfo<>(Sample.class))
-                        .name("inject-failure").uid("inject-failure")
-                        .sinkTo(DataPlaneJob.samplesSink(kafka, group)).name("samples-sink").uid("samples-sink"),
-                dead -> dead.sinkTo(DataPlaneJob.deadLettersSink(kafka, group)));
+                env.fromSource(DataPlaneJob.kafkaSource(kafka, config, group, StartingPosition.EARLIEST, true),
+                        throttledUntilFailure(DataPlaneJob.watermarks(config)), "input-events").uid("input-events"),
+                config, new DataPlaneJob.DataPlaneSinks(
+                        samples -> samples.map(new FailOnceAfterCheckpoint()).returns(new AvroTypeInfo<>(Sample.class))
+                                .name("inject-failure").uid("inject-failure")
+                                .sinkTo(DataPlaneJob.samplesSink(kafka, group)).name("samples-sink")
+                                .uid("samples-sink"),
+                        dead -> dead.sinkTo(DataPlaneJob.deadLettersSink(kafka, group))));
         env.execute(group);
 
         assertThat(FAILED).as("the failure was injected after a completed checkpoint").isTrue();

@@ -1,11 +1,12 @@
 package io.istream.ops.cli;
 
-import io.istream.trainer.dataset.ReadOptions;
-import io.istream.trainer.dataset.SyntheticConfig;
-import io.istream.trainer.dataset.SyntheticInterests;
+import io.istream.ops.console.ProgressBars;
 import io.istream.ops.explain.Charts;
 import io.istream.trainer.data.OfflineDataset;
 import io.istream.trainer.data.SyntheticProtocol;
+import io.istream.trainer.dataset.ReadOptions;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.trainer.eval.EvaluationResult;
 import io.istream.trainer.eval.RelaImpr;
 import io.istream.trainer.model.BlasKernels;
@@ -27,10 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -359,12 +357,7 @@ final class TrainCommand implements Callable<Integer> {
         @Override
         public void batchDone(int epoch, int batch, int batches, double loss) {
             if (bar == null) {
-                ProgressBarBuilder b = new ProgressBarBuilder().setTaskName("epoch " + epoch).setInitialMax(batches)
-                        .setStyle(ProgressBarStyle.ASCII).showSpeed();
-                // a bar redrawn in place on a terminal; in a log (no console), one line every few seconds
-                bar = System.console() != null ? b.setUpdateIntervalMillis(500).continuousUpdate().build()
-                        : b.setConsumer(new DelegatingProgressBarConsumer(System.err::println))
-                                .setUpdateIntervalMillis(5_000).build();
+                bar = ProgressBars.start("epoch " + epoch, batches, " batches");
             }
             bar.stepTo(batch);
             bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));

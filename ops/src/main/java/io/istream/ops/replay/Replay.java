@@ -1,8 +1,9 @@
 package io.istream.ops.replay;
 
+import io.istream.ingestion.producer.EventPublisher;
+import io.istream.ops.console.ProgressBars;
 import io.istream.trainer.dataset.EventScript;
 import io.istream.trainer.dataset.TimedEvent;
-import io.istream.ingestion.producer.EventPublisher;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -10,8 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Publishes an event script in event-time order, as fast as the producer goes ({@code speed = 0}) or at a multiple
@@ -68,9 +67,8 @@ public final class Replay {
     public Result run(EventScript script) {
         long start = System.nanoTime();
         long firstEventMs = script.events().isEmpty() ? 0 : script.events().get(0).eventTimeMs();
-        ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("replay " + script.name())
-                .setInitialMax(script.size()).setStyle(ProgressBarStyle.ASCII).setUnit(" events", 1).showSpeed()
-                .setUpdateIntervalMillis(500).build() : null;
+        ProgressBar bar = progressBar ? ProgressBars.start("replay " + script.name(), script.size(), " events")
+                : null;
         try {
             for (TimedEvent event : script.events()) {
                 if (stopping()) {

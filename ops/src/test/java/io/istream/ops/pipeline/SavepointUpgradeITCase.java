@@ -1,17 +1,16 @@
 package io.istream.ops.pipeline;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.istream.avro.Sample;
 import io.istream.avro.ScoreStatus;
 import io.istream.avro.ScoredCandidates;
+import io.istream.features.job.DataPlaneJob;
 import io.istream.features.job.JobEnvironment;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.dataset.EventScript;
 import io.istream.trainer.dataset.SyntheticConfig;
 import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.trainer.dataset.TimedEvent;
-import io.istream.ingestion.source.StartingPosition;
-import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.updates.ModelFollower;
 import java.nio.file.Path;
@@ -23,9 +22,11 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Upgrade through a savepoint: the learning job and the scorer run on the first half of a stream, are stopped with a
@@ -107,11 +108,12 @@ class SavepointUpgradeITCase extends PipelineTestBase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(config));
         env.setParallelism(parallelism);
-        TrainingJob.defineKafkaWorkflow(env, kafka, config, "it-upgrade", StartingPosition.EARLIEST, false,
-                samples -> addedOperator
-                        ? samples.filter(s -> true).returns(new AvroTypeInfo<>(Sample.class)).name("added-in-v2")
-                                .uid("added-in-v2")
-                        : samples);
+        DataStream<Sample> samples = DataPlaneJob.defineKafkaWorkflow(env, kafka, config, "it-upgrade",
+                StartingPosition.EARLIEST, false).samples();
+        TrainingJob.defineWorkflow(env, addedOperator
+                ? samples.filter(s -> true).returns(new AvroTypeInfo<>(Sample.class)).name("added-in-v2")
+                        .uid("added-in-v2")
+                : samples, config, TrainingJob.kafkaSinks(kafka, "it-upgrade"));
         return env.executeAsync("it-upgrade-learning");
     }
 

@@ -1,18 +1,16 @@
 package io.istream.ops.pipeline;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.istream.avro.DeadLetter;
 import io.istream.avro.ScoredCandidates;
 import io.istream.features.job.JobEnvironment;
-import io.istream.trainer.dataset.EventScript;
-import io.istream.trainer.dataset.SyntheticConfig;
-import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.ingestion.corpus.CorruptCorpus;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;
 import io.istream.schemas.Topics;
 import io.istream.scorer.job.ScorerJob;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.SyntheticConfig;
+import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.trainer.job.TrainingJob;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +28,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The scorer fails between scoring and its sink after a checkpoint, with answers in flight, and restarts from the
@@ -79,10 +78,15 @@ class ScorerRestartITCase extends PipelineTestBase {
         scorerConfig.setString("restart-strategy.type", "fixed-delay");
         scorerConfig.setString("restart-strategy.fixed-delay.attempts", "3");
         scorerConfig.setString("restart-strategy.fixed-delay.delay", "500 ms");
-        JobClient scorer = executeAsync(scorerConfig, env -> ScorerJob.defineKafkaWorkflow(env, kafka, scorerConfig,
-                "it-scorer-restart-scorer", StartingPosition.EARLIEST, false,
-                answers -> answers.map(new FailOnce()).returns(new AvroTypeInfo<>(ScoredCandidates.class))
-                        .name("fail-once").uid("fail-once")), "it-scorer-restart-scorer");
+        String group = "it-scorer-restart-scorer";
+        ScorerJob.ScorerSinks sinks = ScorerJob.kafkaSinks(kafka, group);
+        // the scorer's graph with an operator that fails once between the scorer and its answers' sink
+        JobClient scorer = executeAsync(scorerConfig, env -> ScorerJob.defineWorkflow(env,
+                ScorerJob.kafkaEvents(env, kafka, scorerConfig, group, StartingPosition.EARLIEST, false),
+                ScorerJob.kafkaModelUpdates(env, kafka, group, false), scorerConfig,
+                new ScorerJob.ScorerSinks(answers -> sinks.answers().accept(answers.map(new FailOnce())
+                        .returns(new AvroTypeInfo<>(ScoredCandidates.class)).name("fail-once").uid("fail-once")),
+                        sinks.deadLetters())), group);
         long end = script.events().get(script.size() - 1).eventTimeMs();
         // the committed corrupt corpus of the scorer's own input topic, among the valid requests
         List<byte[][]> corrupt = new ArrayList<>();

@@ -1,22 +1,21 @@
 package io.istream.ops.pipeline;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.ModelUpdateKind;
 import io.istream.avro.Sample;
+import io.istream.features.job.DataPlaneJob;
 import io.istream.features.job.JobEnvironment;
-import io.istream.trainer.dataset.EventScript;
-import io.istream.trainer.dataset.TimedEvent;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;
-import io.istream.trainer.testing.SharedData;
 import io.istream.ingestion.validate.ValidationLimits;
 import io.istream.ops.local.ScriptChooser;
 import io.istream.schemas.Topics;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.dataset.TimedEvent;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.streaming.StreamingTrainer;
+import io.istream.trainer.testing.SharedData;
 import io.istream.trainer.updates.ModelFollower;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,6 +27,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The learning job fails in front of the trainer mid-stream and restarts from its last checkpoint: the trainer's
@@ -83,9 +83,12 @@ class TrainerRestartITCase extends PipelineTestBase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
                 JobEnvironment.defaults(config));
         env.setParallelism(PARALLELISM);
-        TrainingJob.defineKafkaWorkflow(env, kafka, config, "it-restart", StartingPosition.EARLIEST, true,
-                samples -> samples.map(new FailOnce()).returns(new AvroTypeInfo<>(Sample.class))
-                        .name("fail-once").uid("fail-once").setParallelism(1));
+        // the learning graph with an operator that fails once between the data plane and the trainer
+        TrainingJob.defineWorkflow(env, DataPlaneJob.defineKafkaWorkflow(env, kafka, config, "it-restart",
+                        StartingPosition.EARLIEST, true).samples()
+                        .map(new FailOnce()).returns(new AvroTypeInfo<>(Sample.class))
+                        .name("fail-once").uid("fail-once").setParallelism(1),
+                config, TrainingJob.kafkaSinks(kafka, "it-restart"));
         env.execute("it-restart");
         assertThat(FAILED).as("the failure was injected").isTrue();
 

@@ -5,11 +5,11 @@ import io.istream.avro.IngestedEvent;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.ScoredCandidates;
 import io.istream.features.job.JobArguments;
-import io.istream.features.job.JobEnvironment;
+import io.istream.features.job.JobMain;
 import io.istream.features.job.JobOptions;
+import io.istream.ingestion.config.IngestionOptions;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.decode.EventDecoder;
-import io.istream.schemas.EventFields;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.DeadLetterRouter;
 import io.istream.ingestion.source.EventSources;
@@ -18,17 +18,19 @@ import io.istream.ingestion.validate.EventValidator;
 import io.istream.ingestion.validate.ValidationLimits;
 import io.istream.schemas.AvroCodec;
 import io.istream.schemas.DecodeException;
+import io.istream.schemas.EventFields;
 import io.istream.schemas.KeyCodec;
 import io.istream.schemas.Topic;
 import io.istream.schemas.Topics;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -51,11 +53,19 @@ public final class ScorerJob {
     private ScorerJob() {
     }
 
-    public record Streams(DataStream<ScoredCandidates> answers, DataStream<DeadLetter> deadLetters) {
+    /** What the scorer produced. */
+    public record ScorerStreams(DataStream<ScoredCandidates> answers, DataStream<DeadLetter> deadLetters) {
     }
 
-    public static Streams defineWorkflow(StreamExecutionEnvironment env, DataStream<IngestedEvent> events,
-                                         DataStream<ModelUpdate> updates, ReadableConfig options) {
+    /** Where the scorer's outputs go. */
+    public record ScorerSinks(Consumer<DataStream<ScoredCandidates>> answers,
+                              Consumer<DataStream<DeadLetter>> deadLetters) {
+    }
+
+    /** The scoring graph: events (keyed by user) joined with the broadcast model updates → answers. */
+    public static ScorerStreams defineWorkflow(StreamExecutionEnvironment env, DataStream<IngestedEvent> events,
+                                               DataStream<ModelUpdate> updates, ReadableConfig options,
+                                               ScorerSinks sinks) {
         SingleOutputStreamOperator<IngestedEvent> valid = events
                 .process(new DeadLetterRouter()).name("scorer-route-dead-letters").uid("scorer-route-dead-letters")
                 .returns(new AvroTypeInfo<>(IngestedEvent.class));
@@ -71,40 +81,51 @@ public final class ScorerJob {
                         options.get(ScorerOptions.INTEREST_CACHE_USERS), options.get(ScorerOptions.MODEL_THREADS)))
                 .name("scorer").uid("scorer")
                 .returns(new AvroTypeInfo<>(ScoredCandidates.class));
-        return new Streams(answers, valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS));
-    }
-
-    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
-                                              ReadableConfig options, String groupId, StartingPosition start,
-                                              boolean bounded) {
-        return defineKafkaWorkflow(env, kafka, options, groupId, start, bounded, answers -> answers);
-    }
-
-    /** As above, with {@code beforeSink} applied to the answers the sink writes (fault-injection tests). */
-    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
-                                              ReadableConfig options, String groupId, StartingPosition start,
-                                              boolean bounded,
-                                              java.util.function.UnaryOperator<DataStream<ScoredCandidates>> beforeSink) {
-        EventDecoder decoder = EventDecoder.forInputTopics(new EventValidator(ValidationLimits.from(options)));
-        DataStream<IngestedEvent> events = env.fromSource(
-                EventSources.kafka(kafka, INPUT_TOPICS, groupId, start, bounded, decoder),
-                WatermarkStrategy.noWatermarks(), "scorer-input-events").uid("scorer-input-events");
-        DataStream<ModelUpdate> updates = env.fromSource(modelUpdatesSource(kafka, groupId + "-model", bounded),
-                WatermarkStrategy.noWatermarks(), "model-updates").uid("model-updates-source").setParallelism(1);
-        Streams streams = defineWorkflow(env, events, updates, options);
-        beforeSink.apply(streams.answers()).sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.SCORED_CANDIDATES,
-                        a -> KeyCodec.userKey(a.getUserId()), groupId + "-scored"))
-                .name("scored-candidates-sink").uid("scored-candidates-sink");
-        streams.deadLetters().sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.DEAD_LETTERS,
-                        d -> KeyCodec.stringKey(d.getSourceTopic()), groupId + "-dead-letters"))
-                .name("scorer-dead-letters-sink").uid("scorer-dead-letters-sink");
+        ScorerStreams streams = new ScorerStreams(answers, valid.getSideOutput(DeadLetterRouter.DEAD_LETTERS));
+        sinks.answers().accept(streams.answers());
+        sinks.deadLetters().accept(streams.deadLetters());
         return streams;
+    }
+
+    /** The Kafka-bound scorer: requests and behaviours, and the model updates, in; answers out, exactly once. */
+    public static ScorerStreams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                                    ReadableConfig options, String groupId, StartingPosition start,
+                                                    boolean bounded) {
+        return defineWorkflow(env, kafkaEvents(env, kafka, options, groupId, start, bounded),
+                kafkaModelUpdates(env, kafka, groupId, bounded), options, kafkaSinks(kafka, groupId));
+    }
+
+    /** Score requests and behaviours, decoded; no watermarks (the scorer keeps no event-time timers). */
+    public static DataStream<IngestedEvent> kafkaEvents(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                                        ReadableConfig options, String groupId,
+                                                        StartingPosition start, boolean bounded) {
+        EventDecoder decoder = EventDecoder.forInputTopics(new EventValidator(ValidationLimits.from(options)));
+        return env.fromSource(EventSources.kafka(kafka, INPUT_TOPICS, groupId, start, bounded, decoder),
+                WatermarkStrategy.noWatermarks(), "scorer-input-events").uid("scorer-input-events");
+    }
+
+    /** The model updates ({@link #modelUpdatesSource}), read by one subtask and broadcast. */
+    public static DataStream<ModelUpdate> kafkaModelUpdates(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                                            String groupId, boolean bounded) {
+        return env.fromSource(modelUpdatesSource(kafka, groupId + "-model", bounded),
+                WatermarkStrategy.noWatermarks(), "model-updates").uid("model-updates-source").setParallelism(1);
+    }
+
+    /** Answers to scored-candidates and dead letters to theirs, exactly once. */
+    public static ScorerSinks kafkaSinks(KafkaConnection kafka, String groupId) {
+        return new ScorerSinks(
+                answers -> answers.sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.SCORED_CANDIDATES,
+                                a -> KeyCodec.userKey(a.getUserId()), groupId + "-scored"))
+                        .name("scored-candidates-sink").uid("scored-candidates-sink"),
+                dead -> dead.sinkTo(KafkaSinks.exactlyOnce(kafka, Topics.DEAD_LETTERS,
+                                d -> KeyCodec.stringKey(d.getSourceTopic()), groupId + "-dead-letters"))
+                        .name("scorer-dead-letters-sink").uid("scorer-dead-letters-sink"));
     }
 
     /**
      * Model updates from the newest complete FULL snapshot on (a follower needs it and what follows it; see
-     * {@link NewestSnapshotOffsets}), committed transactions only. An undecodable record is logged and skipped: it cannot be applied, and the next FULL
-     * repairs the model.
+     * {@link NewestSnapshotOffsets}), committed transactions only. An undecodable record is logged and skipped:
+     * it cannot be applied, and the next FULL repairs the model.
      */
     public static KafkaSource<ModelUpdate> modelUpdatesSource(KafkaConnection kafka, String groupId, boolean bounded) {
         var builder = KafkaSource.<ModelUpdate>builder()
@@ -152,32 +173,21 @@ public final class ScorerJob {
         }
     }
 
-    /** Submits the scoring job to a cluster: {@code --bootstrap host:port [--group-id id] [--kafka-properties FILE]
-     * [--kafka-property key=value]...} (see {@link JobOptions#kafkaConnection}). */
     /** Submits the scoring job to a cluster; its arguments are {@link JobArguments}'. */
     public static void main(String[] args) throws Exception {
         prepare(args).execute("istream scorer");
     }
 
     /**
-     * Parses the arguments, prints the effective configuration and defines the job's graph. The model itself comes
-     * from the model-updates topic: its FULL updates carry the trainer's model configuration.
+     * Parses the arguments, prints the effective configuration and defines the job's graph ({@link JobMain}). The
+     * model itself comes from the model-updates topic: its FULL updates carry the trainer's model configuration.
      */
     static StreamExecutionEnvironment prepare(String[] args) {
-        java.util.List<String> keys = new java.util.ArrayList<>();
-        io.istream.ingestion.config.IngestionOptions.ALL.forEach(o -> keys.add(o.key()));
+        List<String> keys = new ArrayList<>();
+        IngestionOptions.ALL.forEach(o -> keys.add(o.key()));
         ScorerOptions.ALL.forEach(o -> keys.add(o.key()));
-        JobArguments given = JobArguments.parse(args, "istream-scorer",
-                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), keys);
-        Configuration options = given.options();
-        System.out.print("istream scorer, " + given.kafka() + ", group " + given.groupId() + ", configuration:\n"
-                + io.istream.features.job.JobOptions.describe(io.istream.ingestion.config.IngestionOptions.ALL, options)
-                + ScorerOptions.describe(options));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, given.kafka(), options, given.groupId(), StartingPosition.COMMITTED_OR_EARLIEST,
-                false);
-        return env;
+        return JobMain.prepare(args, "istream scorer", "istream-scorer", keys,
+                options -> JobOptions.describe(IngestionOptions.ALL, options) + ScorerOptions.describe(options),
+                ScorerJob::defineKafkaWorkflow);
     }
-
 }

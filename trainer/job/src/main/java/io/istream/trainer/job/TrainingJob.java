@@ -3,10 +3,11 @@ package io.istream.trainer.job;
 import io.istream.avro.Metrics;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
+import io.istream.features.job.DataPlaneJob.DataPlaneStreams;
 import io.istream.features.job.DataPlaneJob;
 import io.istream.features.job.FeatureStateOptions;
 import io.istream.features.job.JobArguments;
-import io.istream.features.job.JobEnvironment;
+import io.istream.features.job.JobMain;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.sink.KafkaSinks;
 import io.istream.ingestion.source.StartingPosition;
@@ -16,7 +17,7 @@ import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.streaming.StreamingSettings;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.configuration.Configuration;
+import java.util.function.Consumer;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -38,11 +39,16 @@ public final class TrainingJob {
     }
 
     /** What the trainer produced. */
-    public record Streams(DataStream<ModelUpdate> modelUpdates, DataStream<Metrics> metrics) {
+    public record LearningStreams(DataStream<ModelUpdate> modelUpdates, DataStream<Metrics> metrics) {
     }
 
-    /** Attaches the single-writer trainer to a stream of samples. */
-    public static Streams attachTrainer(DataStream<Sample> samples, ReadableConfig options) {
+    /** Where the trainer's outputs go. */
+    public record LearningSinks(Consumer<DataStream<ModelUpdate>> modelUpdates, Consumer<DataStream<Metrics>> metrics) {
+    }
+
+    /** The learning graph after the data plane: samples → the single-writer trainer → model updates and metrics. */
+    public static LearningStreams defineWorkflow(StreamExecutionEnvironment env, DataStream<Sample> samples,
+                                                 ReadableConfig options, LearningSinks sinks) {
         StreamingSettings settings = TrainerOptions.settings(options);
         SingleOutputStreamOperator<ModelUpdate> updates = samples
                 .transform("streaming-trainer", new AvroTypeInfo<>(ModelUpdate.class),
@@ -51,27 +57,27 @@ public final class TrainingJob {
                 .uid("streaming-trainer")
                 .setParallelism(1)
                 .setMaxParallelism(1);
-        return new Streams(updates, updates.getSideOutput(TrainerOperator.METRICS));
-    }
-
-    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
-                                              ReadableConfig options, String groupId, StartingPosition start,
-                                              boolean bounded) {
-        return defineKafkaWorkflow(env, kafka, options, groupId, start, bounded, samples -> samples);
-    }
-
-    /** As above, with {@code beforeTrainer} applied to the samples the trainer reads (fault-injection tests). */
-    public static Streams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
-                                              ReadableConfig options, String groupId, StartingPosition start,
-                                              boolean bounded,
-                                              java.util.function.UnaryOperator<DataStream<Sample>> beforeTrainer) {
-        DataPlaneJob.Streams plane = DataPlaneJob.defineKafkaWorkflow(env, kafka, options, groupId, start, bounded);
-        Streams trained = attachTrainer(beforeTrainer.apply(plane.samples()), options);
-        trained.modelUpdates().sinkTo(modelUpdatesSink(kafka, groupId)).name("model-updates-sink")
-                .uid("model-updates-sink").setParallelism(1);
-        trained.metrics().sinkTo(metricsSink(kafka, groupId)).name("metrics-sink").uid("metrics-sink")
-                .setParallelism(1);
+        LearningStreams trained = new LearningStreams(updates, updates.getSideOutput(TrainerOperator.METRICS));
+        sinks.modelUpdates().accept(trained.modelUpdates());
+        sinks.metrics().accept(trained.metrics());
         return trained;
+    }
+
+    /** The Kafka-bound learning job: the data plane ({@link DataPlaneJob}) and the trainer in one graph. */
+    public static LearningStreams defineKafkaWorkflow(StreamExecutionEnvironment env, KafkaConnection kafka,
+                                                      ReadableConfig options, String groupId, StartingPosition start,
+                                                      boolean bounded) {
+        DataPlaneStreams plane = DataPlaneJob.defineKafkaWorkflow(env, kafka, options, groupId, start, bounded);
+        return defineWorkflow(env, plane.samples(), options, kafkaSinks(kafka, groupId));
+    }
+
+    /** Model updates and metrics to their topics, exactly once, from one subtask each. */
+    public static LearningSinks kafkaSinks(KafkaConnection kafka, String groupId) {
+        return new LearningSinks(
+                updates -> updates.sinkTo(modelUpdatesSink(kafka, groupId)).name("model-updates-sink")
+                        .uid("model-updates-sink").setParallelism(1),
+                metrics -> metrics.sinkTo(metricsSink(kafka, groupId)).name("metrics-sink").uid("metrics-sink")
+                        .setParallelism(1));
     }
 
     public static KafkaSink<ModelUpdate> modelUpdatesSink(KafkaConnection kafka, String groupId) {
@@ -92,18 +98,11 @@ public final class TrainingJob {
         prepare(args).execute("istream learning");
     }
 
-    /** Parses the arguments, prints the effective configuration and defines the job's graph. */
+    /** Parses the arguments, prints the effective configuration and defines the job's graph ({@link JobMain}). */
     static StreamExecutionEnvironment prepare(String[] args) {
-        JobArguments given = JobArguments.parse(args, "istream-learning",
-                StreamExecutionEnvironment.getExecutionEnvironment().getConfiguration(), keys());
-        Configuration options = given.options();
-        System.out.print("istream learning job, " + given.kafka() + ", group " + given.groupId()
-                + ", configuration:\n" + FeatureStateOptions.describe(options) + TrainerOptions.describe(options));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
-                JobEnvironment.defaults(options));
-        defineKafkaWorkflow(env, given.kafka(), options, given.groupId(), StartingPosition.COMMITTED_OR_EARLIEST,
-                false);
-        return env;
+        return JobMain.prepare(args, "istream learning job", "istream-learning", keys(),
+                options -> FeatureStateOptions.describe(options) + TrainerOptions.describe(options),
+                TrainingJob::defineKafkaWorkflow);
     }
 
     /** Every option key the learning job reads: the data plane's, the trainer's, the model's and optimiser's. */
