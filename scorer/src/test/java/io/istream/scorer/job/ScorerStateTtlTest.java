@@ -9,11 +9,14 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 
-/** The scorer's per-user state expires (bounded memory on an endless stream of new users); 0 turns that off. */
+/**
+ * The TTL configuration of the scorer's per-user state (bounded memory on an endless stream of new users); 0 turns
+ * it off. That the behaviours really expire is {@link ScorerFunctionHarnessTest}'s to prove.
+ */
 class ScorerStateTtlTest {
 
     @Test
-    void behavioursExpireAfterTheUserTtlAndAreNeverReturnedOnceExpired() {
+    void theTtlConfigurationExpiresOnWriteAndNeverReturnsExpired() {
         var descriptor = ScorerFunction.withTtl(new ValueStateDescriptor<>("x", Types.INT), 90_000);
         StateTtlConfig ttl = descriptor.getTtlConfig();
         assertThat(ttl.isEnabled()).isTrue();

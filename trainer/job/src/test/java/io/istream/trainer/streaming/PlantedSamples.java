@@ -8,15 +8,16 @@ import java.util.SplittableRandom;
 
 /**
  * Labelled samples with a planted signal, for streaming tests: each user has a favourite category; most of the
- * history is from it, and a candidate of that category is clicked with probability 0.8 (0.1 otherwise).
+ * history is from it, and a candidate of that category is clicked with probability 0.8 (0.1 otherwise). Public for
+ * the operator harness test in io.istream.trainer.job.
  */
-final class PlantedSamples {
+public final class PlantedSamples {
     static final int CATEGORIES = 8;
 
     private PlantedSamples() {
     }
 
-    static List<Sample> generate(int count, int users, int items, int maxHistory, long seed) {
+    public static List<Sample> generate(int count, int users, int items, int maxHistory, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Sample> out = new ArrayList<>(count);
         for (int n = 0; n < count; n++) {
