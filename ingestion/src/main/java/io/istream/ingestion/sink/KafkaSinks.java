@@ -29,12 +29,29 @@ public final class KafkaSinks {
      */
     static final String LINGER_MS = "100";
 
+    /**
+     * The linger of a sink whose readers may read uncommitted records (the model updates): they see a record when it
+     * is sent, so it is sent at once. Model updates are few and large; batching them gains nothing.
+     */
+    static final String LINGER_MS_UNCOMMITTED_READERS = "0";
+
     private KafkaSinks() {
     }
 
     public static <V extends SpecificRecord> KafkaSink<V> exactlyOnce(KafkaConnection kafka, Topic<V> topic,
                                                                       SerializableFunction<V, byte[]> key,
                                                                       String transactionalIdPrefix) {
+        return exactlyOnce(kafka, topic, key, transactionalIdPrefix, false);
+    }
+
+    /**
+     * @param readUncommitted some readers read uncommitted records, so each record is sent at once instead of
+     *                        lingering for a batch
+     */
+    public static <V extends SpecificRecord> KafkaSink<V> exactlyOnce(KafkaConnection kafka, Topic<V> topic,
+                                                                      SerializableFunction<V, byte[]> key,
+                                                                      String transactionalIdPrefix,
+                                                                      boolean readUncommitted) {
         return KafkaSink.<V>builder()
                 .setKafkaProducerConfig(kafka.toProperties())
                 .setRecordSerializer(new CatalogueSerializer<>(topic.name(), topic.values(), key))
@@ -43,7 +60,7 @@ public final class KafkaSinks {
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .setProperty("compression.type", "lz4")
                 .setProperty("batch.size", BATCH_SIZE_BYTES)
-                .setProperty("linger.ms", LINGER_MS)
+                .setProperty("linger.ms", readUncommitted ? LINGER_MS_UNCOMMITTED_READERS : LINGER_MS)
                 .build();
     }
 

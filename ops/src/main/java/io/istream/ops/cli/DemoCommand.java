@@ -138,8 +138,8 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println("ceiling = the AUC of the synthetic users' true click probabilities given their "
                         + "histories: the best a model can reach on them");
             }
-            System.out.println("fresh = age (s) of the model the scorer serves: updates become visible when the "
-                    + "learning job's checkpoint that holds them commits; ckptms = that job's last checkpoint duration");
+            System.out.println("fresh = age (s) of the model the scorer serves (it applies updates as the trainer "
+                    + "writes them); ckptms = the learning job's last checkpoint duration");
             System.out.printf("%5s %9s %8s %6s %8s %8s %7s %5s %6s %6s %6s %7s %6s %6s %6s  %s%n", "t(s)",
                     "replayed", "in/s", "dead", "samples", "trained", "smp/s", "model", "fresh", "AUC", "gAUC",
                     "answers", "p50ms", "p99ms", "ckptms", "dead letters by reason");

@@ -83,7 +83,7 @@ class ScorerRestartITCase extends PipelineTestBase {
         // the scorer's graph with an operator that fails once between the scorer and its answers' sink
         JobClient scorer = executeAsync(scorerConfig, env -> ScorerJob.defineWorkflow(env,
                 ScorerJob.kafkaEvents(env, kafka, scorerConfig, group, StartingPosition.EARLIEST, false),
-                ScorerJob.kafkaModelUpdates(env, kafka, group, false), scorerConfig,
+                ScorerJob.kafkaModelUpdates(env, kafka, scorerConfig, group, false), scorerConfig,
                 new ScorerJob.ScorerSinks(answers -> sinks.answers().accept(answers.map(new FailOnce())
                         .returns(new AvroTypeInfo<>(ScoredCandidates.class)).name("fail-once").uid("fail-once")),
                         sinks.deadLetters())), group);

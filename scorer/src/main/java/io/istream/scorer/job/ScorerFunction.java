@@ -169,8 +169,8 @@ public final class ScorerFunction extends KeyedBroadcastProcessFunction<Long, In
     public void processBroadcastElement(ModelUpdate update, Context ctx, Collector<ScoredCandidates> out) {
         ModelFollower.Outcome outcome = follower.accept(update);
         if (outcome == ModelFollower.Outcome.APPLIED_FULL) {
-            LOG.info("scorer applied FULL model version {} ({} samples trained)", follower.version(),
-                    follower.samplesTrained());
+            LOG.info("scorer applied FULL model version {} of trainer epoch {} ({} samples trained)",
+                    follower.version(), follower.epoch(), follower.samplesTrained());
         } else if (outcome == ModelFollower.Outcome.IGNORED_GAP) {
             LOG.info("model delta {} has no base here (waiting for a FULL snapshot)", update.getModelVersion());
         }

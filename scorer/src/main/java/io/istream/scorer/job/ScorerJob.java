@@ -92,7 +92,7 @@ public final class ScorerJob {
                                                     ReadableConfig options, String groupId, StartingPosition start,
                                                     boolean bounded) {
         return defineWorkflow(env, kafkaEvents(env, kafka, options, groupId, start, bounded),
-                kafkaModelUpdates(env, kafka, groupId, bounded), options, kafkaSinks(kafka, groupId));
+                kafkaModelUpdates(env, kafka, options, groupId, bounded), options, kafkaSinks(kafka, groupId));
     }
 
     /** Score requests and behaviours, decoded; no watermarks (the scorer keeps no event-time timers). */
@@ -106,8 +106,9 @@ public final class ScorerJob {
 
     /** The model updates ({@link #modelUpdatesSource}), read by one subtask and broadcast. */
     public static DataStream<ModelUpdate> kafkaModelUpdates(StreamExecutionEnvironment env, KafkaConnection kafka,
-                                                            String groupId, boolean bounded) {
-        return env.fromSource(modelUpdatesSource(kafka, groupId + "-model", bounded),
+                                                            ReadableConfig options, String groupId, boolean bounded) {
+        return env.fromSource(modelUpdatesSource(kafka, groupId + "-model", bounded,
+                        options.get(ScorerOptions.READ_UNCOMMITTED_UPDATES)),
                 WatermarkStrategy.noWatermarks(), "model-updates").uid("model-updates-source").setParallelism(1);
     }
 
@@ -124,10 +125,12 @@ public final class ScorerJob {
 
     /**
      * Model updates from the newest complete FULL snapshot on (a follower needs it and what follows it; see
-     * {@link NewestSnapshotOffsets}), committed transactions only. An undecodable record is logged and skipped:
-     * it cannot be applied, and the next FULL repairs the model.
+     * {@link NewestSnapshotOffsets}): as the trainer writes them ({@code uncommitted}), or once the learning job's
+     * checkpoint commits them. An undecodable record is logged and skipped: it cannot be applied, and the next FULL
+     * repairs the model.
      */
-    public static KafkaSource<ModelUpdate> modelUpdatesSource(KafkaConnection kafka, String groupId, boolean bounded) {
+    public static KafkaSource<ModelUpdate> modelUpdatesSource(KafkaConnection kafka, String groupId, boolean bounded,
+                                                              boolean uncommitted) {
         var builder = KafkaSource.<ModelUpdate>builder()
                 .setProperties(kafka.toProperties())
                 .setTopics(Topics.MODEL_UPDATES.name())
@@ -135,7 +138,7 @@ public final class ScorerJob {
                 .setClientIdPrefix(groupId)
                 .setStartingOffsets(NewestSnapshotOffsets.of(kafka))
                 .setValueOnlyDeserializer(new ModelUpdateDeserializer())
-                .setProperty("isolation.level", "read_committed")
+                .setProperty("isolation.level", uncommitted ? "read_uncommitted" : "read_committed")
                 .setProperty("partition.discovery.interval.ms", bounded ? "-1" : "60000");
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());

@@ -38,8 +38,16 @@ public final class ScorerOptions {
                     + "over a second thread. Lowers latency where cores are idle; under full load it only adds "
                     + "threads competing for them.");
 
+    public static final ConfigOption<Boolean> READ_UNCOMMITTED_UPDATES = ConfigOptions
+            .key("scorer.read-uncommitted-updates").booleanType().defaultValue(true)
+            .withDescription("Apply model updates as soon as the trainer writes them (read_uncommitted), rather than "
+                    + "when the learning job's checkpoint commits them (read_committed): freshness then does not "
+                    + "wait for checkpoints. After a trainer failure the scorer may serve, until the restored "
+                    + "trainer's first FULL arrives, a model that includes updates the restore rolled back "
+                    + "(docs/architecture.md, \"Model freshness\"). false = committed updates only.");
+
     public static final List<ConfigOption<?>> ALL = List.of(MAX_HISTORY, KEPT_BEHAVIOURS, USER_TTL,
-            INTEREST_CACHE_USERS, MODEL_THREADS);
+            INTEREST_CACHE_USERS, MODEL_THREADS, READ_UNCOMMITTED_UPDATES);
 
     public static String describe(ReadableConfig config) {
         return JobOptions.describe(ALL, config);

@@ -48,7 +48,7 @@ class ScorerFunctionHarnessTest {
     /** Event time of every request: after every behaviour the tests send unless they say otherwise. */
     private static final long REQUEST_TIME = 100_000;
     private static final int CHUNK_BYTES = 2048;
-    private static final ModelPublisher.Stamp STAMP = new ModelPublisher.Stamp(1_000, 0, 0, 0);
+    private static final ModelPublisher.Stamp STAMP = new ModelPublisher.Stamp(1_000, 0, 0, 0, 1);
 
     private KeyedBroadcastOperatorTestHarness<Long, IngestedEvent, ModelUpdate, ScoredCandidates> harness;
     private long offset;

@@ -41,11 +41,18 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             new AvroTypeInfo<>(Metrics.class));
     private static final ListStateDescriptor<byte[]> STATE =
             new ListStateDescriptor<>("streaming-trainer", BytePrimitiveArraySerializer.INSTANCE);
-    /** How often the timer looks at partial batches, due updates and the metrics window. */
-    private static final long TICK_MS = 100;
+    /**
+     * How often the timer looks at partial batches, due updates and the metrics window: every 100 ms, or at half the
+     * idle-flush or publish interval where one is shorter, so neither waits a whole tick longer than asked (at least
+     * 10 ms).
+     */
+    static long tickMs(long idleFlushMs, long publishEveryMs) {
+        return Math.max(10, Math.min(100, Math.min(idleFlushMs, publishEveryMs) / 2));
+    }
 
     private final StreamingSettings settings;
     private final long idleFlushMs;
+    private final long tickMs;
     private final int drillNonFiniteEvery;
     private transient long batches;
 
@@ -66,6 +73,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         this.drillNonFiniteEvery = drillNonFiniteEvery;
         this.settings = settings;
         this.idleFlushMs = idleFlushMs;
+        this.tickMs = tickMs(idleFlushMs, settings.publishEveryMs());
     }
 
     /** What this trainer was configured with: its model, optimiser and trainer settings. */
@@ -92,12 +100,13 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         Iterator<byte[]> stored = state.get().iterator();
         if (context.isRestored() && stored.hasNext()) {
             trainer = StreamingTrainer.restore(stored.next(), settings);
-            LOG.info("streaming trainer restored: model version {}, {} samples trained, {} buffered",
-                    trainer.version(), trainer.samplesTrained(), trainer.buffered());
+            LOG.info("streaming trainer restored: model version {}, {} samples trained, {} buffered; its first "
+                    + "update is a FULL of a new epoch", trainer.version(), trainer.samplesTrained(), trainer.buffered());
         } else {
             trainer = new StreamingTrainer(settings);
             LOG.info("streaming trainer started with a fresh {} model", settings.model().kind());
         }
+        trainer.beginEpoch(now());
     }
 
     @Override
@@ -125,7 +134,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         group.gauge("onlineLogloss", () -> value(lastMetrics == null ? null : lastMetrics.getLogloss()));
         group.gauge("samplesPerSecond", () -> lastMetrics == null ? 0 : lastMetrics.getSamplesPerSecond());
         lastSampleMs = now();
-        getProcessingTimeService().registerTimer(now() + TICK_MS, this);
+        getProcessingTimeService().registerTimer(now() + tickMs, this);
     }
 
     private static double value(Double d) {
@@ -151,7 +160,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             train(now);
         }
         emitDue(now, false);
-        getProcessingTimeService().registerTimer(now + TICK_MS, this);
+        getProcessingTimeService().registerTimer(now + tickMs, this);
     }
 
     @Override

@@ -81,8 +81,9 @@ public final class TrainingJob {
     }
 
     public static KafkaSink<ModelUpdate> modelUpdatesSink(KafkaConnection kafka, String groupId) {
+        // scorers read updates uncommitted by default (scorer.read-uncommitted-updates): each is sent at once
         return KafkaSinks.exactlyOnce(kafka, Topics.MODEL_UPDATES, u -> KeyCodec.stringKey(MODEL_UPDATES_KEY),
-                groupId + "-model-updates");
+                groupId + "-model-updates", true);
     }
 
     public static KafkaSink<Metrics> metricsSink(KafkaConnection kafka, String groupId) {

@@ -44,7 +44,7 @@ import java.util.List;
  */
 public final class StreamingTrainer {
     private static final int SNAPSHOT_MAGIC = 0x49535452;   // "ISTR"
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;   // 2 adds the trainer epoch; 1 still restores
     private static final AvroCodec<Sample> SAMPLES = AvroCodec.of(Sample.class);
 
     private final StreamingSettings settings;
@@ -56,6 +56,7 @@ public final class StreamingTrainer {
 
     // checkpointed
     private long version;                 // last published version; 0 = none yet
+    private long epoch;                   // this run of the trainer (see beginEpoch); 0 until one begins
     private long samplesConsumed;         // trained + in skipped batches
     private long servedSeparately;        // SERVED scores from an inference pass of their own, since start (not kept)
     private long samplesTrained;
@@ -224,7 +225,7 @@ public final class StreamingTrainer {
         long base = version;
         version++;
         ModelPublisher.Stamp stamp = new ModelPublisher.Stamp(nowMs, samplesTrained, sampleChecksum,
-                newestSampleTimeMs);
+                newestSampleTimeMs, epoch);
         List<ModelUpdate> update = full
                 ? publisher.full(model, version, stamp)
                 : publisher.delta(model, version, base, stamp);
@@ -236,6 +237,23 @@ public final class StreamingTrainer {
         batchesSincePublish = 0;
         changedSincePublish = false;
         return update;
+    }
+
+    /**
+     * Starts a run of this trainer, at a fresh start or after a restore: its epoch becomes larger than any before it,
+     * max(the restored run's + 1, {@code nowMs}), so two restores from one checkpoint still get distinct epochs. Every
+     * update carries it, and the first update of a run is a FULL: a consumer that applied updates of an older run
+     * (written after the checkpoint this run restored, in transactions that were then aborted) replaces its model
+     * with that FULL (docs/architecture.md, "Model freshness").
+     */
+    public void beginEpoch(long nowMs) {
+        epoch = Math.max(epoch + 1, nowMs);
+        fullDue = true;
+    }
+
+    /** This run's epoch (0 before {@link #beginEpoch}). */
+    public long epoch() {
+        return epoch;
     }
 
     /** A FULL snapshot now, whatever is due (end of a bounded input: a self-contained final model). */
@@ -327,6 +345,7 @@ public final class StreamingTrainer {
             out.writeLong(skippedBatches);
             out.writeLong(sampleChecksum);
             out.writeLong(newestSampleTimeMs);
+            out.writeLong(epoch);
             out.writeInt(buffer.size());
             for (Sample s : buffer) {
                 byte[] encoded = SAMPLES.encode(s);
@@ -349,7 +368,7 @@ public final class StreamingTrainer {
                 throw new IllegalArgumentException("not a streaming-trainer snapshot");
             }
             int format = in.readInt();
-            if (format != SNAPSHOT_VERSION) {
+            if (format != SNAPSHOT_VERSION && format != 1) {
                 throw new IllegalArgumentException("streaming-trainer snapshot format " + format + " is not supported");
             }
             long version = in.readLong();
@@ -358,6 +377,7 @@ public final class StreamingTrainer {
             long skipped = in.readLong();
             long checksum = in.readLong();
             long newest = in.readLong();
+            long epoch = format >= 2 ? in.readLong() : 0;
             int buffered = in.readInt();
             List<Sample> samples = new ArrayList<>(buffered);
             for (int i = 0; i < buffered; i++) {
@@ -375,6 +395,7 @@ public final class StreamingTrainer {
             t.skippedBatches = skipped;
             t.sampleChecksum = checksum;
             t.newestSampleTimeMs = newest;
+            t.epoch = epoch;
             t.buffer.addAll(samples);
             return t;
         } catch (IOException e) {

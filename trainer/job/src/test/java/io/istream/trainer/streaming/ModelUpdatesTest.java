@@ -83,6 +83,65 @@ class ModelUpdatesTest {
         assertSameInference(trainer.model(), late.model());
     }
 
+    @Test
+    void aRestoredTrainersFirstFullSupersedesWhatAFollowerReadOfTheAbortedRun() throws Exception {
+        StreamingTrainer trainer = new StreamingTrainer(StreamingTrainerTest.settings(0));
+        trainer.beginEpoch(1_000);
+        List<Sample> samples = PlantedSamples.generate(300, 20, 100, 8, 7);
+        ModelFollower follower = new ModelFollower();
+        byte[] checkpoint = null;
+        for (int i = 0; i < samples.size(); i++) {
+            StreamingTrainerTest.feed(trainer, samples.get(i), i);
+            trainer.pollUpdate(i).forEach(follower::accept);
+            if (i == samples.size() / 3) {
+                checkpoint = trainer.snapshot();
+            }
+        }
+        // the follower read uncommitted updates past the checkpoint; the run fails and its transactions abort
+        long abortedVersion = follower.version();
+        StreamingTrainer restored = StreamingTrainer.restore(checkpoint, StreamingTrainerTest.settings(0));
+        assertTrue(restored.version() < abortedVersion, "the follower must be ahead of the checkpoint");
+        assertEquals(1_000, restored.epoch());
+        restored.beginEpoch(2_000);
+        assertEquals(2_000, restored.epoch());
+
+        List<ModelUpdate> first = restored.pollUpdate(3_000);
+        assertEquals(ModelUpdateKind.FULL, first.get(0).getKind(), "a run's first update is a FULL");
+        assertTrue(first.get(0).getModelVersion() <= abortedVersion, "its version is not above the aborted ones");
+        ModelFollower.Outcome outcome = null;
+        for (ModelUpdate u : first) {
+            outcome = follower.accept(Topics.MODEL_UPDATES.values().decode(Topics.MODEL_UPDATES.values().encode(u)));
+        }
+        assertEquals(ModelFollower.Outcome.APPLIED_FULL, outcome, "the newer epoch wins over the newer version");
+        assertEquals(2_000, follower.epoch());
+        assertSameInference(restored.model(), follower.model());
+
+        // the new run's deltas apply; a late record of the aborted run is stale
+        for (int i = samples.size() / 3 + 1; i < samples.size(); i++) {
+            StreamingTrainerTest.feed(restored, samples.get(i), 3_000 + i);
+            restored.pollUpdate(3_000 + i).forEach(follower::accept);
+        }
+        restored.pollUpdate(10_000, true).forEach(follower::accept);
+        assertEquals(restored.version(), follower.version());
+        assertSameInference(restored.model(), follower.model());
+        ModelUpdate late = ModelUpdate.newBuilder(first.get(0)).setTrainerEpoch(1_000)
+                .setModelVersion(abortedVersion + 1).setKind(ModelUpdateKind.DELTA).build();
+        assertEquals(ModelFollower.Outcome.IGNORED_STALE, follower.accept(late));
+    }
+
+    @Test
+    void epochsOnlyGrowAcrossRestores() {
+        StreamingTrainer trainer = new StreamingTrainer(StreamingTrainerTest.settings(0));
+        trainer.beginEpoch(5_000);
+        byte[] checkpoint = trainer.snapshot();
+        StreamingTrainer again = StreamingTrainer.restore(checkpoint, StreamingTrainerTest.settings(0));
+        again.beginEpoch(4_000);   // a TaskManager whose clock is behind: still after the checkpointed run
+        assertEquals(5_001, again.epoch());
+        StreamingTrainer later = StreamingTrainer.restore(checkpoint, StreamingTrainerTest.settings(0));
+        later.beginEpoch(9_000);
+        assertEquals(9_000, later.epoch());
+    }
+
     /** Every id's row, the unknown row, every dense tensor and Dice statistic, and the scores of a batch. */
     static void assertSameInference(CtrModel trainer, CtrModel follower) {
         List<EmbeddingTable> expected = trainer.tables();

@@ -19,6 +19,12 @@ import java.util.Map;
  * when all of them are in, so a reader never sees half an update. A FULL update builds a fresh model; a DELTA
  * applies on top of exactly the version it names as its base, and is ignored otherwise (a follower that joined
  * mid-stream waits for the next FULL). Not thread-safe: one thread applies and scores.
+ *
+ * <p>Updates order by (trainer epoch, version). A trainer begins a new epoch at every start and restore, and its
+ * first update then is a FULL, which replaces whatever this follower applied from an older epoch, newer version
+ * numbers included: a follower that reads uncommitted updates may have applied some that were written after the
+ * checkpoint the trainer restored, in transactions that were aborted (docs/architecture.md, "Model freshness").
+ * Anything of an older epoch than the applied one is stale.
  */
 public final class ModelFollower {
 
@@ -28,6 +34,7 @@ public final class ModelFollower {
     private CtrModel model;
     private int threads = 1;
     private Map<String, Tensor> dense;
+    private long epoch = -1;
     private long version = -1;
     private long createdAtMs = -1;
     private long samplesTrained;
@@ -41,11 +48,13 @@ public final class ModelFollower {
     /** Takes one chunk; applies its version once every chunk of it has arrived. */
     public Outcome accept(ModelUpdate chunk) {
         long v = chunk.getModelVersion();
-        if (v <= version) {
+        long e = chunk.getTrainerEpoch();
+        if (e < epoch || e == epoch && v <= version) {
             ignored++;
             return Outcome.IGNORED_STALE;
         }
-        if (pending == null || pendingVersion() != v || pending.length != chunk.getChunkCount()) {
+        if (pending == null || pendingVersion() != v || pendingEpoch() != e
+                || pending.length != chunk.getChunkCount()) {
             // a new version; chunks of an unfinished older one can never complete (they were in one transaction)
             pending = new ModelUpdate[chunk.getChunkCount()];
             pendingReceived = 0;
@@ -69,7 +78,7 @@ public final class ModelFollower {
             applied++;
             return Outcome.APPLIED_FULL;
         }
-        if (model == null || complete[0].getBaseVersion() != version) {
+        if (model == null || e != epoch || complete[0].getBaseVersion() != version) {
             ignored++;
             return Outcome.IGNORED_GAP;
         }
@@ -77,6 +86,15 @@ public final class ModelFollower {
         stamp(complete[0]);
         applied++;
         return Outcome.APPLIED_DELTA;
+    }
+
+    private long pendingEpoch() {
+        for (ModelUpdate u : pending) {
+            if (u != null) {
+                return u.getTrainerEpoch();
+            }
+        }
+        return Long.MIN_VALUE;
     }
 
     private long pendingVersion() {
@@ -115,6 +133,7 @@ public final class ModelFollower {
     }
 
     private void stamp(ModelUpdate head) {
+        epoch = head.getTrainerEpoch();
         version = head.getModelVersion();
         createdAtMs = head.getCreatedAtMs();
         samplesTrained = head.getSamplesTrained();
@@ -181,7 +200,7 @@ public final class ModelFollower {
         List<ModelUpdate> out = new java.util.ArrayList<>();
         if (model != null) {
             out.addAll(new ModelPublisher(maxChunkBytes, false).full(model, version,
-                    new ModelPublisher.Stamp(createdAtMs, samplesTrained, sampleChecksum, newestSampleTimeMs)));
+                    new ModelPublisher.Stamp(createdAtMs, samplesTrained, sampleChecksum, newestSampleTimeMs, epoch)));
         }
         if (pending != null) {
             for (ModelUpdate u : pending) {
@@ -196,6 +215,11 @@ public final class ModelFollower {
     /** The current model, or null before the first FULL update. Valid until the next {@link #accept}. */
     public CtrModel model() {
         return model;
+    }
+
+    /** The trainer epoch of the applied version, −1 before any. */
+    public long epoch() {
+        return epoch;
     }
 
     /** The applied version, −1 before any. */

@@ -36,7 +36,8 @@ public final class ModelPublisher {
     private final Map<String, byte[]> publishedDense = new HashMap<>();
 
     /** What an update says about the model besides its parameters. */
-    public record Stamp(long createdAtMs, long samplesTrained, long sampleChecksum, long newestSampleTimeMs) {
+    public record Stamp(long createdAtMs, long samplesTrained, long sampleChecksum, long newestSampleTimeMs,
+                        long trainerEpoch) {
     }
 
     /**
@@ -210,6 +211,7 @@ public final class ModelPublisher {
                     .setSamplesTrained(stamp.samplesTrained())
                     .setSampleChecksum(stamp.sampleChecksum())
                     .setNewestSampleTimeMs(stamp.newestSampleTimeMs())
+                    .setTrainerEpoch(stamp.trainerEpoch())
                     .build());
         }
         return out;
