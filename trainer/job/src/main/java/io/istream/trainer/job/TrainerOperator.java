@@ -64,10 +64,6 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient Counter updateRecords;
     private transient volatile Metrics lastMetrics;
 
-    public TrainerOperator(StreamingSettings settings, long idleFlushMs) {
-        this(settings, idleFlushMs, 0);
-    }
-
     /** @param drillNonFiniteEvery fault drill: every Nth batch gets a non-finite gradient (0 = never) */
     public TrainerOperator(StreamingSettings settings, long idleFlushMs, int drillNonFiniteEvery) {
         this.drillNonFiniteEvery = drillNonFiniteEvery;
