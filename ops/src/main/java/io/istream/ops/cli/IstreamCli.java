@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "istream", mixinStandardHelpOptions = true, version = "istream 0.1.0",
         description = "Interest Stream: real-time CTR learning on Kafka + Flink.",
         subcommands = {DemoCommand.class, ReplayCommand.class, TrainCommand.class, ExplainCommand.class, BenchCommand.class,
-                ResultsCommand.class,
+                ResultsCommand.class, ClusterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class IstreamCli implements Runnable {
     @CommandLine.Spec

@@ -1,17 +1,16 @@
 package io.istream.ops.pipeline;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.istream.avro.ScoredCandidates;
 import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.config.TopicAdmin;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.ops.cluster.BrokerProcess;
+import io.istream.schemas.Topics;
+import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.dataset.EventScript;
 import io.istream.trainer.dataset.SyntheticConfig;
 import io.istream.trainer.dataset.SyntheticInterests;
-import io.istream.ingestion.source.StartingPosition;
-import io.istream.schemas.Topics;
-import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.updates.ModelFollower;
 import java.nio.file.Path;
@@ -26,6 +25,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The broker goes away for {@value #OUTAGE_SECONDS} s mid-stream: a real KRaft broker in a child process is stopped
@@ -49,7 +49,7 @@ class BrokerOutageITCase {
         EventScript script = SyntheticInterests.generate(SyntheticConfig.small().withSize(100, 20).withSeed(13))
                 .script();
         PipelineChecks.Halves halves = PipelineChecks.Halves.of(script);
-        try (ChildProcessBroker broker = ChildProcessBroker.startNew(dir.resolve("broker"))) {
+        try (BrokerProcess broker = BrokerProcess.startNew(dir.resolve("broker"))) {
             KafkaConnection kafka = broker.connection();
             TopicAdmin.ensureTopics(kafka, Topics.ALL, 2, (short) 1);
             halves.publishFirst(kafka);

@@ -186,11 +186,16 @@ public final class ScorerJob {
      * model itself comes from the model-updates topic: its FULL updates carry the trainer's model configuration.
      */
     static StreamExecutionEnvironment prepare(String[] args) {
+        return JobMain.prepare(args, "istream scorer", "istream-scorer", keys(),
+                options -> JobOptions.describe(IngestionOptions.ALL, options) + ScorerOptions.describe(options),
+                ScorerJob::defineKafkaWorkflow);
+    }
+
+    /** Every option key the scorer reads: ingestion's and its own. */
+    public static List<String> keys() {
         List<String> keys = new ArrayList<>();
         IngestionOptions.ALL.forEach(o -> keys.add(o.key()));
         ScorerOptions.ALL.forEach(o -> keys.add(o.key()));
-        return JobMain.prepare(args, "istream scorer", "istream-scorer", keys,
-                options -> JobOptions.describe(IngestionOptions.ALL, options) + ScorerOptions.describe(options),
-                ScorerJob::defineKafkaWorkflow);
+        return keys;
     }
 }

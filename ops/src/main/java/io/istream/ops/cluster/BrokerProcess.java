@@ -1,4 +1,4 @@
-package io.istream.ops.pipeline;
+package io.istream.ops.cluster;
 
 import io.istream.ingestion.config.KafkaConnection;
 import java.io.IOException;
@@ -16,22 +16,23 @@ import org.apache.kafka.common.Uuid;
 /**
  * A real single-node KRaft broker (broker + controller) as a child process on 127.0.0.1, from the Kafka jars on this
  * JVM's classpath, with fixed ports and a log directory that survive a stop: {@link #stop()} and {@link #start()}
- * give an outage of the same broker, as an operator's restart would.
+ * give an outage of the same broker, as an operator's restart would. The process cluster ({@link ProcessCluster})
+ * runs its broker this way too.
  */
-final class ChildProcessBroker implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final Path config;
     private Process process;
 
-    private ChildProcessBroker(Path dir, int port, Path config) {
+    private BrokerProcess(Path dir, int port, Path config) {
         this.dir = dir;
         this.port = port;
         this.config = config;
     }
 
     /** Formats the log directory and starts the broker. */
-    static ChildProcessBroker startNew(Path dir) throws Exception {
+    public static BrokerProcess startNew(Path dir) throws Exception {
         int port = freePort();
         int controllerPort = freePort();
         Files.createDirectories(dir);
@@ -59,13 +60,13 @@ final class ChildProcessBroker implements AutoCloseable {
                 ""));
         run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
                 dir.resolve("format.log"), Duration.ofSeconds(60));
-        ChildProcessBroker broker = new ChildProcessBroker(dir, port, config);
+        BrokerProcess broker = new BrokerProcess(dir, port, config);
         broker.start();
         return broker;
     }
 
     /** Starts the broker process (again) and waits until it accepts connections. */
-    void start() throws Exception {
+    public void start() throws Exception {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is running");
         }
@@ -86,15 +87,20 @@ final class ChildProcessBroker implements AutoCloseable {
     }
 
     /** Stops the broker as an operator would (SIGTERM: a controlled shutdown), keeping its logs. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
     }
 
-    KafkaConnection connection() {
+    public KafkaConnection connection() {
         return KafkaConnection.of("127.0.0.1:" + port);
+    }
+
+    /** The broker's process id. */
+    public long pid() {
+        return process.pid();
     }
 
     @Override
@@ -123,7 +129,7 @@ final class ChildProcessBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
