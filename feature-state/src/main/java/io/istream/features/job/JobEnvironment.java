@@ -33,9 +33,6 @@ public final class JobEnvironment {
         // directory after 19 minutes, growing while the data had levelled off); keep its newest 2 × 1 MB per instance
         config.setString("state.backend.rocksdb.log.max-file-size", "1mb");
         config.setString("state.backend.rocksdb.log.file-num", "2");
-        // watermarks every 50 ms rather than Flink's 200: a label is released when the watermark passes its impression,
-        // and model freshness no longer waits for checkpoints, so this wait is a visible part of it
-        config.setString("pipeline.auto-watermark-interval", "50 ms");
         // every stored type is an Avro class or a checked POJO: a silent Kryo fallback would be a bug
         config.setString("pipeline.generic-types", "false");
         // chained operators pass records without copying; no function here keeps a reference to its input

@@ -32,10 +32,12 @@ public final class EventSources {
                 })
                 .setDeserializer(new EventDeserializer(decoder))
                 // only what exactly-once producers committed (DESIGN decision 5)
-                .setProperty("isolation.level", "read_committed")
-                .setProperty("partition.discovery.interval.ms", bounded ? "-1" : "60000");
+                .setProperty("isolation.level", "read_committed");
         if (bounded) {
+            // a bounded source discovers no partitions (the builder sets that itself, with a warning if asked twice)
             builder.setBounded(OffsetsInitializer.latest());
+        } else {
+            builder.setProperty("partition.discovery.interval.ms", "60000");
         }
         return builder.build();
     }

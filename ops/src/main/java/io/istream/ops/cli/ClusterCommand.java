@@ -49,6 +49,34 @@ final class ClusterCommand implements Runnable {
                 "no cluster is up (ops/istream cluster up starts one)"));
     }
 
+    /**
+     * A process cluster in {@code dir} for the launcher's jobs. The processes run Flink, Kafka and the libraries; the
+     * jobs' own classes come in the job jar. A Flink distribution's lib/ holds Flink alone and the job jar brings
+     * Kafka's client, the connector, Avro and ND4J; this classpath, built by Maven for the launcher, holds those too.
+     * Parent-first class loading then takes each library from one place, the processes' classpath, and the jobs'
+     * own classes from the jar.
+     */
+    static ProcessCluster start(Path dir, int taskManagers, int partitions, Map<String, String> conf)
+            throws Exception {
+        String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.contains("/istream-") && !entry.endsWith("/target/classes"))
+                .collect(Collectors.joining(File.pathSeparator));
+        Map<String, String> settings = new LinkedHashMap<>(conf);
+        settings.putIfAbsent("classloader.resolve-order", "parent-first");
+        return ProcessCluster.up(dir, Defaults.home().resolve("ops/cluster/flink"), classpath, taskManagers,
+                partitions, settings);
+    }
+
+    /** The job jar, or an error that says how to build it. */
+    static Path jobJar(Path given) {
+        Path jar = given != null ? given : Defaults.home().resolve("ops/target/istream-jobs.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException("no job jar at " + jar + ": build it with mvn -B -Djobjar -DskipTests "
+                    + "package");
+        }
+        return jar;
+    }
+
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Start the broker, the JobManager and the "
             + "TaskManagers; wait until every TaskManager has registered.")
     static final class Up implements Callable<Integer> {
@@ -65,17 +93,8 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            // the processes run Flink, Kafka and the libraries; the jobs' own classes come in the job jar
-            String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                    .filter(entry -> !entry.contains("/istream-") && !entry.endsWith("/target/classes"))
-                    .collect(Collectors.joining(File.pathSeparator));
-            // A Flink distribution's lib/ holds Flink alone and the job jar brings Kafka's client, the connector, Avro and
-            // ND4J; this classpath, built by Maven for the launcher, holds those too. Parent-first class loading then
-            // takes each library from one place, the processes' classpath, and the jobs' own classes from the jar.
-            conf.putIfAbsent("classloader.resolve-order", "parent-first");
             System.out.println("starting a broker, a JobManager and " + taskManagers + " TaskManagers in " + dir());
-            ProcessCluster cluster = ProcessCluster.up(dir(), Defaults.home().resolve("ops/cluster/flink"),
-                    classpath, taskManagers, partitions, conf);
+            ProcessCluster cluster = start(dir(), taskManagers, partitions, conf);
             System.out.println("up: " + cluster);
             System.out.println("Flink's web API at " + cluster.rest() + "; logs in " + dir());
             return 0;
@@ -95,11 +114,7 @@ final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ProcessCluster cluster = attached();
-            Path jobJar = jar != null ? jar : Defaults.home().resolve("ops/target/istream-jobs.jar");
-            if (!Files.exists(jobJar)) {
-                throw new IllegalStateException("no job jar at " + jobJar + ": build it with "
-                        + "mvn -B -Djobjar -DskipTests package");
-            }
+            Path jobJar = jobJar(jar);
             List<String> unknown = new ArrayList<>(conf.keySet());
             unknown.removeIf(k -> TrainingJob.keys().contains(k) || ScorerJob.keys().contains(k)
                     || JobArguments.PROJECT_PREFIXES.stream().noneMatch(k::startsWith));

@@ -1,16 +1,20 @@
 package io.istream.ops.cli;
 
-import io.istream.trainer.dataset.EventScript;
+import io.istream.features.job.DataPlaneJob;
+import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.producer.EventPublisher;
-import io.istream.ops.replay.Replay;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.ops.cluster.ProcessCluster;
 import io.istream.ops.local.LocalStack;
 import io.istream.ops.local.ScriptChooser;
 import io.istream.ops.metrics.LiveMetrics;
 import io.istream.ops.metrics.PipelineCounts;
+import io.istream.ops.replay.Replay;
+import io.istream.trainer.dataset.EventScript;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,10 +25,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.flink.api.common.JobExecutionResult;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,6 +52,11 @@ final class IngestBench implements Callable<Integer> {
     @Option(names = "--users", defaultValue = "0",
             description = "dataset: only the first N users; synthetic: N users instead of the preset's 20,000")
     int users;
+
+    @Option(names = "--cluster", description = "also run the data plane on a Flink cluster of separate processes "
+            + "(ops/istream cluster's: a JobManager and 2 TaskManagers; needs the job jar) and report it beside the "
+            + "MiniCluster figure")
+    boolean cluster;
 
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
@@ -141,6 +151,16 @@ final class IngestBench implements Callable<Integer> {
             figures.put("deadLetters", end.deadLetters());
             figures.put("deadLettersByReason", end.deadLettersByReason());
             figures.put("publishEventsPerSecond", published.replay().eventsPerSecond());
+            if (cluster) {
+                Map<String, Object> onCluster = onProcessCluster();
+                figures.put("processCluster", onCluster);
+                double ratio = (double) onCluster.get("overallEventsPerSecond") / (end.recordsIn() / seconds);
+                figures.put("processClusterToMiniClusterOverall", ratio);
+                System.out.printf("%non the process cluster: %,.0f events/s overall against %,.0f on the MiniCluster "
+                                + "(ratio %.2f); %.1f CPU-s per million events against %.1f%n",
+                        onCluster.get("overallEventsPerSecond"), end.recordsIn() / seconds, ratio,
+                        onCluster.get("cpuSecondsPerMillionEvents"), cpuSecondsPerMillion);
+            }
             FiguresFile.write(local.json, figures);
             return 0;
         }
@@ -167,6 +187,63 @@ final class IngestBench implements Callable<Integer> {
         try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
             return new Published(script.name(), script.expectedSamples(), new Replay(publisher, 0, true).run(script));
         }
+    }
+
+    /**
+     * The same events through the data plane on a cluster of processes (a JobManager, 2 TaskManagers, a broker),
+     * submitted with the job jar at the same parallelism: from submission to the bounded job's end (job start and
+     * final checkpoint included, as the MiniCluster's overall figure), and the CPU time of every process of the
+     * cluster (broker included, as the MiniCluster's JVM includes its broker).
+     */
+    private Map<String, Object> onProcessCluster() throws Exception {
+        Path jar = ClusterCommand.jobJar(null);
+        ProcessCluster processes = ClusterCommand.start(Defaults.workDir("bench-ingest-cluster"), 2,
+                local.parallelism, Map.of());
+        try {
+            EventScript script = ScriptChooser.load(data, users, local.seed, true, System.out);
+            long events = script.size();
+            try (EventPublisher publisher = new EventPublisher(processes.kafka(), ValidationLimits.defaults())) {
+                new Replay(publisher, 0, true).run(script);
+            }
+            script = null;   // the events are on the broker; let the heap go
+            Configuration options = local.jobOptions();
+            URI rest = URI.create(processes.rest());
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(),
+                    rest.getPort(), JobEnvironment.defaults(options), jar.toString());
+            env.setParallelism(local.parallelism);
+            DataPlaneJob.defineKafkaWorkflow(env, processes.kafka(), options, "istream-data-plane",
+                    StartingPosition.EARLIEST, true);
+            long cpuBefore = processesCpuNs(processes);
+            long startNs = System.nanoTime();
+            System.out.println("the data plane on the process cluster reads the backlog ...");
+            env.executeAsync("istream data plane").getJobExecutionResult().get();
+            double seconds = (System.nanoTime() - startNs) / 1e9;
+            double cpuSeconds = (processesCpuNs(processes) - cpuBefore) / 1e9;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("taskManagers", 2);
+            out.put("events", events);
+            out.put("seconds", seconds);
+            out.put("overallEventsPerSecond", events / seconds);
+            out.put("processesCpuSeconds", cpuSeconds);
+            out.put("cpuSecondsPerMillionEvents", cpuSeconds / (events / 1e6));
+            return out;
+        } finally {
+            processes.down();
+        }
+    }
+
+    /** CPU time (user + system) of the cluster's processes, from /proc/PID/stat in clock ticks of 10 ms. */
+    static long processesCpuNs(ProcessCluster processes) throws IOException {
+        long ticks = 0;
+        for (long pid : processes.pids().values()) {
+            Path stat = Path.of("/proc/" + pid + "/stat");
+            if (Files.exists(stat)) {
+                String line = Files.readString(stat);
+                String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);   // utime, stime (fields 14 and 15)
+            }
+        }
+        return ticks * 10_000_000L;
     }
 
     /** CPU time of this process, all threads (the broker, the MiniCluster, RocksDB's native threads included). */

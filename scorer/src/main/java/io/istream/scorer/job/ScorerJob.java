@@ -138,10 +138,12 @@ public final class ScorerJob {
                 .setClientIdPrefix(groupId)
                 .setStartingOffsets(NewestSnapshotOffsets.of(kafka))
                 .setValueOnlyDeserializer(new ModelUpdateDeserializer())
-                .setProperty("isolation.level", uncommitted ? "read_uncommitted" : "read_committed")
-                .setProperty("partition.discovery.interval.ms", bounded ? "-1" : "60000");
+                .setProperty("isolation.level", uncommitted ? "read_uncommitted" : "read_committed");
         if (bounded) {
+            // a bounded source discovers no partitions (the builder sets that itself, with a warning if asked twice)
             builder.setBounded(OffsetsInitializer.latest());
+        } else {
+            builder.setProperty("partition.discovery.interval.ms", "60000");
         }
         return builder.build();
     }
