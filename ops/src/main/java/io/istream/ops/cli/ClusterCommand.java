@@ -107,7 +107,7 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--jar", description = "the job jar (default: ops/target/istream-jobs.jar)")
         Path jar;
 
-        @Option(names = "--conf", description = "a job option, e.g. --conf trainer.model=din (repeatable); each job "
+        @Option(names = "--conf", description = "a job option, e.g. --conf model.kind=DIN (repeatable); each job "
                 + "takes the ones it knows, and a project option that neither knows is an error")
         Map<String, String> conf = new LinkedHashMap<>();
 

@@ -251,6 +251,7 @@ final class FreshnessBench implements Callable<Integer> {
                 publisher.publish(new Behavior(u, item.getItemId(), item.getCategoryId(), BehaviorType.VIEW, now));
             }
             publisher.flush();
+            // pacing the background traffic to one round a second is the point here, not waiting for a condition
             Thread.sleep(Math.max(0, Math.min(BACKGROUND_EVERY_MS, end - System.currentTimeMillis())));
         }
     }

@@ -59,7 +59,6 @@ public final class SyntheticCohorts implements Iterator<EventScript> {
     @Override
     public EventScript next() {
         SyntheticInterests cohort = next;
-        next = null;
         current = cohort;
         currentCeiling = cohort.historyBayesAuc();
         next = cohort.nextCohort();

@@ -2,15 +2,16 @@ package io.istream.ops.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.istream.trainer.dataset.EventScript;
+import io.istream.ingestion.producer.EventPublisher;
+import io.istream.ingestion.producer.MockPublishers;
+import io.istream.ops.local.SyntheticCohorts;
 import io.istream.trainer.dataset.SyntheticConfig;
 import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.trainer.dataset.TimedEvent;
-import io.istream.ingestion.producer.EventPublisher;
-import io.istream.ingestion.producer.MockPublishers;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -38,30 +39,17 @@ class ReplayTest {
 
     @Test
     void runEndlessChainsScriptsAtItsRateUntilStopped() throws Exception {
-        Iterator<EventScript> cohorts = new Iterator<>() {
-            SyntheticInterests next = world;
-
-            @Override
-            public boolean hasNext() {
-                return true;
-            }
-
-            @Override
-            public EventScript next() {
-                SyntheticInterests cohort = next;
-                next = cohort.nextCohort();
-                return cohort.script();
-            }
-        };
         List<Long> users = new ArrayList<>();
-        Replay replay = new Replay(publisher, 0, false).onPublished(e -> users.add(e.userId()));
-        AtomicReference<Replay.Result> result = new AtomicReference<>();
-        Thread thread = new Thread(() -> result.set(replay.runEndless(cohorts, 400)));
-        thread.start();
         // more than one cohort (10 users x 5 steps, about 110 events each) must pass, whatever the machine's speed
-        while (replay.published() < 3 * world.script().size()) {
-            Thread.sleep(20);
-        }
+        CountDownLatch threeCohorts = new CountDownLatch(3 * world.script().size());
+        Replay replay = new Replay(publisher, 0, false).onPublished(e -> {
+            users.add(e.userId());
+            threeCohorts.countDown();
+        });
+        AtomicReference<Replay.Result> result = new AtomicReference<>();
+        Thread thread = new Thread(() -> result.set(replay.runEndless(new SyntheticCohorts(world), 400)));
+        thread.start();
+        assertThat(threeCohorts.await(60, TimeUnit.SECONDS)).as("three cohorts replayed within 60 s").isTrue();
         replay.stop();
         thread.join(10_000);
 
