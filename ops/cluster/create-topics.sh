@@ -53,6 +53,9 @@ create_topic scored-candidates "$day" "$hour"
 # the snapshot) a consumer needs: time retention instead. 2 days is far longer than the trainer's full-snapshot
 # interval (trainer.full-snapshot-interval, 10 min), so the retained log always starts before a complete FULL.
 create_topic model-updates $((2 * day)) "$hour"
+# what each trainer replica learnt, for the others (trainer.parallelism > 1): a replica restored from a checkpoint or
+# savepoint reads on from the offsets in its state, so retention must outlast the longest stop before a restore: 7 days
+create_topic trainer-deltas $((7 * day)) "$day"
 # prequential metrics per window (trainer -> dashboards): 7 days
 create_topic metrics $((7 * day)) "$day"
 # records that could not be used, kept long enough to investigate and replay: 30 days

@@ -6,6 +6,7 @@ import io.istream.avro.DeadLetter;
 import io.istream.avro.Impression;
 import io.istream.avro.Metrics;
 import io.istream.avro.ModelUpdate;
+import io.istream.avro.ReplicaDelta;
 import io.istream.avro.Sample;
 import io.istream.avro.ScoreRequest;
 import io.istream.avro.ScoredCandidates;
@@ -31,6 +32,8 @@ public final class Topics {
             AvroCodec.of(ScoredCandidates.class), "answers to score requests (scorer -> rankers)");
     public static final Topic<ModelUpdate> MODEL_UPDATES = new Topic<>("model-updates", KeyCodec.STRING,
             AvroCodec.of(ModelUpdate.class), "versioned full snapshots and sparse deltas (trainer -> scorers)");
+    public static final Topic<ReplicaDelta> TRAINER_DELTAS = new Topic<>("trainer-deltas", KeyCodec.STRING,
+            AvroCodec.of(ReplicaDelta.class), "what each trainer replica learnt, for the other replicas (trainer.parallelism > 1)");
     public static final Topic<Metrics> METRICS = new Topic<>("metrics", KeyCodec.STRING,
             AvroCodec.of(Metrics.class), "prequential metrics per window (trainer -> dashboards)");
     public static final Topic<DeadLetter> DEAD_LETTERS = new Topic<>("dead-letters", KeyCodec.STRING,
@@ -40,7 +43,7 @@ public final class Topics {
     public static final List<Topic<?>> INPUT_EVENTS = List.of(IMPRESSIONS, CLICKS, BEHAVIORS, SCORE_REQUESTS);
 
     public static final List<Topic<?>> ALL = List.of(IMPRESSIONS, CLICKS, BEHAVIORS, SCORE_REQUESTS, SAMPLES,
-            SCORED_CANDIDATES, MODEL_UPDATES, METRICS, DEAD_LETTERS);
+            SCORED_CANDIDATES, MODEL_UPDATES, TRAINER_DELTAS, METRICS, DEAD_LETTERS);
 
     public static Optional<Topic<?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

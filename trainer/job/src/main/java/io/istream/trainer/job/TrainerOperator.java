@@ -5,7 +5,10 @@ import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
 import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.streaming.StreamingSettings;
+import io.istream.trainer.streaming.DeltaExchange;
 import io.istream.trainer.streaming.StreamingTrainer;
+import io.istream.trainer.streaming.TrainerReplica;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.flink.api.common.state.ListState;
@@ -29,8 +32,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The streaming trainer in a Flink job: feeds labelled samples to a {@link StreamingTrainer}, emits its model
  * updates (main output) and prequential metrics (side output {@link #METRICS}), and keeps its whole state (model,
- * optimiser, counters, samples not trained yet) in operator state, so a restore continues exactly. One instance:
- * the single writer of the model (parallelism 1).
+ * optimiser, counters, samples not trained yet) in operator state, so a restore continues exactly. With
+ * {@code trainer.parallelism} N > 1 each subtask is one {@link TrainerReplica}, exchanging deltas with the others;
+ * subtask 0 publishes the model updates and metrics. The state is union list state (every replica's snapshot goes to
+ * every subtask on restore), so a restore may change N.
  */
 public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         implements OneInputStreamOperator<Sample, ModelUpdate>, BoundedOneInput, ProcessingTimeCallback {
@@ -39,8 +44,11 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
 
     public static final OutputTag<Metrics> METRICS = new OutputTag<>("prequential-metrics",
             new AvroTypeInfo<>(Metrics.class));
-    private static final ListStateDescriptor<byte[]> STATE =
+    /** The single trainer's state of a job before replicas: restored at parallelism 1, never written. */
+    private static final ListStateDescriptor<byte[]> SINGLE_STATE =
             new ListStateDescriptor<>("streaming-trainer", BytePrimitiveArraySerializer.INSTANCE);
+    private static final ListStateDescriptor<byte[]> REPLICA_STATE =
+            new ListStateDescriptor<>("trainer-replicas", BytePrimitiveArraySerializer.INSTANCE);
     /**
      * How often the timer looks at partial batches, due updates and the metrics window: every 100 ms, or at half the
      * idle-flush or publish interval where one is shorter, so neither waits a whole tick longer than asked (at least
@@ -54,9 +62,13 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private final long idleFlushMs;
     private final long tickMs;
     private final int drillNonFiniteEvery;
+    private final TrainerReplica.Sync sync;
+    private final DeltaExchange.Factory exchanges;
     private transient long batches;
 
     private transient StreamingTrainer trainer;
+    private transient TrainerReplica replica;
+    private transient ListState<byte[]> singleState;
     private transient GpuPlacement placement;
     private transient ListState<byte[]> state;
     private transient long lastSampleMs;
@@ -64,9 +76,16 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     private transient Counter updateRecords;
     private transient volatile Metrics lastMetrics;
 
-    /** @param drillNonFiniteEvery fault drill: every Nth batch gets a non-finite gradient (0 = never) */
-    public TrainerOperator(StreamingSettings settings, long idleFlushMs, int drillNonFiniteEvery) {
+    /**
+     * @param drillNonFiniteEvery fault drill: every Nth batch gets a non-finite gradient (0 = never)
+     * @param sync                how replicas exchange deltas (used when the operator runs in more than one subtask)
+     * @param exchanges           where they do: null where only one subtask ever runs
+     */
+    public TrainerOperator(StreamingSettings settings, long idleFlushMs, int drillNonFiniteEvery,
+                           TrainerReplica.Sync sync, DeltaExchange.Factory exchanges) {
         this.drillNonFiniteEvery = drillNonFiniteEvery;
+        this.sync = sync;
+        this.exchanges = exchanges;
         this.settings = settings;
         this.idleFlushMs = idleFlushMs;
         this.tickMs = tickMs(idleFlushMs, settings.publishEveryMs());
@@ -92,15 +111,32 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         } else {
             LOG.info(placement.message());
         }
-        state = context.getOperatorStateStore().getListState(STATE);
-        Iterator<byte[]> stored = state.get().iterator();
-        if (context.isRestored() && stored.hasNext()) {
-            trainer = StreamingTrainer.restore(stored.next(), settings);
+        singleState = context.getOperatorStateStore().getListState(SINGLE_STATE);
+        state = context.getOperatorStateStore().getUnionListState(REPLICA_STATE);
+        List<byte[]> stored = new ArrayList<>();
+        state.get().forEach(stored::add);
+        Iterator<byte[]> single = singleState.get().iterator();
+        if (context.isRestored() && stored.isEmpty() && single.hasNext()) {
+            stored.add(TrainerReplica.wrapSingle(single.next()));
+        }
+        var task = getRuntimeContext().getTaskInfo();
+        TrainerReplica.Identity me = new TrainerReplica.Identity(task.getIndexOfThisSubtask(),
+                task.getNumberOfParallelSubtasks(),
+                getRuntimeContext().getJobInfo().getJobId() + "/" + task.getAttemptNumber());
+        if (me.count() > 1 && exchanges == null) {
+            throw new IllegalStateException("the trainer runs in " + me.count() + " subtasks but has no delta exchange");
+        }
+        if (context.isRestored() && !stored.isEmpty()) {
+            replica = TrainerReplica.restore(stored, settings, sync, me,
+                    context.getRestoredCheckpointId().orElse(0), exchanges, now());
+            trainer = replica.trainer();
             LOG.info("streaming trainer restored: model version {}, {} samples trained, {} buffered; its first "
                     + "update is a FULL of a new epoch", trainer.version(), trainer.samplesTrained(), trainer.buffered());
         } else {
-            trainer = new StreamingTrainer(settings);
-            LOG.info("streaming trainer started with a fresh {} model", settings.model().kind());
+            replica = TrainerReplica.start(settings, sync, me, exchanges, now());
+            trainer = replica.trainer();
+            LOG.info("streaming trainer {} started with a fresh {} model", me.count() > 1
+                    ? "replica " + me.index() + " of " + me.count() : "", settings.model().kind());
         }
         trainer.beginEpoch(now());
     }
@@ -118,6 +154,8 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         group.gauge("modelVersion", () -> trainer.version());
         group.gauge("unpublishableModels", () -> trainer.unpublishable());
         group.gauge("expiredIds", () -> trainer.expiredIds());
+        group.gauge("replicaDeltaChunksApplied", () -> replica.appliedChunks());
+        group.gauge("replicaDeltaChunksDropped", () -> replica.droppedChunks());
         group.gauge("embeddingRows", () -> trainer.model().tables().stream().mapToLong(t -> t.rowCount()).sum());
         // and per table: istream.trainer.table.<item|category|user>.embeddingRows (a `table` label in Prometheus)
         for (var table : trainer.model().tables()) {
@@ -145,6 +183,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         lastSampleMs = now();
         if (trainer.batchReady()) {
             train(lastSampleMs);
+            replica.afterBatch(lastSampleMs);
             emitDue(lastSampleMs, false);
         }
     }
@@ -155,6 +194,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         if (trainer.buffered() > 0 && now - lastSampleMs >= idleFlushMs) {
             train(now);
         }
+        replica.tick(now);
         emitDue(now, false);
         getProcessingTimeService().registerTimer(now + tickMs, this);
     }
@@ -165,6 +205,9 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         while (trainer.buffered() > 0) {
             train(now);
         }
+        // every replica sends its last delta; replica 0 waits for the others' before its final update
+        replica.finish(now());
+        now = now();
         emitDue(now, true);
         // and a FULL of the final model: a reader that joins now needs nothing else
         for (ModelUpdate chunk : trainer.publishFull(now)) {
@@ -190,7 +233,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
             updateRecords.inc();
         }
         Metrics m = trainer.pollMetrics(now, force);
-        if (m != null) {
+        if (m != null && replica.identity().index() == 0) {   // prequential metrics of replica 0's share
             lastMetrics = m;
             output.collect(METRICS, new StreamRecord<>(m));
             if (m.getSamples() > 0) {
@@ -203,7 +246,16 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        state.update(List.of(trainer.snapshot()));
+        state.update(List.of(replica.snapshot(context.getCheckpointId(), now())));
+        singleState.clear();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (replica != null) {
+            replica.close();
+        }
+        super.close();
     }
 
     private long now() {

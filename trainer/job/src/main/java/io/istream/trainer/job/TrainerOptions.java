@@ -4,8 +4,10 @@ import io.istream.features.job.JobOptions;
 import io.istream.trainer.model.ModelConfig;
 import io.istream.trainer.model.ModelOptions;
 import io.istream.trainer.model.OptimizerConfig;
+import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.streaming.PrequentialScore;
 import io.istream.trainer.streaming.StreamingSettings;
+import io.istream.trainer.streaming.TrainerReplica;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -68,9 +70,44 @@ public final class TrainerOptions {
                     + "trainer is the single writer, so a second thread raises its ceiling where a core is free; on a "
                     + "machine whose cores the data plane already fills it only competes with it.");
 
+    public static final ConfigOption<Integer> PARALLELISM = ConfigOptions.key("trainer.parallelism")
+            .intType().defaultValue(1)
+            .withDescription("Trainer replicas: each trains on its share of the samples (by user) and adds the others' "
+                    + "deltas, exchanged through the trainer-deltas topic; replica 0 publishes the model. 1 is a "
+                    + "single trainer. A restore from a checkpoint or savepoint may change it (docs/architecture.md).");
+
+    public static final ConfigOption<Integer> EXCHANGE_EVERY_BATCHES = ConfigOptions
+            .key("trainer.exchange-every-batches").intType().defaultValue(4)
+            .withDescription("With replicas: each sends what it learnt after this many trained batches …");
+
+    public static final ConfigOption<Duration> EXCHANGE_INTERVAL = ConfigOptions.key("trainer.exchange-interval")
+            .durationType().defaultValue(Duration.ofMillis(200))
+            .withDescription("… or this long after its previous delta, whichever comes first. Every checkpoint "
+                    + "sends one too.");
+
+    public static final ConfigOption<Duration> LAST_DELTAS_WAIT = ConfigOptions.key("trainer.last-deltas-wait")
+            .durationType().defaultValue(Duration.ofMinutes(5))
+            .withDescription("With replicas, at the end of a bounded input: how long replica 0 waits for the others' "
+                    + "last deltas before its final model update.");
+
     public static final List<ConfigOption<?>> ALL = List.of(BATCH_SIZE, MAX_HISTORY, PUBLISH_EVERY_BATCHES,
             PUBLISH_INTERVAL, FULL_INTERVAL, MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, MODEL_THREADS,
-            DRILL_NON_FINITE_EVERY);
+            PARALLELISM, EXCHANGE_EVERY_BATCHES, EXCHANGE_INTERVAL, LAST_DELTAS_WAIT, DRILL_NON_FINITE_EVERY);
+
+    /** The replicas' exchange cadence; checks that the optimiser's regularisation allows replicas. */
+    public static TrainerReplica.Sync sync(ReadableConfig config) {
+        int replicas = config.get(PARALLELISM);
+        if (replicas < 1) {
+            throw new IllegalArgumentException("trainer.parallelism must be at least 1, got " + replicas);
+        }
+        if (replicas > 1 && ModelOptions.optimizer(config.toMap()).regularization() == RegularizationKind.L2
+                && ModelOptions.optimizer(config.toMap()).lambda() > 0) {
+            throw new IllegalArgumentException("trainer.parallelism " + replicas + " needs a regularisation that "
+                    + "changes only the rows a batch reads: whole-table L2 changes every row at every step (use MBA)");
+        }
+        return new TrainerReplica.Sync(config.get(EXCHANGE_EVERY_BATCHES), config.get(EXCHANGE_INTERVAL).toMillis(),
+                config.get(LAST_DELTAS_WAIT).toMillis());
+    }
 
     /**
      * The trainer's settings from the options: the model from the {@code model.*} options and the optimiser from the

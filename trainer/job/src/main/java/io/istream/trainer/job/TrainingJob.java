@@ -14,7 +14,9 @@ import io.istream.ingestion.source.StartingPosition;
 import io.istream.schemas.KeyCodec;
 import io.istream.schemas.Topics;
 import io.istream.trainer.model.ModelOptions;
+import io.istream.trainer.streaming.DeltaExchange;
 import io.istream.trainer.streaming.StreamingSettings;
+import io.istream.trainer.streaming.TrainerReplica;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -42,21 +44,37 @@ public final class TrainingJob {
     public record LearningStreams(DataStream<ModelUpdate> modelUpdates, DataStream<Metrics> metrics) {
     }
 
-    /** Where the trainer's outputs go. */
-    public record LearningSinks(Consumer<DataStream<ModelUpdate>> modelUpdates, Consumer<DataStream<Metrics>> metrics) {
+    /**
+     * Where the trainer's outputs go, and where its replicas exchange deltas ({@code trainer.parallelism} > 1; null
+     * for a single trainer).
+     */
+    public record LearningSinks(Consumer<DataStream<ModelUpdate>> modelUpdates, Consumer<DataStream<Metrics>> metrics,
+                                DeltaExchange.Factory deltas) {
+        /** Without a delta exchange: one trainer. */
+        public LearningSinks(Consumer<DataStream<ModelUpdate>> modelUpdates, Consumer<DataStream<Metrics>> metrics) {
+            this(modelUpdates, metrics, null);
+        }
     }
 
-    /** The learning graph after the data plane: samples → the single-writer trainer → model updates and metrics. */
+    /**
+     * The learning graph after the data plane: samples, partitioned by user over {@code trainer.parallelism} trainer
+     * replicas → model updates and metrics (from replica 0).
+     */
     public static LearningStreams defineWorkflow(StreamExecutionEnvironment env, DataStream<Sample> samples,
                                                  ReadableConfig options, LearningSinks sinks) {
         StreamingSettings settings = TrainerOptions.settings(options);
+        int replicas = options.get(TrainerOptions.PARALLELISM);
+        TrainerReplica.Sync sync = TrainerOptions.sync(options);
+        if (replicas > 1 && sinks.deltas() == null) {
+            throw new IllegalArgumentException("trainer.parallelism " + replicas + " needs a delta exchange");
+        }
         SingleOutputStreamOperator<ModelUpdate> updates = samples
+                .partitionCustom(TrainingJob::replicaOf, Sample::getUserId)
                 .transform("streaming-trainer", new AvroTypeInfo<>(ModelUpdate.class),
                         new TrainerOperator(settings, options.get(TrainerOptions.IDLE_FLUSH).toMillis(),
-                                options.get(TrainerOptions.DRILL_NON_FINITE_EVERY)))
+                                options.get(TrainerOptions.DRILL_NON_FINITE_EVERY), sync, sinks.deltas()))
                 .uid("streaming-trainer")
-                .setParallelism(1)
-                .setMaxParallelism(1);
+                .setParallelism(replicas);
         LearningStreams trained = new LearningStreams(updates, updates.getSideOutput(TrainerOperator.METRICS));
         sinks.modelUpdates().accept(trained.modelUpdates());
         sinks.metrics().accept(trained.metrics());
@@ -71,13 +89,19 @@ public final class TrainingJob {
         return defineWorkflow(env, plane.samples(), options, kafkaSinks(kafka, groupId));
     }
 
-    /** Model updates and metrics to their topics, exactly once, from one subtask each. */
+    /** The trainer replica of a user: a disjoint share of the samples each, one user's samples in order. */
+    static int replicaOf(Long userId, int replicas) {
+        return Math.floorMod(Long.hashCode(userId * 0x9E3779B97F4A7C15L), replicas);
+    }
+
+    /** Model updates and metrics to their topics, exactly once, from one subtask each; deltas through Kafka. */
     public static LearningSinks kafkaSinks(KafkaConnection kafka, String groupId) {
         return new LearningSinks(
                 updates -> updates.sinkTo(modelUpdatesSink(kafka, groupId)).name("model-updates-sink")
                         .uid("model-updates-sink").setParallelism(1),
                 metrics -> metrics.sinkTo(metricsSink(kafka, groupId)).name("metrics-sink").uid("metrics-sink")
-                        .setParallelism(1));
+                        .setParallelism(1),
+                KafkaDeltaExchange.factory(kafka));
     }
 
     public static KafkaSink<ModelUpdate> modelUpdatesSink(KafkaConnection kafka, String groupId) {

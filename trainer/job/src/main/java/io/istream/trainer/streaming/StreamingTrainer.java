@@ -76,6 +76,8 @@ public final class StreamingTrainer {
     private long unpublishable;
     private long expiredIds;
     private boolean poisonNextBatch;
+    private boolean publishing = true;
+    private java.util.function.Consumer<CtrModel> beforeStep = model -> { };
 
     public StreamingTrainer(StreamingSettings settings) {
         this(settings, new CtrModel(settings.model(), settings.optimizer().kind().slots()), null);
@@ -150,7 +152,10 @@ public final class StreamingTrainer {
         }
         model.backward();
         // the forward admitted ids (fresh rows) even if the guard skips the step: followers need those rows too
-        publisher.touch(model);
+        if (publishing) {
+            publisher.touch(model);
+        }
+        beforeStep.accept(model);
         if (poisonNextBatch) {
             poisonNextBatch = false;
             model.params().get(0).grad().set(0, Double.NaN);
@@ -212,6 +217,9 @@ public final class StreamingTrainer {
 
     /** As {@link #pollUpdate(long)}; {@code force} publishes any change at once (end of input, shutdown). */
     public List<ModelUpdate> pollUpdate(long nowMs, boolean force) {
+        if (!publishing) {
+            return List.of();
+        }
         boolean full = fullDue || nowMs - lastFullMs >= settings.fullEveryMs();
         boolean delta = changedSincePublish && (force || batchesSincePublish >= settings.publishEveryBatches()
                 || nowMs - lastPublishMs >= settings.publishEveryMs());
@@ -237,6 +245,49 @@ public final class StreamingTrainer {
         batchesSincePublish = 0;
         changedSincePublish = false;
         return update;
+    }
+
+    /**
+     * Whether this trainer publishes model updates (the default). Of several trainer replicas only one does; the
+     * others neither publish nor remember what changed for a publication.
+     */
+    public void setPublishing(boolean publishing) {
+        this.publishing = publishing;
+    }
+
+    /**
+     * Called after each batch's backward pass and before its optimiser step, with the model whose sparse gradients
+     * name the rows the step will change (a trainer replica remembers their values before the step).
+     */
+    public void setBeforeStep(java.util.function.Consumer<CtrModel> beforeStep) {
+        this.beforeStep = beforeStep;
+    }
+
+    /**
+     * Counts what another trainer replica's delta brought into this model: its samples (consumed, trained, in
+     * skipped batches), their checksum, and the label time of its newest. The model includes that replica's work
+     * from now on, so its updates and metrics count it.
+     */
+    public void absorb(long consumed, long trained, long skipped, long checksum, long newestMs) {
+        samplesConsumed += consumed;
+        samplesTrained += trained;
+        skippedBatches += skipped;
+        sampleChecksum += checksum;
+        newestSampleTimeMs = Math.max(newestSampleTimeMs, newestMs);
+        changedSincePublish = true;
+    }
+
+    /** A row of table {@code tableIndex} changed by another replica's delta: the next published delta carries it. */
+    public void absorbedRow(int tableIndex, long id) {
+        changedSincePublish = true;
+        if (publishing && id > 0) {
+            publisher.touched(tableIndex, id);
+        }
+    }
+
+    /** Drops the samples buffered and not trained yet (another replica trains them after a rescale). */
+    public void dropBuffered() {
+        buffer.clear();
     }
 
     /**
@@ -359,6 +410,29 @@ public final class StreamingTrainer {
             throw new UncheckedIOException("cannot snapshot the streaming trainer", e);
         }
         return bytes.toByteArray();
+    }
+
+    /** The samples buffered and not yet trained in a {@link #snapshot}, without restoring its model. */
+    public static List<Sample> bufferedIn(byte[] snapshot) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            if (in.readInt() != SNAPSHOT_MAGIC) {
+                throw new IllegalArgumentException("not a streaming-trainer snapshot");
+            }
+            int format = in.readInt();
+            in.skipNBytes(6L * Long.BYTES + (format >= 2 ? Long.BYTES : 0));
+            int buffered = in.readInt();
+            List<Sample> samples = new ArrayList<>(buffered);
+            for (int i = 0; i < buffered; i++) {
+                byte[] encoded = new byte[in.readInt()];
+                in.readFully(encoded);
+                samples.add(SAMPLES.decode(encoded));
+            }
+            return samples;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the streaming trainer's buffered samples", e);
+        } catch (DecodeException e) {
+            throw new IllegalArgumentException("snapshot holds an undecodable sample: " + e.getMessage(), e);
+        }
     }
 
     /** The trainer of a {@link #snapshot}, with {@code settings} for everything but the model and optimiser. */

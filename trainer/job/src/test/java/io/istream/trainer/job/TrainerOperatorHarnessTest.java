@@ -18,6 +18,7 @@ import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.streaming.PlantedSamples;
 import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.streaming.StreamingTrainer;
+import io.istream.trainer.streaming.TrainerReplica;
 import io.istream.trainer.updates.ModelFollower;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -65,7 +66,7 @@ class TrainerOperatorHarnessTest {
                                                                         OperatorSubtaskState restoreFrom)
             throws Exception {
         var h = new OneInputStreamOperatorTestHarness<Sample, ModelUpdate>(
-                new TrainerOperator(settings, IDLE_FLUSH_MS, drillEvery));
+                new TrainerOperator(settings, IDLE_FLUSH_MS, drillEvery, new TrainerReplica.Sync(4, 200, 1_000), null));
         opened.add(h);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.setProcessingTime(T0);

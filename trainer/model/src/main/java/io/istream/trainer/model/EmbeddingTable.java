@@ -244,25 +244,31 @@ public final class EmbeddingTable {
      * left alone. {@link #UNKNOWN_ID} sets the unknown row.
      */
     public void assign(long id, Tensor src, int srcOffset) {
-        int row;
+        values.copyFrom(src, srcOffset, rowFor(id) * dim, dim);
+    }
+
+    /**
+     * The row of {@code id}, giving it one (with its initial values, which depend on the seed and id alone) if it has
+     * none, without counting a sighting: what a trainer replica does with a row another replica changed. Counts and
+     * last-seen times are left alone. {@link #UNKNOWN_ID} is the unknown row.
+     */
+    public int rowFor(long id) {
         if (id == UNKNOWN_ID) {
-            row = UNKNOWN_ROW;
-        } else {
-            if (id <= 0) {
-                throw new IllegalArgumentException("table " + name + ": cannot assign id " + id);
-            }
-            int entry = entryOf.get(id);
-            if (entry == LongIntMap.MISSING) {
-                entry = newEntry(id);
-            }
-            if (entryRow[entry] == UNKNOWN_ROW) {
-                row = newRow(id);
-                entryRow[entry] = row;
-                rowEntry[row] = entry;
-            }
-            row = entryRow[entry];
+            return UNKNOWN_ROW;
         }
-        values.copyFrom(src, srcOffset, row * dim, dim);
+        if (id <= 0) {
+            throw new IllegalArgumentException("table " + name + ": no row for id " + id);
+        }
+        int entry = entryOf.get(id);
+        if (entry == LongIntMap.MISSING) {
+            entry = newEntry(id);
+        }
+        if (entryRow[entry] == UNKNOWN_ROW) {
+            int row = newRow(id);
+            entryRow[entry] = row;
+            rowEntry[row] = entry;
+        }
+        return entryRow[entry];
     }
 
     /** Forgets {@code id} as expiry would: it reads the unknown row again. No-op for an unknown id. */

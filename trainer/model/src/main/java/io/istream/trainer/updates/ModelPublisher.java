@@ -69,6 +69,14 @@ public final class ModelPublisher {
         }
     }
 
+    /**
+     * Remembers an id of table {@code tableIndex} whose row changed otherwise than by this trainer's step: another
+     * trainer replica's delta ({@link EmbeddingTable#UNKNOWN_ID}, the unknown row, is in every delta anyway).
+     */
+    public void touched(int tableIndex, long id) {
+        touched[tableIndex].add(id);
+    }
+
     /** Remembers an id that expiry forgot in table {@code tableIndex} (the order of {@link CtrModel#tables()}). */
     public void expired(int tableIndex, long id) {
         expired[tableIndex].add(id);

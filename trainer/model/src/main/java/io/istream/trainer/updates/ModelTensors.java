@@ -15,12 +15,12 @@ import java.util.Map;
  * statistics that inference reads ({@code dice.<i>.mean}, {@code dice.<i>.var}). And the wire encoding of values:
  * float32, little-endian, row-major.
  */
-final class ModelTensors {
+public final class ModelTensors {
     private ModelTensors() {
     }
 
     /** Name → tensor, in a stable order. The tensors are the model's own: writing them changes the model. */
-    static Map<String, Tensor> denseTensors(CtrModel model) {
+    public static Map<String, Tensor> denseTensors(CtrModel model) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Param p : model.params()) {
             out.put(p.name(), p.value());
@@ -34,7 +34,7 @@ final class ModelTensors {
     }
 
     /** Elements [from, from + count) of {@code t} as float32 LE. */
-    static byte[] encode(Tensor t, int from, int count) {
+    public static byte[] encode(Tensor t, int from, int count) {
         ByteBuffer out = ByteBuffer.allocate(count * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
             out.putFloat((float) t.get(from + i));
@@ -43,7 +43,7 @@ final class ModelTensors {
     }
 
     /** Writes float32 LE {@code bytes} into elements [to, to + bytes/4) of {@code t}. */
-    static void decodeInto(ByteBuffer bytes, Tensor t, int to) {
+    public static void decodeInto(ByteBuffer bytes, Tensor t, int to) {
         ByteBuffer in = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int n = in.remaining() / Float.BYTES;
         for (int i = 0; i < n; i++) {

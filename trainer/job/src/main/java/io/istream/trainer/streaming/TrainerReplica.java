@@ -1,0 +1,437 @@
+package io.istream.trainer.streaming;
+
+import io.istream.avro.ReplicaDelta;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One of {@code trainer.parallelism} streaming trainers, each training on its share of the samples and adding the
+ * others' deltas to its model ({@link ReplicaDeltas} has the merge rule). Replica 0 publishes the model updates and
+ * metrics; its counters include every replica's samples as their deltas arrive. Without Flink: the operator feeds it
+ * and stores its {@link #snapshot}.
+ *
+ * <p><b>Exactly once across failures.</b> The exchange is not transactional, so a replica decides which deltas
+ * its model may hold (docs/architecture.md, "Trainer replicas"):
+ * <ul>
+ *   <li>A delta carries its <i>interval</i>: the checkpoint whose barrier the sender had not yet passed, which is the
+ *       first of the sender's checkpoints that holds the change. A replica adds a delta of its own run only once it
+ *       has passed the barrier before that interval, so each checkpoint holds, in every replica, exactly the other
+ *       replicas' changes that their own states in that checkpoint hold.</li>
+ *   <li>A restored replica reads on from the exchange positions in its state. Deltas of the run that took the
+ *       checkpoint are valid up to its interval, later ones (made after it, their samples replayed now) are dropped,
+ *       as is everything of a run that was never restored.</li>
+ *   <li>Own deltas are skipped: of this run, and of every run whose state this replica's model descends from (its
+ *       <i>lineage</i>; after a rescale two new replicas may descend from one old one).</li>
+ *   <li>A rescale from N to M replicas: new replica k continues old replica k mod N's model, trains the buffered
+ *       samples of the old replicas r with r mod M = k, and reads the other old replicas' remaining deltas.</li>
+ * </ul>
+ */
+public final class TrainerReplica implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerReplica.class);
+    private static final int MAGIC = 0x49535250;   // "ISRP"
+    private static final int FORMAT = 1;
+    /** A replica of a job that starts without state reads the deltas sent this long before it (clock skew). */
+    static final long FRESH_LOOKBACK_MS = 10 * 60_000;
+
+    /**
+     * How the replicas of one job exchange what they learnt.
+     *
+     * @param everyBatches a replica sends its delta after this many trained batches …
+     * @param everyMs      … or this long after its previous delta, whichever comes first (when something changed)
+     * @param lastWaitMs   at the end of a bounded input, how long replica 0 waits for the others' last deltas
+     */
+    public record Sync(int everyBatches, long everyMs, long lastWaitMs) implements Serializable {
+        public Sync {
+            if (everyBatches < 1 || everyMs < 1 || lastWaitMs < 0) {
+                throw new IllegalArgumentException("exchange cadence must be positive: " + everyBatches + " batches, "
+                        + everyMs + " ms");
+            }
+        }
+    }
+
+    /** Who this replica is in which run. {@code run} names the job and its execution attempt. */
+    public record Identity(int index, int count, String run) {
+    }
+
+    private final StreamingTrainer trainer;
+    private final StreamingSettings settings;
+    private final Identity me;
+    private final Sync sync;
+    private final DeltaExchange exchange;        // null: nothing to read (a single trainer, as before replicas)
+    private final ReplicaDeltas deltas;          // null when exchange is
+    private final Map<String, Long> validUpTo;   // run → the last interval of it that a restore kept
+    private final Set<String> lineage;           // origins (run#replica) whose steps are this model's own
+    private final ArrayDeque<ReplicaDelta> held = new ArrayDeque<>();
+    private final Set<Integer> ended = new HashSet<>();
+    private long interval;
+    private long sequence;
+    private long lastSendMs;
+    private int batchesSinceSend;
+    private long[] sent = new long[4];           // trainer counters at the previous delta: consumed, trained, skipped, Σ
+    private final long[] absorbed = new long[4]; // what other replicas' deltas added since
+    private long appliedChunks;
+    private long droppedChunks;
+
+    private TrainerReplica(StreamingTrainer trainer, StreamingSettings settings, Identity me, Sync sync,
+                           DeltaExchange exchange, Map<String, Long> validUpTo, Set<String> lineage, long interval,
+                           long nowMs) {
+        this.trainer = trainer;
+        this.settings = settings;
+        this.me = me;
+        this.sync = sync;
+        this.exchange = exchange;
+        this.validUpTo = validUpTo;
+        this.lineage = lineage;
+        this.interval = interval;
+        this.lastSendMs = nowMs;
+        trainer.setPublishing(me.index() == 0);
+        this.deltas = exchange == null ? null : new ReplicaDeltas(trainer.model());
+        if (deltas != null && me.count() > 1) {
+            trainer.setBeforeStep(deltas::touch);
+        }
+        sent = counters();
+    }
+
+    /** A replica of a job that starts without state. */
+    public static TrainerReplica start(StreamingSettings settings, Sync sync, Identity me,
+                                       DeltaExchange.Factory exchanges, long nowMs) {
+        DeltaExchange exchange = null;
+        if (me.count() > 1) {
+            exchange = exchanges.open(clientId(me));
+            exchange.seekToTime(nowMs - FRESH_LOOKBACK_MS);
+        }
+        return new TrainerReplica(new StreamingTrainer(settings), settings, me, sync, exchange, new TreeMap<>(),
+                new TreeSet<>(), 1, nowMs);
+    }
+
+    /**
+     * A replica restored from the snapshots of every replica of the run that took checkpoint
+     * {@code restoredCheckpoint} (the operator's union state), possibly of another count.
+     */
+    public static TrainerReplica restore(List<byte[]> snapshots, StreamingSettings settings, Sync sync, Identity me,
+                                         long restoredCheckpoint, DeltaExchange.Factory exchanges, long nowMs) {
+        List<Stored> stored = new ArrayList<>();
+        for (byte[] bytes : snapshots) {
+            stored.add(Stored.read(bytes));
+        }
+        stored.sort((a, b) -> Integer.compare(a.index, b.index));
+        int oldCount = stored.size();
+        for (int i = 0; i < oldCount; i++) {
+            if (stored.get(i).index != i) {
+                throw new IllegalStateException("trainer replica snapshots of indices " + stored.stream()
+                        .map(s -> s.index).toList() + ": expected 0.." + (oldCount - 1));
+            }
+        }
+        Stored base = stored.get(me.index() % oldCount);
+        StreamingTrainer trainer = StreamingTrainer.restore(base.trainer, settings);
+        if (base.index % me.count() != me.index()) {
+            trainer.dropBuffered();   // another new replica trains them
+        }
+        for (Stored other : stored) {
+            if (other != base && other.index % me.count() == me.index()) {
+                StreamingTrainer.bufferedIn(other.trainer).forEach(trainer::add);
+            }
+        }
+        Map<String, Long> valid = new TreeMap<>();
+        boolean read = me.count() > 1;
+        for (Stored s : stored) {
+            valid.putAll(s.validUpTo);
+            valid.put(s.run, restoredCheckpoint);
+            read |= s.count > 1 || s.reading;
+        }
+        Set<String> lineage = new TreeSet<>(base.lineage);
+        lineage.add(base.run + "#" + base.index);
+        DeltaExchange exchange = null;
+        if (read && exchanges != null) {
+            exchange = exchanges.open(clientId(me));
+            if (base.positions.isEmpty()) {
+                exchange.seekToTime(nowMs - FRESH_LOOKBACK_MS);
+            } else {
+                exchange.seek(base.positions);
+            }
+        }
+        LOG.info("trainer replica {} of {} restored from checkpoint {}: the model of replica {} of {} (version {}, {} "
+                        + "samples trained), {} buffered samples{}", me.index(), me.count(), restoredCheckpoint,
+                base.index, oldCount, trainer.version(), trainer.samplesTrained(), trainer.buffered(),
+                exchange == null ? "" : "; reading the other replicas' deltas on from its exchange positions");
+        return new TrainerReplica(trainer, settings, me, sync, exchange, valid, lineage, restoredCheckpoint + 1,
+                nowMs);
+    }
+
+    private static String clientId(Identity me) {
+        return "istream-trainer-" + me.index() + "-of-" + me.count();
+    }
+
+    public StreamingTrainer trainer() {
+        return trainer;
+    }
+
+    public Identity identity() {
+        return me;
+    }
+
+    /** After a trained batch: sends this replica's delta when due, and applies what arrived. */
+    public void afterBatch(long nowMs) {
+        batchesSinceSend++;
+        tick(nowMs);
+    }
+
+    /** Applies what arrived, and sends this replica's delta when it is due. */
+    public void tick(long nowMs) {
+        if (exchange == null) {
+            return;
+        }
+        receive(0, false);
+        if (me.count() > 1 && (batchesSinceSend >= sync.everyBatches() || nowMs - lastSendMs >= sync.everyMs())) {
+            send(nowMs, interval, false);
+        }
+    }
+
+    /**
+     * The replica's state at the barrier of {@code checkpointId}: first its delta so far (which this checkpoint
+     * holds) is sent and made durable, then the model, buffered samples, exchange positions and validity are written.
+     */
+    public byte[] snapshot(long checkpointId, long nowMs) {
+        if (exchange != null && me.count() > 1) {
+            send(nowMs, checkpointId, false);
+            exchange.flush();
+        }
+        byte[] bytes = write();
+        interval = Math.max(interval, checkpointId + 1);
+        release();
+        return bytes;
+    }
+
+    /**
+     * End of a bounded input: sends the last delta; replica 0 then waits (up to {@link Sync#lastWaitMs}) for the last
+     * deltas of every other replica and applies them, so that its final model holds every replica's samples.
+     */
+    public void finish(long nowMs) {
+        if (exchange == null) {
+            return;
+        }
+        if (me.count() > 1) {
+            send(nowMs, interval, true);
+            exchange.flush();
+        }
+        if (me.index() != 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + sync.lastWaitMs() * 1_000_000L;
+        while (true) {
+            receive(100, true);
+            boolean allEnded = ended.size() >= me.count() - 1;
+            if (allEnded && exchange.caughtUp()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                LOG.warn("input ended: waited {} ms for the last deltas of trainer replicas but {} of the other {} "
+                        + "arrived; the final model lacks the rest", sync.lastWaitMs(), ended.size(), me.count() - 1);
+                break;
+            }
+        }
+    }
+
+    private void send(long nowMs, long intervalOfChange, boolean last) {
+        long[] now = counters();
+        long[] own = new long[4];
+        for (int i = 0; i < 4; i++) {
+            own[i] = now[i] - sent[i] - absorbed[i];
+        }
+        boolean anything = own[0] != 0 || deltas.changed(trainer.model());
+        if (anything || last) {
+            ReplicaDelta.Builder header = ReplicaDelta.newBuilder()
+                    .setRun(me.run()).setReplica(me.index()).setReplicas(me.count())
+                    .setInterval(intervalOfChange).setSequence(++sequence).setLast(last)
+                    .setChunkIndex(0).setChunkCount(1).setCreatedAtMs(nowMs)
+                    .setRows(List.of()).setDense(List.of())
+                    .setSamplesConsumed(own[0]).setSamplesTrained(own[1]).setSkippedBatches(own[2])
+                    .setSampleChecksum(own[3]).setNewestSampleTimeMs(trainer.newestSampleTimeMs());
+            exchange.send(deltas.take(trainer.model(), header, settings.maxChunkBytes()));
+        }
+        sent = now;
+        Arrays.fill(absorbed, 0);
+        lastSendMs = nowMs;
+        batchesSinceSend = 0;
+    }
+
+    private long[] counters() {
+        return new long[] {trainer.samplesConsumed(), trainer.samplesTrained(), trainer.skippedBatches(),
+                trainer.sampleChecksum()};
+    }
+
+    private void receive(long waitMs, boolean finishing) {
+        for (ReplicaDelta d : exchange.poll(waitMs)) {
+            String origin = d.getRun() + "#" + d.getReplica();
+            boolean thisRun = d.getRun().equals(me.run());
+            if (thisRun && d.getReplica() == me.index() || lineage.contains(origin)) {
+                continue;   // this model's own steps
+            }
+            if (thisRun) {
+                if (d.getInterval() <= interval || finishing) {
+                    apply(d);
+                } else {
+                    held.add(d);   // its sender passed a barrier this replica has not: wait for it
+                }
+            } else if (d.getInterval() <= validUpTo.getOrDefault(d.getRun(), Long.MIN_VALUE)) {
+                apply(d);
+            } else {
+                droppedChunks++;   // made after the checkpoint its run was restored from, or of a run never restored
+            }
+        }
+        if (finishing) {
+            while (!held.isEmpty()) {
+                apply(held.poll());
+            }
+        }
+    }
+
+    private void release() {
+        while (!held.isEmpty() && held.peek().getInterval() <= interval) {
+            apply(held.poll());
+        }
+    }
+
+    private void apply(ReplicaDelta d) {
+        deltas.apply(trainer.model(), d, trainer::absorbedRow);
+        long[] add = {d.getSamplesConsumed(), d.getSamplesTrained(), d.getSkippedBatches(), d.getSampleChecksum()};
+        for (int i = 0; i < 4; i++) {
+            absorbed[i] += add[i];
+        }
+        trainer.absorb(add[0], add[1], add[2], add[3], d.getNewestSampleTimeMs());
+        appliedChunks++;
+        if (d.getLast() && d.getRun().equals(me.run()) && d.getChunkIndex() == d.getChunkCount() - 1) {
+            ended.add(d.getReplica());
+        }
+    }
+
+    /** Delta chunks of other replicas applied, and dropped as invalid after a restore. */
+    public long appliedChunks() {
+        return appliedChunks;
+    }
+
+    public long droppedChunks() {
+        return droppedChunks;
+    }
+
+    @Override
+    public void close() {
+        if (exchange != null) {
+            exchange.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ state
+
+    private byte[] write() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(FORMAT);
+            out.writeInt(me.index());
+            out.writeInt(me.count());
+            out.writeUTF(me.run());
+            out.writeBoolean(exchange != null);
+            out.writeInt(lineage.size());
+            for (String origin : lineage) {
+                out.writeUTF(origin);
+            }
+            out.writeInt(validUpTo.size());
+            for (Map.Entry<String, Long> e : validUpTo.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+            Map<Integer, Long> positions = exchange == null ? Map.of() : exchange.positions();
+            out.writeInt(positions.size());
+            for (Map.Entry<Integer, Long> e : positions.entrySet()) {
+                out.writeInt(e.getKey());
+                out.writeLong(e.getValue());
+            }
+            byte[] model = trainer.snapshot();
+            out.writeInt(model.length);
+            out.write(model);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot snapshot the trainer replica", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Whether {@code bytes} is a replica snapshot (else a single trainer's, of a job before replicas). */
+    public static boolean isReplicaSnapshot(byte[] bytes) {
+        return bytes.length >= 4 && (bytes[0] & 0xff) == 0x49 && bytes[1] == 0x53 && bytes[2] == 0x52
+                && bytes[3] == 0x50;
+    }
+
+    /** A single trainer's snapshot (before replicas) as the snapshot of replica 0 of 1 of an unnamed run. */
+    public static byte[] wrapSingle(byte[] trainerSnapshot) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(FORMAT);
+            out.writeInt(0);
+            out.writeInt(1);
+            out.writeUTF("single");
+            out.writeBoolean(false);
+            out.writeInt(0);
+            out.writeInt(0);
+            out.writeInt(0);
+            out.writeInt(trainerSnapshot.length);
+            out.write(trainerSnapshot);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private record Stored(int index, int count, String run, boolean reading, Set<String> lineage,
+                          Map<String, Long> validUpTo, Map<Integer, Long> positions, byte[] trainer) {
+        static Stored read(byte[] bytes) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+                if (in.readInt() != MAGIC) {
+                    throw new IllegalArgumentException("not a trainer-replica snapshot");
+                }
+                int format = in.readInt();
+                if (format != FORMAT) {
+                    throw new IllegalArgumentException("trainer-replica snapshot format " + format + " is not supported");
+                }
+                int index = in.readInt();
+                int count = in.readInt();
+                String run = in.readUTF();
+                boolean reading = in.readBoolean();
+                Set<String> lineage = new TreeSet<>();
+                for (int i = in.readInt(); i > 0; i--) {
+                    lineage.add(in.readUTF());
+                }
+                Map<String, Long> valid = new TreeMap<>();
+                for (int i = in.readInt(); i > 0; i--) {
+                    valid.put(in.readUTF(), in.readLong());
+                }
+                Map<Integer, Long> positions = new TreeMap<>();
+                for (int i = in.readInt(); i > 0; i--) {
+                    positions.put(in.readInt(), in.readLong());
+                }
+                byte[] trainer = new byte[in.readInt()];
+                in.readFully(trainer);
+                return new Stored(index, count, run, reading, lineage, valid, positions, trainer);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read a trainer-replica snapshot", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.istream.trainer.streaming;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.ReplicaDelta;
+import io.istream.avro.Sample;
+import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.EmbeddingTable;
+import io.istream.trainer.model.Tensor;
+import io.istream.trainer.updates.ModelFollower;
+import io.istream.trainer.updates.ModelTensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Trainer replicas with an exchange in memory: they converge to one model that holds every sample once, a follower
+ * of replica 0's updates rebuilds that model, and a restore from a checkpoint with another replica count (after
+ * deltas were sent past the checkpoint and must be dropped) still trains every sample exactly once.
+ */
+class TrainerReplicaTest {
+    private static final TrainerReplica.Sync SYNC = new TrainerReplica.Sync(2, 3_600_000, 1_000);
+    private static final double TOLERANCE = 2e-5;
+
+    /** One partition in memory: every reader sees every record sent, in order. */
+    static final class Log {
+        final List<ReplicaDelta> records = new ArrayList<>();
+
+        DeltaExchange.Factory factory() {
+            return clientId -> new Reader(this);
+        }
+    }
+
+    static final class Reader implements DeltaExchange {
+        private final Log log;
+        private int position;
+
+        Reader(Log log) {
+            this.log = log;
+        }
+
+        @Override
+        public void send(List<ReplicaDelta> chunks) {
+            log.records.addAll(chunks);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public List<ReplicaDelta> poll(long waitMs) {
+            List<ReplicaDelta> out = new ArrayList<>(log.records.subList(position, log.records.size()));
+            position = log.records.size();
+            return out;
+        }
+
+        @Override
+        public boolean caughtUp() {
+            return position == log.records.size();
+        }
+
+        @Override
+        public Map<Integer, Long> positions() {
+            return Map.of(0, (long) position);
+        }
+
+        @Override
+        public void seek(Map<Integer, Long> positions) {
+            position = positions.getOrDefault(0, 0L).intValue();
+        }
+
+        @Override
+        public void seekToTime(long sinceMs) {
+            position = 0;   // every record of this log is recent
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static StreamingSettings settings() {
+        return StreamingTrainerTest.settings(0, 0.01);
+    }
+
+    private static List<List<Sample>> shares(List<Sample> samples, int count) {
+        List<List<Sample>> out = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            out.add(new ArrayList<>());
+        }
+        samples.forEach(s -> out.get((int) (s.getUserId() % count)).add(s));
+        return out;
+    }
+
+    private static long checksum(List<Sample> samples) {
+        long sum = 0;
+        for (Sample s : samples) {
+            sum += StreamingTrainer.mix(s.getSampleId());
+        }
+        return sum;
+    }
+
+    /** Feeds one sample; after a full batch, trains it and lets the replica exchange. */
+    private static void feed(TrainerReplica replica, Sample sample, long now, ModelFollower follower) {
+        StreamingTrainer trainer = replica.trainer();
+        trainer.add(sample);
+        if (trainer.batchReady()) {
+            trainer.trainBatch(now);
+            replica.afterBatch(now);
+            follow(replica, now, false, follower);
+        }
+    }
+
+    private static void follow(TrainerReplica replica, long now, boolean force, ModelFollower follower) {
+        for (ModelUpdate u : replica.trainer().pollUpdate(now, force)) {
+            assertThat(replica.identity().index()).as("only replica 0 publishes").isZero();
+            follower.accept(u);
+        }
+    }
+
+    /** Trains what is buffered, sends the last deltas (replica 0 last, as it waits for the others). */
+    private static void finish(List<TrainerReplica> replicas, long now, ModelFollower follower) {
+        for (int k = replicas.size() - 1; k >= 0; k--) {
+            TrainerReplica r = replicas.get(k);
+            while (r.trainer().buffered() > 0) {
+                r.trainer().trainBatch(now);
+            }
+            r.finish(now);
+        }
+        follow(replicas.get(0), now, true, follower);
+    }
+
+    @Test
+    void replicasConvergeToOneModelThatHoldsEverySampleOnce() {
+        List<Sample> samples = PlantedSamples.generate(800, 60, 200, 10, 3);
+        List<List<Sample>> shares = shares(samples, 2);
+        Log log = new Log();
+        List<TrainerReplica> replicas = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            replicas.add(TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(k, 2, "job/0"),
+                    log.factory(), 0));
+        }
+        replicas.forEach(r -> r.trainer().beginEpoch(1));
+        ModelFollower follower = new ModelFollower();
+        int longest = Math.max(shares.get(0).size(), shares.get(1).size());
+        for (int i = 0; i < longest; i++) {
+            for (int k = 0; k < 2; k++) {
+                if (i < shares.get(k).size()) {
+                    feed(replicas.get(k), shares.get(k).get(i), 1_000 + i, follower);
+                }
+            }
+        }
+        finish(replicas, 5_000, follower);
+        replicas.get(1).tick(5_000);   // replica 1 takes replica 0's last delta too
+
+        for (TrainerReplica r : replicas) {
+            assertThat(r.trainer().samplesConsumed()).isEqualTo(samples.size());
+            assertThat(r.trainer().sampleChecksum()).isEqualTo(checksum(samples));
+            assertThat(r.appliedChunks()).isPositive();
+        }
+        assertSameParameters(replicas.get(0).trainer().model(), replicas.get(1).trainer().model());
+        assertThat(follower.samplesTrained()).isEqualTo(replicas.get(0).trainer().samplesTrained());
+        assertThat(follower.sampleChecksum()).isEqualTo(checksum(samples));
+        assertSameParameters(follower.model(), replicas.get(0).trainer().model());
+    }
+
+    @ParameterizedTest(name = "2 replicas, restored as {0}")
+    @ValueSource(ints = {1, 3})
+    void restoreFromACheckpointWithAnotherCountTrainsEverySampleExactlyOnce(int newCount) {
+        List<Sample> samples = PlantedSamples.generate(900, 70, 200, 10, 5);
+        List<List<Sample>> shares = shares(samples, 2);
+        Log log = new Log();
+        ModelFollower follower = new ModelFollower();
+        List<TrainerReplica> before = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            before.add(TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(k, 2, "job/0"),
+                    log.factory(), 0));
+        }
+        // up to the checkpoint: 40 % of each share
+        int[] atCheckpoint = new int[2];
+        for (int k = 0; k < 2; k++) {
+            atCheckpoint[k] = shares.get(k).size() * 2 / 5;
+        }
+        for (int i = 0; i < Math.max(atCheckpoint[0], atCheckpoint[1]); i++) {
+            for (int k = 0; k < 2; k++) {
+                if (i < atCheckpoint[k]) {
+                    feed(before.get(k), shares.get(k).get(i), 1_000 + i, follower);
+                }
+            }
+        }
+        // checkpoint 1: replica 0 passes its barrier first and goes on sending deltas of interval 2, which replica 1
+        // receives before its own barrier: it must hold them back, as they are not in replica 0's checkpoint
+        byte[] snapshot0 = before.get(0).snapshot(1, 2_000);
+        int carriedOn = atCheckpoint[0];
+        for (int i = 0; i < 64; i++, carriedOn++) {
+            feed(before.get(0), shares.get(0).get(carriedOn), 2_000 + i, follower);
+        }
+        before.get(1).tick(2_100);
+        byte[] snapshot1 = before.get(1).snapshot(1, 2_100);
+        // both go on a while, then the job fails: their deltas of interval 2 are in the log for good
+        for (int i = 0; i < 64; i++) {
+            feed(before.get(0), shares.get(0).get(carriedOn + i), 2_200 + i, follower);
+            feed(before.get(1), shares.get(1).get(atCheckpoint[1] + i), 2_200 + i, follower);
+        }
+        before.forEach(TrainerReplica::close);
+
+        // restored from checkpoint 1 with another count, in a new run: the sources replay from the checkpoint
+        List<TrainerReplica> after = new ArrayList<>();
+        for (int k = 0; k < newCount; k++) {
+            after.add(TrainerReplica.restore(List.of(snapshot1, snapshot0), settings(), SYNC,
+                    new TrainerReplica.Identity(k, newCount, "job/1"), 1, log.factory(), 3_000));
+        }
+        after.forEach(r -> r.trainer().beginEpoch(3_000));
+        List<Sample> rest = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            rest.addAll(shares.get(k).subList(atCheckpoint[k], shares.get(k).size()));
+        }
+        List<List<Sample>> newShares = shares(rest, newCount);
+        ModelFollower restoredFollower = new ModelFollower();
+        for (int i = 0; i < rest.size(); i++) {
+            for (int k = 0; k < newCount; k++) {
+                if (i < newShares.get(k).size()) {
+                    feed(after.get(k), newShares.get(k).get(i), 4_000 + i, restoredFollower);
+                }
+            }
+        }
+        finish(after, 9_000, restoredFollower);
+
+        TrainerReplica zero = after.get(0);
+        assertThat(zero.droppedChunks()).as("the failed run's deltas after the checkpoint").isPositive();
+        assertThat(zero.trainer().samplesConsumed()).isEqualTo(samples.size());
+        assertThat(zero.trainer().sampleChecksum()).isEqualTo(checksum(samples));
+        assertThat(restoredFollower.sampleChecksum()).isEqualTo(checksum(samples));
+        assertSameParameters(restoredFollower.model(), zero.trainer().model());
+        // and every replica, once it has the others' last deltas, holds that model: none holds a change twice
+        for (TrainerReplica r : after.subList(1, newCount)) {
+            r.tick(9_000);
+            assertThat(r.trainer().samplesConsumed()).isEqualTo(samples.size());
+            assertThat(r.trainer().sampleChecksum()).isEqualTo(checksum(samples));
+            assertSameParameters(zero.trainer().model(), r.trainer().model());
+        }
+    }
+
+    @Test
+    void singleTrainerNeverOpensAnExchange() {
+        TrainerReplica single = TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(0, 1, "job/0"),
+                clientId -> {
+                    throw new AssertionError("a single trainer has nothing to exchange");
+                }, 0);
+        List<Sample> samples = PlantedSamples.generate(64, 10, 50, 5, 1);
+        samples.forEach(s -> feed(single, s, 10, new ModelFollower()));
+        byte[] snapshot = single.snapshot(1, 20);
+        TrainerReplica restored = TrainerReplica.restore(List.of(snapshot), settings(), SYNC,
+                new TrainerReplica.Identity(0, 1, "job/1"), 1, clientId -> {
+                    throw new AssertionError("a single trainer restored as one has nothing to read");
+                }, 30);
+        assertThat(restored.trainer().samplesTrained()).isEqualTo(single.trainer().samplesTrained());
+    }
+
+    static void assertSameParameters(CtrModel a, CtrModel b) {
+        Map<String, Tensor> denseA = ModelTensors.denseTensors(a);
+        Map<String, Tensor> denseB = ModelTensors.denseTensors(b);
+        assertThat(denseB.keySet()).isEqualTo(denseA.keySet());
+        for (String name : denseA.keySet()) {
+            double[] x = denseA.get(name).toDoubleArray();
+            double[] y = denseB.get(name).toDoubleArray();
+            for (int i = 0; i < x.length; i++) {
+                assertThat(y[i]).as("%s[%d]", name, i).isCloseTo(x[i], org.assertj.core.data.Offset.offset(TOLERANCE));
+            }
+        }
+        for (int k = 0; k < a.tables().size(); k++) {
+            EmbeddingTable ta = a.tables().get(k);
+            EmbeddingTable tb = b.tables().get(k);
+            int[] compared = {0};
+            ta.forEachId((id, count, lastSeen, row) -> {
+                int other = tb.resolve(id);
+                for (int j = 0; j < ta.dim; j++) {
+                    double x = ta.values().get(row * ta.dim + j);
+                    double y = tb.values().get(other * tb.dim + j);
+                    assertThat(y).as("table %s id %d [%d]", ta.name, id, j)
+                            .isCloseTo(x, org.assertj.core.data.Offset.offset(TOLERANCE));
+                }
+                compared[0]++;
+            });
+            assertThat(compared[0]).isPositive();
+        }
+    }
+}
