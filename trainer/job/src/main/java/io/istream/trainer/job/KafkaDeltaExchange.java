@@ -143,7 +143,10 @@ public final class KafkaDeltaExchange implements DeltaExchange {
                 consumer.seek(tp, offset);
             }
         }
-        consumer.seekToBeginning(fromStart);
+        if (!fromStart.isEmpty()) {   // an empty collection would mean every assigned partition
+            consumer.seekToBeginning(fromStart);
+            fromStart.forEach(consumer::position);
+        }
     }
 
     @Override
@@ -160,8 +163,10 @@ public final class KafkaDeltaExchange implements DeltaExchange {
                 consumer.seek(tp, at.offset());
             }
         }
-        consumer.seekToEnd(toEnd);
-        toEnd.forEach(consumer::position);   // resolve now: "end" must not mean the end when first polled
+        if (!toEnd.isEmpty()) {   // an empty collection would mean every assigned partition
+            consumer.seekToEnd(toEnd);
+            toEnd.forEach(consumer::position);   // resolve now: "end" must not mean the end when first polled
+        }
     }
 
     @Override

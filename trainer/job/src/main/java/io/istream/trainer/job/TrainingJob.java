@@ -69,7 +69,7 @@ public final class TrainingJob {
             throw new IllegalArgumentException("trainer.parallelism " + replicas + " needs a delta exchange");
         }
         SingleOutputStreamOperator<ModelUpdate> updates = samples
-                .partitionCustom(TrainingJob::replicaOf, Sample::getUserId)
+                .keyBy(Sample::getUserId)   // a disjoint share of users per replica, each user's samples in order
                 .transform("streaming-trainer", new AvroTypeInfo<>(ModelUpdate.class),
                         new TrainerOperator(settings, options.get(TrainerOptions.IDLE_FLUSH).toMillis(),
                                 options.get(TrainerOptions.DRILL_NON_FINITE_EVERY), sync, sinks.deltas()))
@@ -87,11 +87,6 @@ public final class TrainingJob {
                                                       boolean bounded) {
         DataPlaneStreams plane = DataPlaneJob.defineKafkaWorkflow(env, kafka, options, groupId, start, bounded);
         return defineWorkflow(env, plane.samples(), options, kafkaSinks(kafka, groupId));
-    }
-
-    /** The trainer replica of a user: a disjoint share of the samples each, one user's samples in order. */
-    static int replicaOf(Long userId, int replicas) {
-        return Math.floorMod(Long.hashCode(userId * 0x9E3779B97F4A7C15L), replicas);
     }
 
     /** Model updates and metrics to their topics, exactly once, from one subtask each; deltas through Kafka. */

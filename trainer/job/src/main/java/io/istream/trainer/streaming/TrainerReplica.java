@@ -1,6 +1,8 @@
 package io.istream.trainer.streaming;
 
 import io.istream.avro.ReplicaDelta;
+import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.ModelConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -319,6 +321,20 @@ public final class TrainerReplica implements AutoCloseable {
         if (d.getLast() && d.getRun().equals(me.run()) && d.getChunkIndex() == d.getChunkCount() - 1) {
             ended.add(d.getReplica());
         }
+    }
+
+    /**
+     * What the replicas' models converge to: a fresh model of {@code config} (initial values depend on its seed
+     * alone) plus every one of {@code deltas}, each replica's own included. For audits and tests of one run of
+     * replicas, whose deltas are then all valid.
+     */
+    public static CtrModel merged(ModelConfig config, List<ReplicaDelta> deltas) {
+        CtrModel model = new CtrModel(config);
+        ReplicaDeltas merge = new ReplicaDeltas(model);
+        for (ReplicaDelta d : deltas) {
+            merge.apply(model, d, (table, id) -> { });
+        }
+        return model;
     }
 
     /** Delta chunks of other replicas applied, and dropped as invalid after a restore. */

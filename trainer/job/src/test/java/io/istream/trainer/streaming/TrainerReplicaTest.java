@@ -247,6 +247,61 @@ class TrainerReplicaTest {
     }
 
     @Test
+    void savepointsTwoToThreeToOneTrainEverySampleExactlyOnce() {
+        List<Sample> samples = PlantedSamples.generate(1500, 90, 200, 10, 9);
+        Log log = new Log();
+        ModelFollower follower = new ModelFollower();
+        int cut1 = 500;
+        int cut2 = 1000;
+        List<TrainerReplica> two = startAll(2, "job-a/0", log);
+        feedAll(two, samples.subList(0, cut1), 1_000, follower);
+        List<byte[]> s1 = snapshotAll(two, 10, 2_000);
+        feedAll(two, samples.subList(cut1, cut1 + 200), 2_100, follower);   // after the savepoint: never kept
+        List<TrainerReplica> three = restoreAll(s1, 3, "job-b/0", 10, log);
+        feedAll(three, samples.subList(cut1, cut2), 3_000, follower);
+        List<byte[]> s2 = snapshotAll(three, 15, 4_000);
+        feedAll(three, samples.subList(cut2, cut2 + 200), 4_100, follower);
+        List<TrainerReplica> one = restoreAll(s2, 1, "job-c/0", 15, log);
+        ModelFollower last = new ModelFollower();
+        feedAll(one, samples.subList(cut2, samples.size()), 5_000, last);
+        finish(one, 9_000, last);
+        assertThat(one.get(0).trainer().samplesConsumed()).isEqualTo(samples.size());
+        assertThat(one.get(0).trainer().sampleChecksum()).isEqualTo(checksum(samples));
+    }
+
+    private static List<TrainerReplica> startAll(int n, String run, Log log) {
+        List<TrainerReplica> out = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            out.add(TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(k, n, run), log.factory(), 0));
+        }
+        return out;
+    }
+
+    private static List<TrainerReplica> restoreAll(List<byte[]> snapshots, int n, String run, long checkpoint, Log log) {
+        List<TrainerReplica> out = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            out.add(TrainerReplica.restore(snapshots, settings(), SYNC, new TrainerReplica.Identity(k, n, run),
+                    checkpoint, log.factory(), 0));
+        }
+        return out;
+    }
+
+    private static List<byte[]> snapshotAll(List<TrainerReplica> replicas, long checkpoint, long now) {
+        List<byte[]> out = new ArrayList<>();
+        replicas.forEach(r -> out.add(r.snapshot(checkpoint, now)));
+        return out;
+    }
+
+    /** Each sample to its user's replica, one at a time, ticking every replica as it goes. */
+    private static void feedAll(List<TrainerReplica> replicas, List<Sample> samples, long now, ModelFollower follower) {
+        int n = replicas.size();
+        for (Sample s : samples) {
+            feed(replicas.get((int) (s.getUserId() % n)), s, now, follower);
+            replicas.forEach(r -> r.tick(now));
+        }
+    }
+
+    @Test
     void singleTrainerNeverOpensAnExchange() {
         TrainerReplica single = TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(0, 1, "job/0"),
                 clientId -> {
