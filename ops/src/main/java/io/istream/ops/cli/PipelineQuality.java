@@ -130,7 +130,8 @@ record PipelineQuality(EventScript script, OfflineDataset protocol, Set<Long> he
         return e.auc();
     }
 
-    private double heldOutAuc(CtrModel model) {
+    /** Test AUC of {@code model} on the held-out users' test positions (NaN without a model). */
+    double heldOutAuc(CtrModel model) {
         if (model == null) {
             return Double.NaN;
         }

@@ -108,7 +108,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** Defines a job on a local environment with this stack's configuration and submits it; closed with the stack. */
-    private JobClient submit(String name, Configuration options,
+    public JobClient submit(String name, Configuration options,
                              java.util.function.Consumer<StreamExecutionEnvironment> define) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism,
                 flinkConfig(options));

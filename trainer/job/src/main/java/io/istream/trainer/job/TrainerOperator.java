@@ -205,6 +205,10 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         while (trainer.buffered() > 0) {
             train(now);
         }
+        if (replica.identity().count() > 1) {
+            LOG.info("trainer replica {} of {}: input ended after {} samples of its own since it started",
+                    replica.identity().index(), replica.identity().count(), replica.ownSamplesSinceStart());
+        }
         // every replica sends its last delta; replica 0 waits for the others' before its final update
         replica.finish(now());
         now = now();

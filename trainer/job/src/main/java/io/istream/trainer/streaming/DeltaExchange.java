@@ -18,8 +18,11 @@ public interface DeltaExchange extends AutoCloseable {
     /** Returns once everything sent is durable: a checkpoint must not complete before its deltas are. */
     void flush();
 
-    /** What has arrived since the previous poll, in order per sender; never blocks longer than {@code waitMs}. */
-    List<ReplicaDelta> poll(long waitMs);
+    /**
+     * What has arrived since the previous poll from the senders {@code wanted} accepts (by origin, "run#replica"),
+     * in order per sender; never blocks longer than {@code waitMs}. The others are skipped without being decoded.
+     */
+    List<ReplicaDelta> poll(long waitMs, java.util.function.Predicate<String> wanted);
 
     /** Whether this reader has read everything sent before this call. */
     boolean caughtUp();

@@ -88,6 +88,8 @@ public final class TrainerReplica implements AutoCloseable {
     private long[] sent = new long[4];           // trainer counters at the previous delta: consumed, trained, skipped, Σ
     private final long[] absorbed = new long[4]; // what other replicas' deltas added since
     private long appliedChunks;
+    private long absorbedSinceStart;             // samples other replicas' deltas brought in since this start
+    private final long consumedAtStart;
     private long droppedChunks;
 
     private TrainerReplica(StreamingTrainer trainer, StreamingSettings settings, Identity me, Sync sync,
@@ -108,6 +110,12 @@ public final class TrainerReplica implements AutoCloseable {
             trainer.setBeforeStep(deltas::touch);
         }
         sent = counters();
+        consumedAtStart = trainer.samplesConsumed();
+    }
+
+    /** Samples this replica consumed itself since it started or was restored. */
+    public long ownSamplesSinceStart() {
+        return trainer.samplesConsumed() - consumedAtStart - absorbedSinceStart;
     }
 
     /** A replica of a job that starts without state. */
@@ -239,7 +247,7 @@ public final class TrainerReplica implements AutoCloseable {
         while (true) {
             receive(100, true);
             boolean allEnded = ended.size() >= me.count() - 1;
-            if (allEnded && exchange.caughtUp()) {
+            if (allEnded && exchange.caughtUp()) {   // asked only then: it asks the broker
                 break;
             }
             if (System.nanoTime() > deadline) {
@@ -279,7 +287,7 @@ public final class TrainerReplica implements AutoCloseable {
     }
 
     private void receive(long waitMs, boolean finishing) {
-        for (ReplicaDelta d : exchange.poll(waitMs)) {
+        for (ReplicaDelta d : exchange.poll(waitMs, this::wanted)) {
             String origin = d.getRun() + "#" + d.getReplica();
             boolean thisRun = d.getRun().equals(me.run());
             if (thisRun && d.getReplica() == me.index() || lineage.contains(origin)) {
@@ -304,6 +312,14 @@ public final class TrainerReplica implements AutoCloseable {
         }
     }
 
+    /** Whether deltas of {@code origin} ("run#replica") may be applied: another's, of this run or a restored one. */
+    private boolean wanted(String origin) {
+        int hash = origin.lastIndexOf('#');
+        String run = hash < 0 ? origin : origin.substring(0, hash);
+        return !lineage.contains(origin) && !origin.equals(me.run() + "#" + me.index())
+                && (run.equals(me.run()) || validUpTo.containsKey(run));
+    }
+
     private void release() {
         while (!held.isEmpty() && held.peek().getInterval() <= interval) {
             apply(held.poll());
@@ -317,6 +333,7 @@ public final class TrainerReplica implements AutoCloseable {
             absorbed[i] += add[i];
         }
         trainer.absorb(add[0], add[1], add[2], add[3], d.getNewestSampleTimeMs());
+        absorbedSinceStart += add[0];
         appliedChunks++;
         if (d.getLast() && d.getRun().equals(me.run()) && d.getChunkIndex() == d.getChunkCount() - 1) {
             ended.add(d.getReplica());

@@ -53,8 +53,13 @@ class TrainerReplicaTest {
         }
 
         @Override
-        public List<ReplicaDelta> poll(long waitMs) {
-            List<ReplicaDelta> out = new ArrayList<>(log.records.subList(position, log.records.size()));
+        public List<ReplicaDelta> poll(long waitMs, java.util.function.Predicate<String> wanted) {
+            List<ReplicaDelta> out = new ArrayList<>();
+            for (ReplicaDelta d : log.records.subList(position, log.records.size())) {
+                if (wanted.test(d.getRun() + "#" + d.getReplica())) {
+                    out.add(d);
+                }
+            }
             position = log.records.size();
             return out;
         }

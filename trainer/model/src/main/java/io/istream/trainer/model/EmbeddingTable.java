@@ -244,7 +244,8 @@ public final class EmbeddingTable {
      * left alone. {@link #UNKNOWN_ID} sets the unknown row.
      */
     public void assign(long id, Tensor src, int srcOffset) {
-        values.copyFrom(src, srcOffset, rowFor(id) * dim, dim);
+        int row = rowFor(id);   // first: a new row may grow (replace) the value tensor
+        values.copyFrom(src, srcOffset, row * dim, dim);
     }
 
     /**

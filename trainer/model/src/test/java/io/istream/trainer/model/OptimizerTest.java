@@ -285,6 +285,38 @@ class OptimizerTest {
     }
 
     @Test
+    void assignedAndAddedRowsGrowTheTableAndKeepTheirValues() {
+        // a follower or a replica gives rows to ids it never counted, far past the initial capacity of 4 rows
+        EmbeddingTable table = new EmbeddingTable("item", DataType.FLOAT, 3, 5, 0, 0, 4, 0.1, new Initializer(2));
+        EmbeddingTable twin = new EmbeddingTable("item", DataType.FLOAT, 3, 5, 0, 0, 4, 0.1, new Initializer(2));
+        Tensor src = Tensor.zeros(DataType.FLOAT, 1, 3);
+        for (long id = 1; id <= 100; id++) {
+            src.set(0, id);
+            src.set(1, -id);
+            src.set(2, 0.5 * id);
+            table.assign(id, src, 0);
+        }
+        for (long id = 1; id <= 100; id++) {
+            int row = table.resolve(id);
+            assertThat(row).isPositive();
+            assertThat(table.values().get(row * 3)).isEqualTo(id);
+            assertThat(table.values().get(row * 3 + 1)).isEqualTo(-id);
+            // rowFor gives an uncounted id its initial values, the same whichever order ids arrive in
+            int other = twin.rowFor(101 - id);
+            assertThat(twin.countOf(101 - id)).isZero();
+            assertThat(other).isPositive();
+        }
+        EmbeddingTable ascending = new EmbeddingTable("item", DataType.FLOAT, 3, 5, 0, 0, 4, 0.1, new Initializer(2));
+        for (long id = 1; id <= 100; id++) {
+            ascending.rowFor(id);
+        }
+        for (int j = 0; j < 3; j++) {
+            assertThat(ascending.values().get(ascending.resolve(50) * 3 + j))
+                    .isEqualTo(twin.values().get(twin.resolve(50) * 3 + j));
+        }
+    }
+
+    @Test
     void embeddingRowsAreCollisionlessAdmittedAfterNSightingsAndExpire() {
         Initializer init = new Initializer(1);
         EmbeddingTable table = new EmbeddingTable("item", DataType.DOUBLE, 2, 3, 1_000, 0, 4, 0.1, init);

@@ -1,0 +1,263 @@
+package io.istream.ops.cli;
+
+import io.istream.avro.ModelUpdate;
+import io.istream.avro.ModelUpdateKind;
+import io.istream.avro.Sample;
+import io.istream.ingestion.config.CommittedReader;
+import io.istream.ingestion.producer.EventPublisher;
+import io.istream.ingestion.source.StartingPosition;
+import io.istream.ingestion.validate.ValidationLimits;
+import io.istream.ops.local.LocalStack;
+import io.istream.ops.local.ScriptChooser;
+import io.istream.ops.replay.Replay;
+import io.istream.schemas.AvroCodec;
+import io.istream.schemas.DecodeException;
+import io.istream.schemas.Topics;
+import io.istream.trainer.dataset.EventScript;
+import io.istream.trainer.job.TrainerOptions;
+import io.istream.trainer.data.Batch;
+import io.istream.trainer.job.TrainingJob;
+import io.istream.trainer.model.CtrModel;
+import io.istream.trainer.model.Optimizer;
+import io.istream.trainer.streaming.SampleBatches;
+import io.istream.trainer.streaming.StreamingSettings;
+import io.istream.trainer.updates.ModelFollower;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.AbstractDeserializationSchema;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code istream bench scaling}: trained samples/s of the learning job's trainer at several
+ * {@code trainer.parallelism} values, on the same samples in one run. The data plane runs first and writes every
+ * sample to the samples topic; each trainer run then reads that topic (bounded), so the data plane does not share
+ * the cores with the trainers being timed. Each run's rate is taken from its own model updates: the samples replica 0
+ * counts (its own and, as their deltas arrive, the other replicas') between the first update past
+ * {@code --skip} of the samples and the final one, over the time between them; start-up and the JIT's first
+ * compilations fall before it. Each run's final model is scored on the test positions of held-out users.
+ */
+@Command(name = "scaling", mixinStandardHelpOptions = true,
+        description = "Trainer samples/s at trainer.parallelism 1, 2, 4 on the same samples, and held-out AUC.")
+final class ScalingBench implements Callable<Integer> {
+    @Option(names = "--data", description = "dataset; default ../shared/data/amazon-beauty (synthetic when absent)")
+    Path data;
+
+    @Option(names = "--users", defaultValue = "8000", description = "first N users (default: ${DEFAULT-VALUE})")
+    int users;
+
+    @Option(names = "--held-out", defaultValue = "1000", paramLabel = "N", description = "the last N of the users "
+            + "are never replayed; each run's final model is scored on their test positions (default: ${DEFAULT-VALUE})")
+    int heldOut;
+
+    @Option(names = "--replicas", split = ",", defaultValue = "1,2,4",
+            description = "trainer.parallelism of each run (default: ${DEFAULT-VALUE})")
+    List<Integer> replicas;
+
+    @Option(names = "--skip", defaultValue = "0.1", description = "share of the samples counted as warm-up "
+            + "(default: ${DEFAULT-VALUE})")
+    double skip;
+
+    @Option(names = "--ceiling-samples", defaultValue = "40000", description = "samples of the machine's own "
+            + "ceiling: the same number of independent training loops in threads, no exchange (0 = skip; default: "
+            + "${DEFAULT-VALUE})")
+    int ceilingSamples;
+
+    @Mixin
+    LocalJobOptions local = new LocalJobOptions();
+
+    /** Decodes the samples topic's values. */
+    static final class SampleValues extends AbstractDeserializationSchema<Sample> {
+        private final AvroCodec<Sample> codec = Topics.SAMPLES.values();
+
+        @Override
+        public Sample deserialize(byte[] message) throws IOException {
+            try {
+                return codec.decode(message);
+            } catch (DecodeException e) {
+                throw new IOException("undecodable sample: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public TypeInformation<Sample> getProducedType() {
+            return new AvroTypeInfo<>(Sample.class);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataset = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
+        Configuration options = local.jobOptions();
+        PipelineQuality quality = heldOut > 0 ? PipelineQuality.of(dataset, users, heldOut,
+                TrainerOptions.settings(options).maxHistory(), local.seed) : null;
+        EventScript script = quality != null ? quality.script()
+                : ScriptChooser.load(dataset, users, local.seed, true, System.out);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("benchmark", "scaling");
+        figures.put("script", script.name());
+        figures.put("model", TrainerOptions.settings(options).model().kind().name());
+        figures.put("cores", Runtime.getRuntime().availableProcessors());
+        List<Map<String, Object>> runs = new ArrayList<>();
+        try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-scaling"), local.parallelism)) {
+            try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
+                new Replay(publisher, 0, true).run(script);
+            }
+            stack.startDataPlane(options, StartingPosition.EARLIEST, true).getJobExecutionResult().get();
+            List<Sample> onTopic = CommittedReader.readCommitted(stack.kafka(), Topics.SAMPLES);
+            long samples = onTopic.size();
+            System.out.printf(Locale.ROOT, "%,d samples on the samples topic; each run trains all of them%n", samples);
+            figures.put("samples", samples);
+            for (int n : replicas) {
+                runs.add(run(stack, options, n, samples, quality));
+            }
+            if (ceilingSamples > 0) {
+                List<Sample> share = onTopic.subList(0, (int) Math.min(onTopic.size(), ceilingSamples));
+                double one = 0;
+                for (int i = 0; i < runs.size(); i++) {
+                    int n = (int) runs.get(i).get("replicas");
+                    double rate = independentLoops(options, share, n);
+                    one = i == 0 ? rate : one;
+                    runs.get(i).put("independentLoopsSamplesPerSecond", rate);
+                    runs.get(i).put("independentLoopsRatio", rate / one);
+                }
+            }
+        }
+        double base = (double) runs.get(0).get("samplesPerSecond");
+        double baseAuc = (double) runs.get(0).getOrDefault("heldOutAuc", Double.NaN);
+        System.out.printf(Locale.ROOT, "%n%-9s %12s %10s %10s %10s %14s%n", "replicas", "samples/s", "vs first",
+                "held-out", "vs first", "ceiling ratio");
+        for (Map<String, Object> r : runs) {
+            double rate = (double) r.get("samplesPerSecond");
+            double auc = (double) r.getOrDefault("heldOutAuc", Double.NaN);
+            r.put("ratio", rate / base);
+            r.put("heldOutAucDifference", auc - baseAuc);
+            System.out.printf(Locale.ROOT, "%-9d %,12.0f %10.2f %10.4f %+10.4f %14.2f%n", (int) r.get("replicas"),
+                    rate, rate / base, auc, auc - baseAuc,
+                    (double) r.getOrDefault("independentLoopsRatio", Double.NaN));
+        }
+        figures.put("runs", runs);
+        FiguresFile.write(local.json, figures);
+        return 0;
+    }
+
+    /**
+     * What this machine gives n independent training loops at once: n threads, each training a model of its own on
+     * its share of {@code samples} (by user), nothing exchanged, nothing else running. Samples/s of all of them
+     * together: the ceiling of n replicas here.
+     */
+    private static double independentLoops(Configuration options, List<Sample> samples, int n) throws Exception {
+        StreamingSettings settings = TrainerOptions.settings(options);
+        List<List<Batch>> shares = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            int index = k;
+            List<Sample> mine = samples.stream().filter(x -> Math.floorMod(x.getUserId(), n) == index).toList();
+            List<Batch> batches = new ArrayList<>();
+            for (int from = 0; from < mine.size(); from += settings.batchSize()) {
+                batches.add(SampleBatches.of(mine.subList(from, Math.min(mine.size(), from + settings.batchSize())),
+                        settings.maxHistory()));
+            }
+            shares.add(batches);
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            long start = System.nanoTime();
+            for (List<Batch> batches : shares) {
+                done.add(pool.submit(() -> {
+                    CtrModel model = new CtrModel(settings.model(), settings.optimizer().kind().slots());
+                    Optimizer optimizer = new Optimizer(settings.optimizer(), model);
+                    for (Batch b : batches) {
+                        model.forward(b, true);
+                        model.backward();
+                        optimizer.step();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+            double rate = samples.size() / ((System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "%d independent training loop(s) in threads, no exchange: %,.0f samples/s "
+                    + "together%n", n, rate);
+            return rate;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private Map<String, Object> run(LocalStack stack, Configuration base, int n, long samples, PipelineQuality quality)
+            throws Exception {
+        Configuration options = new Configuration(base);
+        options.set(TrainerOptions.PARALLELISM, n);
+        String group = "bench-scaling-" + n;
+        long startMs = System.currentTimeMillis();
+        long start = System.nanoTime();
+        stack.submit("istream learning, trainer.parallelism " + n, options, env -> {
+            KafkaSource<Sample> source = KafkaSource.<Sample>builder()
+                    .setProperties(stack.kafka().toProperties())
+                    .setTopics(Topics.SAMPLES.name())
+                    .setGroupId(group)
+                    .setStartingOffsets(OffsetsInitializer.earliest())
+                    .setBounded(OffsetsInitializer.latest())
+                    .setProperty("isolation.level", "read_committed")
+                    .setProperty("max.partition.fetch.bytes", String.valueOf(8 << 20))
+                    .setValueOnlyDeserializer(new SampleValues())
+                    .build();
+            DataStream<Sample> input = env.fromSource(source, WatermarkStrategy.noWatermarks(), "samples")
+                    .uid("samples");
+            TrainingJob.defineWorkflow(env, input, options, TrainingJob.kafkaSinks(stack.kafka(), group));
+        }).getJobExecutionResult().get();
+        double jobSeconds = (System.nanoTime() - start) / 1e9;
+
+        // this run's updates: its trainer epochs begin at or after its start
+        List<ModelUpdate> updates = CommittedReader.readCommitted(stack.kafka(), Topics.MODEL_UPDATES).stream()
+                .filter(u -> u.getTrainerEpoch() >= startMs).toList();
+        ModelFollower follower = new ModelFollower();
+        long fromMs = -1;
+        long fromSamples = 0;
+        for (ModelUpdate u : updates) {
+            if (fromMs < 0 && u.getChunkIndex() == 0 && u.getSamplesTrained() >= skip * samples) {
+                fromMs = u.getCreatedAtMs();
+                fromSamples = u.getSamplesTrained();
+            }
+            follower.accept(u);
+        }
+        ModelUpdate last = updates.get(updates.size() - 1);
+        if (last.getKind() != ModelUpdateKind.FULL || follower.samplesTrained() != samples) {
+            throw new IllegalStateException("trainer.parallelism " + n + ": the final model counts "
+                    + follower.samplesTrained() + " of " + samples + " samples");
+        }
+        double seconds = (last.getCreatedAtMs() - fromMs) / 1000.0;
+        double rate = (follower.samplesTrained() - fromSamples) / seconds;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("replicas", n);
+        out.put("jobSeconds", jobSeconds);
+        out.put("timedSamples", follower.samplesTrained() - fromSamples);
+        out.put("timedSeconds", seconds);
+        out.put("samplesPerSecond", rate);
+        out.put("samplesTrained", follower.samplesTrained());
+        if (quality != null) {
+            out.put("heldOutAuc", quality.heldOutAuc(follower.model()));
+        }
+        System.out.printf(Locale.ROOT, "trainer.parallelism %d: %,d samples in %.1f s after the first %,d: %,.0f "
+                        + "samples/s (job %.1f s)%s%n", n, follower.samplesTrained() - fromSamples, seconds, fromSamples,
+                rate, jobSeconds, quality == null ? "" : String.format(Locale.ROOT, "; held-out AUC %.4f",
+                        (double) out.get("heldOutAuc")));
+        return out;
+    }
+}
