@@ -6,6 +6,7 @@ import io.istream.avro.Sample;
 import io.istream.trainer.model.BlasKernels;
 import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.streaming.DeltaExchange;
+import io.istream.trainer.streaming.ReplicaSnapshot;
 import io.istream.trainer.streaming.StreamingTrainer;
 import io.istream.trainer.streaming.TrainerReplica;
 import java.util.ArrayList;
@@ -117,7 +118,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         state.get().forEach(stored::add);
         Iterator<byte[]> single = singleState.get().iterator();
         if (context.isRestored() && stored.isEmpty() && single.hasNext()) {
-            stored.add(TrainerReplica.wrapSingle(single.next()));
+            stored.add(ReplicaSnapshot.wrapSingle(single.next()));
         }
         var task = getRuntimeContext().getTaskInfo();
         TrainerReplica.Identity me = new TrainerReplica.Identity(task.getIndexOfThisSubtask(),

@@ -3,6 +3,7 @@ package io.istream.trainer.streaming;
 import io.istream.avro.DenseDelta;
 import io.istream.avro.ReplicaDelta;
 import io.istream.avro.RowDeltas;
+import io.istream.avro.Sightings;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.EmbeddingTable;
 import io.istream.trainer.model.SparseGradient;
@@ -31,7 +32,8 @@ import java.util.Map;
  *
  * <p>A row another replica created and this one has never admitted starts from its initial values, which depend on
  * the seed and id alone ({@code Initializer.forKey}), so init + Δ is the sender's row whatever the order of
- * admissions.
+ * admissions. Sightings travel too: each replica adds the others' to its counts, so admission (after
+ * {@code model.admit-after} sightings) and MBA's n_j (DIN eq. 7) count every replica's samples, as one trainer's would.
  */
 final class ReplicaDeltas {
     /** Avro framing allowance per chunk and per part. */
@@ -45,6 +47,11 @@ final class ReplicaDeltas {
             before.add(new HashMap<>());
         }
         rebase(model);
+    }
+
+    /** From now on, sightings of ids are counted for the next delta too (several replicas). */
+    void trackSightings(CtrModel model) {
+        model.tables().forEach(EmbeddingTable::trackSightings);
     }
 
     /** Forgets every change: the model as it is now is the base of the next delta. */
@@ -110,6 +117,7 @@ final class ReplicaDeltas {
         List<EmbeddingTable> tables = model.tables();
         for (int k = 0; k < tables.size(); k++) {
             rowParts(tables.get(k), before.get(k), maxChunkBytes, parts);
+            sightingParts(tables.get(k), maxChunkBytes, parts);
         }
         for (Map.Entry<String, Tensor> e : ModelTensors.denseTensors(model).entrySet()) {
             double[] now = e.getValue().toDoubleArray();
@@ -156,26 +164,49 @@ final class ReplicaDeltas {
         }
     }
 
+    private static void sightingParts(EmbeddingTable table, int maxChunkBytes, List<Object> parts) {
+        int perPart = Math.max(1, (maxChunkBytes - 2 * OVERHEAD) / (2 * Long.BYTES));
+        List<List<Long>> ids = new ArrayList<>(List.of(new ArrayList<>()));
+        List<List<Long>> counts = new ArrayList<>(List.of(new ArrayList<>()));
+        table.drainSightings((id, count) -> {
+            if (ids.get(ids.size() - 1).size() == perPart) {
+                ids.add(new ArrayList<>());
+                counts.add(new ArrayList<>());
+            }
+            ids.get(ids.size() - 1).add(id);
+            counts.get(counts.size() - 1).add(count);
+        });
+        for (int i = 0; i < ids.size(); i++) {
+            if (!ids.get(i).isEmpty()) {
+                parts.add(new Sightings(table.name, ids.get(i), counts.get(i)));
+            }
+        }
+    }
+
     private static ByteBuffer floats(int n) {
         return ByteBuffer.allocate(n * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static List<ReplicaDelta> chunks(List<Object> parts, ReplicaDelta.Builder header, int maxChunkBytes) {
         List<List<RowDeltas>> rows = new ArrayList<>(List.of(new ArrayList<>()));
+        List<List<Sightings>> sightings = new ArrayList<>(List.of(new ArrayList<>()));
         List<List<DenseDelta>> dense = new ArrayList<>(List.of(new ArrayList<>()));
         long used = OVERHEAD;
         for (Object part : parts) {
-            long size = OVERHEAD + (part instanceof RowDeltas r
-                    ? r.getDeltas().remaining() + 8L * r.getIds().size()
+            long size = OVERHEAD + (part instanceof RowDeltas r ? r.getDeltas().remaining() + 8L * r.getIds().size()
+                    : part instanceof Sightings c ? 16L * c.getIds().size()
                     : ((DenseDelta) part).getDeltas().remaining());
             if (used + size > maxChunkBytes && used > OVERHEAD) {
                 rows.add(new ArrayList<>());
+                sightings.add(new ArrayList<>());
                 dense.add(new ArrayList<>());
                 used = OVERHEAD;
             }
             used += size;
             if (part instanceof RowDeltas r) {
                 rows.get(rows.size() - 1).add(r);
+            } else if (part instanceof Sightings c) {
+                sightings.get(sightings.size() - 1).add(c);
             } else {
                 dense.get(dense.size() - 1).add((DenseDelta) part);
             }
@@ -188,13 +219,14 @@ final class ReplicaDeltas {
                     .setChunkIndex(c)
                     .setChunkCount(rows.size())
                     .setRows(rows.get(c))
+                    .setSightings(sightings.get(c))
                     .setDense(dense.get(c))
                     .setLast(isLast && last.getLast())
                     .setSamplesConsumed(isLast ? last.getSamplesConsumed() : 0)
                     .setSamplesTrained(isLast ? last.getSamplesTrained() : 0)
                     .setSkippedBatches(isLast ? last.getSkippedBatches() : 0)
                     .setSampleChecksum(isLast ? last.getSampleChecksum() : 0)
-                    .setNewestSampleTimeMs(isLast ? last.getNewestSampleTimeMs() : 0)
+                    .setNewestSampleTimeMs(last.getNewestSampleTimeMs())
                     .build());
         }
         return out;
@@ -212,8 +244,24 @@ final class ReplicaDeltas {
      */
     void apply(CtrModel model, ReplicaDelta chunk, ChangedRow changed) {
         List<EmbeddingTable> tables = model.tables();
+        long seen = chunk.getNewestSampleTimeMs();
+        for (Sightings part : chunk.getSightings()) {
+            int k = tableIndex(tables, part.getTable(), -1);
+            EmbeddingTable table = tables.get(k);
+            List<Long> ids = part.getIds();
+            List<Long> counts = part.getCounts();
+            if (counts.size() != ids.size()) {
+                throw new IllegalArgumentException("table " + table.name + ": " + ids.size() + " sighted ids with "
+                        + counts.size() + " counts");
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                if (table.addSightings(ids.get(i), counts.get(i), seen)) {
+                    changed.changed(k, ids.get(i));   // admitted here: its (initial) row is part of the model now
+                }
+            }
+        }
         for (RowDeltas part : chunk.getRows()) {
-            int k = tableIndex(tables, part);
+            int k = tableIndex(tables, part.getTable(), part.getDim());
             EmbeddingTable table = tables.get(k);
             int d = table.dim;
             List<Long> ids = part.getIds();
@@ -224,7 +272,7 @@ final class ReplicaDeltas {
             }
             Map<Long, double[]> mine = before.get(k);
             for (long id : ids) {
-                int row = table.rowFor(id);
+                int row = table.rowFor(id, seen);
                 double[] base = mine.get(id);
                 for (int j = 0; j < d; j++) {
                     int at = row * d + j;
@@ -254,13 +302,14 @@ final class ReplicaDeltas {
         }
     }
 
-    private static int tableIndex(List<EmbeddingTable> tables, RowDeltas part) {
+    /** The index of table {@code name} (with {@code dim} columns, unless −1). */
+    private static int tableIndex(List<EmbeddingTable> tables, String name, int dim) {
         for (int k = 0; k < tables.size(); k++) {
-            if (tables.get(k).name.equals(part.getTable()) && tables.get(k).dim == part.getDim()) {
+            if (tables.get(k).name.equals(name) && (dim < 0 || tables.get(k).dim == dim)) {
                 return k;
             }
         }
-        throw new IllegalArgumentException("embedding table " + part.getTable() + " (dim " + part.getDim()
-                + ") does not fit this model");
+        throw new IllegalArgumentException("embedding table " + name + (dim < 0 ? "" : " (dim " + dim + ")")
+                + " does not fit this model");
     }
 }

@@ -3,13 +3,7 @@ package io.istream.trainer.streaming;
 import io.istream.avro.ReplicaDelta;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.ModelConfig;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainerReplica implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerReplica.class);
-    private static final int MAGIC = 0x49535250;   // "ISRP"
-    private static final int FORMAT = 1;
     /** A replica of a job that starts without state reads the deltas sent this long before it (clock skew). */
     static final long FRESH_LOOKBACK_MS = 10 * 60_000;
 
@@ -108,6 +100,7 @@ public final class TrainerReplica implements AutoCloseable {
         this.deltas = exchange == null ? null : new ReplicaDeltas(trainer.model());
         if (deltas != null && me.count() > 1) {
             trainer.setBeforeStep(deltas::touch);
+            deltas.trackSightings(trainer.model());
         }
         sent = counters();
         consumedAtStart = trainer.samplesConsumed();
@@ -136,49 +129,49 @@ public final class TrainerReplica implements AutoCloseable {
      */
     public static TrainerReplica restore(List<byte[]> snapshots, StreamingSettings settings, Sync sync, Identity me,
                                          long restoredCheckpoint, DeltaExchange.Factory exchanges, long nowMs) {
-        List<Stored> stored = new ArrayList<>();
+        List<ReplicaSnapshot.Stored> stored = new ArrayList<>();
         for (byte[] bytes : snapshots) {
-            stored.add(Stored.read(bytes));
+            stored.add(ReplicaSnapshot.Stored.read(bytes));
         }
-        stored.sort((a, b) -> Integer.compare(a.index, b.index));
+        stored.sort((a, b) -> Integer.compare(a.index(), b.index()));
         int oldCount = stored.size();
         for (int i = 0; i < oldCount; i++) {
-            if (stored.get(i).index != i) {
+            if (stored.get(i).index() != i) {
                 throw new IllegalStateException("trainer replica snapshots of indices " + stored.stream()
-                        .map(s -> s.index).toList() + ": expected 0.." + (oldCount - 1));
+                        .map(s -> s.index()).toList() + ": expected 0.." + (oldCount - 1));
             }
         }
-        Stored base = stored.get(me.index() % oldCount);
-        StreamingTrainer trainer = StreamingTrainer.restore(base.trainer, settings);
-        if (base.index % me.count() != me.index()) {
+        ReplicaSnapshot.Stored base = stored.get(me.index() % oldCount);
+        StreamingTrainer trainer = StreamingTrainer.restore(base.trainer(), settings);
+        if (base.index() % me.count() != me.index()) {
             trainer.dropBuffered();   // another new replica trains them
         }
-        for (Stored other : stored) {
-            if (other != base && other.index % me.count() == me.index()) {
-                StreamingTrainer.bufferedIn(other.trainer).forEach(trainer::add);
+        for (ReplicaSnapshot.Stored other : stored) {
+            if (other != base && other.index() % me.count() == me.index()) {
+                StreamingTrainer.bufferedIn(other.trainer()).forEach(trainer::add);
             }
         }
         Map<String, Long> valid = new TreeMap<>();
         boolean read = me.count() > 1;
-        for (Stored s : stored) {
-            valid.putAll(s.validUpTo);
-            valid.put(s.run, restoredCheckpoint);
-            read |= s.count > 1 || s.reading;
+        for (ReplicaSnapshot.Stored s : stored) {
+            valid.putAll(s.validUpTo());
+            valid.put(s.run(), restoredCheckpoint);
+            read |= s.count() > 1 || s.reading();
         }
-        Set<String> lineage = new TreeSet<>(base.lineage);
-        lineage.add(base.run + "#" + base.index);
+        Set<String> lineage = new TreeSet<>(base.lineage());
+        lineage.add(base.run() + "#" + base.index());
         DeltaExchange exchange = null;
         if (read && exchanges != null) {
             exchange = exchanges.open(clientId(me));
-            if (base.positions.isEmpty()) {
+            if (base.positions().isEmpty()) {
                 exchange.seekToTime(nowMs - FRESH_LOOKBACK_MS);
             } else {
-                exchange.seek(base.positions);
+                exchange.seek(base.positions());
             }
         }
         LOG.info("trainer replica {} of {} restored from checkpoint {}: the model of replica {} of {} (version {}, {} "
                         + "samples trained), {} buffered samples{}", me.index(), me.count(), restoredCheckpoint,
-                base.index, oldCount, trainer.version(), trainer.samplesTrained(), trainer.buffered(),
+                base.index(), oldCount, trainer.version(), trainer.samplesTrained(), trainer.buffered(),
                 exchange == null ? "" : "; reading the other replicas' deltas on from its exchange positions");
         return new TrainerReplica(trainer, settings, me, sync, exchange, valid, lineage, restoredCheckpoint + 1,
                 nowMs);
@@ -270,7 +263,7 @@ public final class TrainerReplica implements AutoCloseable {
                     .setRun(me.run()).setReplica(me.index()).setReplicas(me.count())
                     .setInterval(intervalOfChange).setSequence(++sequence).setLast(last)
                     .setChunkIndex(0).setChunkCount(1).setCreatedAtMs(nowMs)
-                    .setRows(List.of()).setDense(List.of())
+                    .setRows(List.of()).setSightings(List.of()).setDense(List.of())
                     .setSamplesConsumed(own[0]).setSamplesTrained(own[1]).setSkippedBatches(own[2])
                     .setSampleChecksum(own[3]).setNewestSampleTimeMs(trainer.newestSampleTimeMs());
             exchange.send(deltas.take(trainer.model(), header, settings.maxChunkBytes()));
@@ -370,101 +363,8 @@ public final class TrainerReplica implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ state
-
     private byte[] write() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(FORMAT);
-            out.writeInt(me.index());
-            out.writeInt(me.count());
-            out.writeUTF(me.run());
-            out.writeBoolean(exchange != null);
-            out.writeInt(lineage.size());
-            for (String origin : lineage) {
-                out.writeUTF(origin);
-            }
-            out.writeInt(validUpTo.size());
-            for (Map.Entry<String, Long> e : validUpTo.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeLong(e.getValue());
-            }
-            Map<Integer, Long> positions = exchange == null ? Map.of() : exchange.positions();
-            out.writeInt(positions.size());
-            for (Map.Entry<Integer, Long> e : positions.entrySet()) {
-                out.writeInt(e.getKey());
-                out.writeLong(e.getValue());
-            }
-            byte[] model = trainer.snapshot();
-            out.writeInt(model.length);
-            out.write(model);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot snapshot the trainer replica", e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** Whether {@code bytes} is a replica snapshot (else a single trainer's, of a job before replicas). */
-    public static boolean isReplicaSnapshot(byte[] bytes) {
-        return bytes.length >= 4 && (bytes[0] & 0xff) == 0x49 && bytes[1] == 0x53 && bytes[2] == 0x52
-                && bytes[3] == 0x50;
-    }
-
-    /** A single trainer's snapshot (before replicas) as the snapshot of replica 0 of 1 of an unnamed run. */
-    public static byte[] wrapSingle(byte[] trainerSnapshot) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(FORMAT);
-            out.writeInt(0);
-            out.writeInt(1);
-            out.writeUTF("single");
-            out.writeBoolean(false);
-            out.writeInt(0);
-            out.writeInt(0);
-            out.writeInt(0);
-            out.writeInt(trainerSnapshot.length);
-            out.write(trainerSnapshot);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private record Stored(int index, int count, String run, boolean reading, Set<String> lineage,
-                          Map<String, Long> validUpTo, Map<Integer, Long> positions, byte[] trainer) {
-        static Stored read(byte[] bytes) {
-            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-                if (in.readInt() != MAGIC) {
-                    throw new IllegalArgumentException("not a trainer-replica snapshot");
-                }
-                int format = in.readInt();
-                if (format != FORMAT) {
-                    throw new IllegalArgumentException("trainer-replica snapshot format " + format + " is not supported");
-                }
-                int index = in.readInt();
-                int count = in.readInt();
-                String run = in.readUTF();
-                boolean reading = in.readBoolean();
-                Set<String> lineage = new TreeSet<>();
-                for (int i = in.readInt(); i > 0; i--) {
-                    lineage.add(in.readUTF());
-                }
-                Map<String, Long> valid = new TreeMap<>();
-                for (int i = in.readInt(); i > 0; i--) {
-                    valid.put(in.readUTF(), in.readLong());
-                }
-                Map<Integer, Long> positions = new TreeMap<>();
-                for (int i = in.readInt(); i > 0; i--) {
-                    positions.put(in.readInt(), in.readLong());
-                }
-                byte[] trainer = new byte[in.readInt()];
-                in.readFully(trainer);
-                return new Stored(index, count, run, reading, lineage, valid, positions, trainer);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read a trainer-replica snapshot", e);
-            }
-        }
+        return ReplicaSnapshot.write(me, exchange != null, lineage, validUpTo,
+                exchange == null ? Map.of() : exchange.positions(), trainer.snapshot());
     }
 }

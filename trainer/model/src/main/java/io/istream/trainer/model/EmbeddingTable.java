@@ -38,6 +38,7 @@ public final class EmbeddingTable {
     private long[] entryCount = new long[16];    // n_j [E]
     private long[] entryLastSeen = new long[16]; // [E] epoch ms
     private int[] entryRow = new int[16];    // [E] value row, or UNKNOWN_ROW before admission
+    private int[] entryUnsent;               // [E] sightings not yet sent to other trainer replicas; null: untracked
     private int[] freeEntries = new int[16];
     private int freeEntryCount;
     private int entries;                     // high-water mark of entry indices
@@ -88,6 +89,9 @@ public final class EmbeddingTable {
             entry = newEntry(id);
         }
         entryCount[entry]++;
+        if (entryUnsent != null) {
+            entryUnsent[entry]++;
+        }
         entryLastSeen[entry] = Math.max(entryLastSeen[entry], nowMs);
         if (entryRow[entry] == UNKNOWN_ROW && entryCount[entry] >= admitAfter) {
             int row = newRow(id);
@@ -179,7 +183,13 @@ public final class EmbeddingTable {
                 entryCount = Arrays.copyOf(entryCount, n);
                 entryLastSeen = Arrays.copyOf(entryLastSeen, n);
                 entryRow = Arrays.copyOf(entryRow, n);
+                if (entryUnsent != null) {
+                    entryUnsent = Arrays.copyOf(entryUnsent, n);
+                }
             }
+        }
+        if (entryUnsent != null) {
+            entryUnsent[entry] = 0;
         }
         entryId[entry] = id;
         entryCount[entry] = 0;
@@ -272,6 +282,72 @@ public final class EmbeddingTable {
         return entryRow[entry];
     }
 
+    /**
+     * As {@link #rowFor(long)}, and the id counts as seen at {@code seenMs} (event time) for expiry: what a trainer
+     * replica does with a row another replica changed, so that expiry does not forget it at once.
+     */
+    public int rowFor(long id, long seenMs) {
+        int row = rowFor(id);
+        if (id != UNKNOWN_ID) {
+            int entry = entryOf.get(id);
+            entryLastSeen[entry] = Math.max(entryLastSeen[entry], seenMs);
+        }
+        return row;
+    }
+
+    /**
+     * From now on, counts the sightings of each id that {@link #drainSightings} has not yet handed out: trainer
+     * replicas send them to each other, so that every replica's counts n_j (admission, MBA) are everyone's.
+     */
+    public void trackSightings() {
+        if (entryUnsent == null) {
+            entryUnsent = new int[entryId.length];
+        }
+    }
+
+    /** Hands out (id, sightings) for each id sighted since the previous call, and forgets them. */
+    public void drainSightings(IdCountVisitor visitor) {
+        if (entryUnsent == null) {
+            return;
+        }
+        for (int e = 0; e < entries; e++) {
+            if (entryUnsent[e] > 0) {
+                visitor.visit(entryId[e], entryUnsent[e]);
+                entryUnsent[e] = 0;
+            }
+        }
+    }
+
+    /**
+     * Adds {@code n} sightings of {@code id} made elsewhere (another trainer replica), seen at {@code seenMs}, and
+     * admits the id as {@link #observe} would once its count reaches admitAfter.
+     *
+     * @return whether this gave the id its row
+     */
+    public boolean addSightings(long id, long n, long seenMs) {
+        if (id <= 0 || n <= 0) {
+            return false;
+        }
+        int entry = entryOf.get(id);
+        if (entry == LongIntMap.MISSING) {
+            entry = newEntry(id);
+        }
+        entryCount[entry] += n;
+        entryLastSeen[entry] = Math.max(entryLastSeen[entry], seenMs);
+        if (entryRow[entry] == UNKNOWN_ROW && entryCount[entry] >= admitAfter) {
+            int row = newRow(id);
+            entryRow[entry] = row;
+            rowEntry[row] = entry;
+            return true;
+        }
+        return false;
+    }
+
+    @FunctionalInterface
+    public interface IdCountVisitor {
+        void visit(long id, long count);
+    }
+
     /** Forgets {@code id} as expiry would: it reads the unknown row again. No-op for an unknown id. */
     public void forget(long id) {
         int entry = id <= 0 ? LongIntMap.MISSING : entryOf.get(id);
@@ -291,6 +367,9 @@ public final class EmbeddingTable {
         entryId[entry] = 0;
         entryCount[entry] = 0;
         entryRow[entry] = UNKNOWN_ROW;
+        if (entryUnsent != null) {
+            entryUnsent[entry] = 0;
+        }
         freeEntries = push(freeEntries, freeEntryCount++, entry);
     }
 
