@@ -4,9 +4,9 @@ import io.istream.avro.Metrics;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
 import io.istream.trainer.model.BlasKernels;
-import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.streaming.DeltaExchange;
 import io.istream.trainer.streaming.ReplicaSnapshot;
+import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.streaming.StreamingTrainer;
 import io.istream.trainer.streaming.TrainerReplica;
 import java.util.ArrayList;
@@ -136,8 +136,8 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         } else {
             replica = TrainerReplica.start(settings, sync, me, exchanges, now());
             trainer = replica.trainer();
-            LOG.info("streaming trainer {} started with a fresh {} model", me.count() > 1
-                    ? "replica " + me.index() + " of " + me.count() : "", settings.model().kind());
+            LOG.info("streaming trainer{} started with a fresh {} model", me.count() > 1
+                    ? " replica " + me.index() + " of " + me.count() : "", settings.model().kind());
         }
         trainer.beginEpoch(now());
     }

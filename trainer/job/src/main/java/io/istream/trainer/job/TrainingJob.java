@@ -50,10 +50,6 @@ public final class TrainingJob {
      */
     public record LearningSinks(Consumer<DataStream<ModelUpdate>> modelUpdates, Consumer<DataStream<Metrics>> metrics,
                                 DeltaExchange.Factory deltas) {
-        /** Without a delta exchange: one trainer. */
-        public LearningSinks(Consumer<DataStream<ModelUpdate>> modelUpdates, Consumer<DataStream<Metrics>> metrics) {
-            this(modelUpdates, metrics, null);
-        }
     }
 
     /**
