@@ -110,11 +110,7 @@ final class PipelineBench implements Callable<Integer> {
         // offline: the same samples in the samples topic's order, same model, optimiser and batch size
         CtrModel model = new CtrModel(settings.model(), settings.optimizer().kind().slots());
         Optimizer optimizer = new Optimizer(settings.optimizer(), model);
-        List<Batch> batches = new ArrayList<>();
-        for (int from = 0; from < samples.size(); from += settings.batchSize()) {
-            batches.add(SampleBatches.of(samples.subList(from, Math.min(samples.size(), from + settings.batchSize())),
-                    settings.maxHistory()));
-        }
+        List<Batch> batches = SampleBatches.inBatches(samples, settings.batchSize(), settings.maxHistory());
         int steadyFrom = (int) Math.min(samples.size(), split.warmupSamples());   // the streaming warm-up's samples
         long steadyNanos = 0;
         int steadySamples = 0;

@@ -30,6 +30,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.AbstractDeserializationSchema;
 import org.apache.flink.configuration.Configuration;
@@ -166,16 +169,11 @@ final class ScalingBench implements Callable<Integer> {
         for (int k = 0; k < n; k++) {
             int index = k;
             List<Sample> mine = samples.stream().filter(x -> Math.floorMod(x.getUserId(), n) == index).toList();
-            List<Batch> batches = new ArrayList<>();
-            for (int from = 0; from < mine.size(); from += settings.batchSize()) {
-                batches.add(SampleBatches.of(mine.subList(from, Math.min(mine.size(), from + settings.batchSize())),
-                        settings.maxHistory()));
-            }
-            shares.add(batches);
+            shares.add(SampleBatches.inBatches(mine, settings.batchSize(), settings.maxHistory()));
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
-            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            List<Future<?>> done = new ArrayList<>();
             long start = System.nanoTime();
             for (List<Batch> batches : shares) {
                 done.add(pool.submit(() -> {
@@ -188,7 +186,7 @@ final class ScalingBench implements Callable<Integer> {
                     }
                 }));
             }
-            for (java.util.concurrent.Future<?> f : done) {
+            for (Future<?> f : done) {
                 f.get();
             }
             double rate = samples.size() / ((System.nanoTime() - start) / 1e9);

@@ -4,6 +4,7 @@ import io.istream.avro.ReplicaDelta;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Where trainer replicas send their deltas and read each other's: every replica reads everything every replica
@@ -22,7 +23,7 @@ public interface DeltaExchange extends AutoCloseable {
      * What has arrived since the previous poll from the senders {@code wanted} accepts (by origin, "run#replica"),
      * in order per sender; never blocks longer than {@code waitMs}. The others are skipped without being decoded.
      */
-    List<ReplicaDelta> poll(long waitMs, java.util.function.Predicate<String> wanted);
+    List<ReplicaDelta> poll(long waitMs, Predicate<String> wanted);
 
     /** Whether this reader has read everything sent before this call. */
     boolean caughtUp();

@@ -2,11 +2,21 @@ package io.istream.trainer.streaming;
 
 import io.istream.avro.Sample;
 import io.istream.trainer.data.Batch;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Labelled samples from the data plane → the model's {@link Batch}. */
 public final class SampleBatches {
     private SampleBatches() {
+    }
+
+    /** {@code samples} in order, cut into batches of {@code batchSize} (the last may be smaller), as {@link #of}. */
+    public static List<Batch> inBatches(List<Sample> samples, int batchSize, int maxHistory) {
+        List<Batch> batches = new ArrayList<>();
+        for (int from = 0; from < samples.size(); from += batchSize) {
+            batches.add(of(samples.subList(from, Math.min(samples.size(), from + batchSize)), maxHistory));
+        }
+        return batches;
     }
 
     /**

@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Continuous training on a stream of labelled samples, without Flink: the Flink operator only feeds it, asks it for
@@ -77,7 +78,7 @@ public final class StreamingTrainer {
     private long expiredIds;
     private boolean poisonNextBatch;
     private boolean publishing = true;
-    private java.util.function.Consumer<CtrModel> beforeStep = model -> { };
+    private Consumer<CtrModel> beforeStep = model -> { };
 
     public StreamingTrainer(StreamingSettings settings) {
         this(settings, new CtrModel(settings.model(), settings.optimizer().kind().slots()), null);
@@ -259,7 +260,7 @@ public final class StreamingTrainer {
      * Called after each batch's backward pass and before its optimiser step, with the model whose sparse gradients
      * name the rows the step will change (a trainer replica remembers their values before the step).
      */
-    public void setBeforeStep(java.util.function.Consumer<CtrModel> beforeStep) {
+    public void setBeforeStep(Consumer<CtrModel> beforeStep) {
         this.beforeStep = beforeStep;
     }
 
@@ -420,19 +421,24 @@ public final class StreamingTrainer {
             }
             int format = in.readInt();
             in.skipNBytes(6L * Long.BYTES + (format >= 2 ? Long.BYTES : 0));
-            int buffered = in.readInt();
-            List<Sample> samples = new ArrayList<>(buffered);
-            for (int i = 0; i < buffered; i++) {
-                byte[] encoded = new byte[in.readInt()];
-                in.readFully(encoded);
-                samples.add(SAMPLES.decode(encoded));
-            }
-            return samples;
+            return readBuffered(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the streaming trainer's buffered samples", e);
         } catch (DecodeException e) {
             throw new IllegalArgumentException("snapshot holds an undecodable sample: " + e.getMessage(), e);
         }
+    }
+
+    /** The buffered samples of a snapshot, read at their place in it: a count, then each encoded sample. */
+    private static List<Sample> readBuffered(DataInputStream in) throws IOException, DecodeException {
+        int buffered = in.readInt();
+        List<Sample> samples = new ArrayList<>(buffered);
+        for (int i = 0; i < buffered; i++) {
+            byte[] encoded = new byte[in.readInt()];
+            in.readFully(encoded);
+            samples.add(SAMPLES.decode(encoded));
+        }
+        return samples;
     }
 
     /** The trainer of a {@link #snapshot}, with {@code settings} for everything but the model and optimiser. */
@@ -452,13 +458,7 @@ public final class StreamingTrainer {
             long checksum = in.readLong();
             long newest = in.readLong();
             long epoch = format >= 2 ? in.readLong() : 0;
-            int buffered = in.readInt();
-            List<Sample> samples = new ArrayList<>(buffered);
-            for (int i = 0; i < buffered; i++) {
-                byte[] encoded = new byte[in.readInt()];
-                in.readFully(encoded);
-                samples.add(SAMPLES.decode(encoded));
-            }
+            List<Sample> samples = readBuffered(in);
             byte[] modelFile = new byte[in.readInt()];
             in.readFully(modelFile);
             ModelFile.Loaded loaded = ModelFile.fromBytes(modelFile);
