@@ -19,7 +19,10 @@ import io.istream.trainer.data.Batch;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.Optimizer;
+import io.istream.trainer.streaming.InMemoryDeltaExchange;
 import io.istream.trainer.streaming.SampleBatches;
+import io.istream.trainer.streaming.StreamingTrainer;
+import io.istream.trainer.streaming.TrainerReplica;
 import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.updates.ModelFollower;
 import java.io.IOException;
@@ -80,6 +83,16 @@ final class ScalingBench implements Callable<Integer> {
             + "${DEFAULT-VALUE})")
     int ceilingSamples;
 
+    @Option(names = "--lockstep", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "also train each replica count in memory, stepped in turn with no exchange lag, and score "
+            + "it on the held-out users: the merge rule's own cost (default: ${DEFAULT-VALUE})")
+    boolean lockstep;
+
+    @Option(names = "--pipeline", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "run the learning job at each replica count (default: ${DEFAULT-VALUE}); --no-pipeline "
+            + "leaves the lockstep and the ceiling")
+    boolean pipeline;
+
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
 
@@ -126,7 +139,13 @@ final class ScalingBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%,d samples on the samples topic; each run trains all of them%n", samples);
             figures.put("samples", samples);
             for (int n : replicas) {
-                runs.add(run(stack, options, n, samples, quality));
+                runs.add(pipeline ? run(stack, options, n, samples, quality)
+                        : new LinkedHashMap<>(Map.of("replicas", n)));
+            }
+            if (quality != null && lockstep) {
+                for (Map<String, Object> r : runs) {
+                    r.put("heldOutAucLockstep", lockstep(options, onTopic, (int) r.get("replicas"), quality));
+                }
             }
             if (ceilingSamples > 0) {
                 List<Sample> share = onTopic.subList(0, (int) Math.min(onTopic.size(), ceilingSamples));
@@ -140,22 +159,77 @@ final class ScalingBench implements Callable<Integer> {
                 }
             }
         }
-        double base = (double) runs.get(0).get("samplesPerSecond");
+        double base = (double) runs.get(0).getOrDefault("samplesPerSecond", Double.NaN);
         double baseAuc = (double) runs.get(0).getOrDefault("heldOutAuc", Double.NaN);
-        System.out.printf(Locale.ROOT, "%n%-9s %12s %10s %10s %10s %14s%n", "replicas", "samples/s", "vs first",
-                "held-out", "vs first", "ceiling ratio");
+        double baseLockstep = (double) runs.get(0).getOrDefault("heldOutAucLockstep", Double.NaN);
+        System.out.printf(Locale.ROOT, "%n%-9s %12s %10s %10s %10s %14s %10s %10s%n", "replicas", "samples/s",
+                "vs first", "held-out", "vs first", "ceiling ratio", "lockstep", "vs first");
         for (Map<String, Object> r : runs) {
-            double rate = (double) r.get("samplesPerSecond");
+            double rate = (double) r.getOrDefault("samplesPerSecond", Double.NaN);
             double auc = (double) r.getOrDefault("heldOutAuc", Double.NaN);
             r.put("ratio", rate / base);
             r.put("heldOutAucDifference", auc - baseAuc);
-            System.out.printf(Locale.ROOT, "%-9d %,12.0f %10.2f %10.4f %+10.4f %14.2f%n", (int) r.get("replicas"),
-                    rate, rate / base, auc, auc - baseAuc,
-                    (double) r.getOrDefault("independentLoopsRatio", Double.NaN));
+            double lock = (double) r.getOrDefault("heldOutAucLockstep", Double.NaN);
+            if (!Double.isNaN(lock)) {
+                r.put("heldOutAucLockstepDifference", lock - baseLockstep);
+            }
+            System.out.printf(Locale.ROOT, "%-9d %,12.0f %10.2f %10.4f %+10.4f %14.2f %10.4f %+10.4f%n",
+                    (int) r.get("replicas"), rate, rate / base, auc, auc - baseAuc,
+                    (double) r.getOrDefault("independentLoopsRatio", Double.NaN), lock, lock - baseLockstep);
         }
         figures.put("runs", runs);
         FiguresFile.write(local.json, figures);
         return 0;
+    }
+
+    /**
+     * Held-out AUC of n replicas stepped in turn, in the samples topic's order, that exchange through memory: each
+     * replica sees every delta the moment it is sent, so this is what the merge rule alone gives, without the lag of
+     * the Kafka exchange or the replicas' drift apart in time. Set beside the pipeline's figure, it tells which of the
+     * two costs the quality (docs/benchmarks.md, "bench scaling").
+     */
+    private static double lockstep(Configuration options, List<Sample> samples, int n, PipelineQuality quality) {
+        StreamingSettings settings = TrainerOptions.settings(options);
+        TrainerReplica.Sync sync = TrainerOptions.sync(options);
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
+        List<TrainerReplica> replicas = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            TrainerReplica r = TrainerReplica.start(settings, sync, new TrainerReplica.Identity(k, n, "lockstep/0"),
+                    log.factory(), 0);
+            r.trainer().beginEpoch(1);
+            replicas.add(r);
+        }
+        // a clock that advances 1 ms every 2 samples, about the single trainer's rate in the pipeline, so that what
+        // runs on processing time (the exchange's interval, expiry) runs about as often as there
+        long seen = 0;
+        long now = 1;
+        for (Sample s : samples) {
+            now = 1 + ++seen / 2;
+            TrainerReplica r = replicas.get(Math.floorMod(s.getUserId(), n));
+            StreamingTrainer trainer = r.trainer();
+            trainer.add(s);
+            if (trainer.batchReady()) {
+                trainer.trainBatch(now);
+                r.afterBatch(now);
+                trainer.pollUpdate(now);
+            }
+        }
+        for (int k = n - 1; k >= 0; k--) {   // replica 0 last: it waits for the others' last deltas
+            TrainerReplica r = replicas.get(k);
+            while (r.trainer().buffered() > 0) {
+                r.trainer().trainBatch(now);
+            }
+            r.finish(now);
+        }
+        CtrModel model = replicas.get(0).trainer().model();
+        if (replicas.get(0).trainer().samplesTrained() != samples.size()) {
+            throw new IllegalStateException("lockstep at " + n + ": replica 0 counts "
+                    + replicas.get(0).trainer().samplesTrained() + " of " + samples.size() + " samples");
+        }
+        double auc = quality.heldOutAuc(model);
+        replicas.forEach(TrainerReplica::close);
+        System.out.printf(Locale.ROOT, "%d replica(s) in lockstep, exchange in memory: held-out AUC %.4f%n", n, auc);
+        return auc;
     }
 
     /**

@@ -239,12 +239,12 @@ final class ReplicaDeltas {
 
     /**
      * Adds one chunk of another replica's delta to {@code model}, and to the bases of this replica's own next delta
-     * (so the change is not sent on as this replica's). Throws IllegalArgumentException when the chunk does not fit
-     * the model (another model configuration).
+     * (so the change is not sent on as this replica's). The ids it sighted or changed count as seen at
+     * {@code seen} (event time) for expiry. Throws IllegalArgumentException when the chunk does not fit the model
+     * (another model configuration).
      */
-    void apply(CtrModel model, ReplicaDelta chunk, ChangedRow changed) {
+    void apply(CtrModel model, ReplicaDelta chunk, long seen, ChangedRow changed) {
         List<EmbeddingTable> tables = model.tables();
-        long seen = chunk.getNewestSampleTimeMs();
         for (Sightings part : chunk.getSightings()) {
             int k = tableIndex(tables, part.getTable(), -1);
             EmbeddingTable table = tables.get(k);

@@ -320,7 +320,10 @@ public final class TrainerReplica implements AutoCloseable {
     }
 
     private void apply(ReplicaDelta d) {
-        deltas.apply(trainer.model(), d, trainer::absorbedRow);
+        // what another replica saw counts as seen now, at this model's event-time frontier, as one trainer stamps
+        // every id it reads with its newest label time so far (docs/architecture.md, "Trainer replicas")
+        long seen = Math.max(trainer.newestSampleTimeMs(), d.getNewestSampleTimeMs());
+        deltas.apply(trainer.model(), d, seen, trainer::absorbedRow);
         long[] add = {d.getSamplesConsumed(), d.getSamplesTrained(), d.getSkippedBatches(), d.getSampleChecksum()};
         for (int i = 0; i < 4; i++) {
             absorbed[i] += add[i];
@@ -342,7 +345,7 @@ public final class TrainerReplica implements AutoCloseable {
         CtrModel model = new CtrModel(config);
         ReplicaDeltas merge = new ReplicaDeltas(model);
         for (ReplicaDelta d : deltas) {
-            merge.apply(model, d, (table, id) -> { });
+            merge.apply(model, d, d.getNewestSampleTimeMs(), (table, id) -> { });
         }
         return model;
     }

@@ -3,7 +3,6 @@ package io.istream.trainer.streaming;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.ModelUpdate;
-import io.istream.avro.ReplicaDelta;
 import io.istream.avro.Sample;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.EmbeddingTable;
@@ -25,69 +24,6 @@ import org.junit.jupiter.api.Test;
 class TrainerReplicaTest {
     private static final TrainerReplica.Sync SYNC = new TrainerReplica.Sync(2, 3_600_000, 1_000);
     private static final double TOLERANCE = 2e-5;
-
-    /** One partition in memory: every reader sees every record sent, in order. */
-    static final class Log {
-        final List<ReplicaDelta> records = new ArrayList<>();
-
-        DeltaExchange.Factory factory() {
-            return clientId -> new Reader(this);
-        }
-    }
-
-    static final class Reader implements DeltaExchange {
-        private final Log log;
-        private int position;
-
-        Reader(Log log) {
-            this.log = log;
-        }
-
-        @Override
-        public void send(List<ReplicaDelta> chunks) {
-            log.records.addAll(chunks);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public List<ReplicaDelta> poll(long waitMs, java.util.function.Predicate<String> wanted) {
-            List<ReplicaDelta> out = new ArrayList<>();
-            for (ReplicaDelta d : log.records.subList(position, log.records.size())) {
-                if (wanted.test(d.getRun() + "#" + d.getReplica())) {
-                    out.add(d);
-                }
-            }
-            position = log.records.size();
-            return out;
-        }
-
-        @Override
-        public boolean caughtUp() {
-            return position == log.records.size();
-        }
-
-        @Override
-        public Map<Integer, Long> positions() {
-            return Map.of(0, (long) position);
-        }
-
-        @Override
-        public void seek(Map<Integer, Long> positions) {
-            position = positions.getOrDefault(0, 0L).intValue();
-        }
-
-        @Override
-        public void seekToTime(long sinceMs) {
-            position = 0;   // every record of this log is recent
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     private static StreamingSettings settings() {
         return StreamingTrainerTest.settings(0, 0.01);
@@ -144,7 +80,7 @@ class TrainerReplicaTest {
     void replicasConvergeToOneModelThatHoldsEverySampleOnce() {
         List<Sample> samples = PlantedSamples.generate(800, 60, 200, 10, 3);
         List<List<Sample>> shares = shares(samples, 2);
-        Log log = new Log();
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
         List<TrainerReplica> replicas = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
             replicas.add(TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(k, 2, "job/0"),
@@ -179,7 +115,7 @@ class TrainerReplicaTest {
     void restoreFromACheckpointWithAnotherCountTrainsEverySampleExactlyOnce(int newCount) {
         List<Sample> samples = PlantedSamples.generate(900, 70, 200, 10, 5);
         List<List<Sample>> shares = shares(samples, 2);
-        Log log = new Log();
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
         ModelFollower follower = new ModelFollower();
         List<TrainerReplica> before = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
@@ -254,7 +190,7 @@ class TrainerReplicaTest {
     @Test
     void savepointsTwoToThreeToOneTrainEverySampleExactlyOnce() {
         List<Sample> samples = PlantedSamples.generate(1500, 90, 200, 10, 9);
-        Log log = new Log();
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
         ModelFollower follower = new ModelFollower();
         int cut1 = 500;
         int cut2 = 1000;
@@ -274,7 +210,7 @@ class TrainerReplicaTest {
         assertThat(one.get(0).trainer().sampleChecksum()).isEqualTo(checksum(samples));
     }
 
-    private static List<TrainerReplica> startAll(int n, String run, Log log) {
+    private static List<TrainerReplica> startAll(int n, String run, InMemoryDeltaExchange.Log log) {
         List<TrainerReplica> out = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             out.add(TrainerReplica.start(settings(), SYNC, new TrainerReplica.Identity(k, n, run), log.factory(), 0));
@@ -282,7 +218,8 @@ class TrainerReplicaTest {
         return out;
     }
 
-    private static List<TrainerReplica> restoreAll(List<byte[]> snapshots, int n, String run, long checkpoint, Log log) {
+    private static List<TrainerReplica> restoreAll(List<byte[]> snapshots, int n, String run, long checkpoint,
+                                                  InMemoryDeltaExchange.Log log) {
         List<TrainerReplica> out = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             out.add(TrainerReplica.restore(snapshots, settings(), SYNC, new TrainerReplica.Identity(k, n, run),
