@@ -20,16 +20,12 @@ import io.istream.trainer.dataset.SyntheticConfig;
 import io.istream.trainer.dataset.SyntheticInterests;
 import io.istream.trainer.job.TrainerOptions;
 import io.istream.trainer.job.TrainingJob;
-import io.istream.trainer.model.CtrModel;
-import io.istream.trainer.model.EmbeddingTable;
-import io.istream.trainer.model.Tensor;
+import io.istream.trainer.model.ModelAssertions;
 import io.istream.trainer.streaming.TrainerReplica;
 import io.istream.trainer.updates.ModelFollower;
-import io.istream.trainer.updates.ModelTensors;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -107,7 +103,8 @@ class TrainerReplicasITCase {
         assertThat(deltas.stream().mapToLong(ReplicaDelta::getSamplesConsumed).sum())
                 .as("the deltas' sample counts add up to every sample").isEqualTo(script.expectedSamples());
         // the model replica 0 published (rebuilt from FULL + DELTAs) is the initial model plus every replica's deltas
-        assertSameParameters(TrainerReplica.merged(model.model().config(), deltas), model.model());
+        ModelAssertions.assertSameParameters(TrainerReplica.merged(model.model().config(), deltas), model.model(),
+                1e-4);   // float rounding: the same changes added in another order
         assertThat(answers).hasSize(20).allSatisfy(a -> {
             assertThat(a.getStatus()).isEqualTo(ScoreStatus.OK);
             assertThat(a.getModelVersion()).isPositive();
@@ -239,34 +236,5 @@ class TrainerReplicasITCase {
         env.setParallelism(1);
         ScorerJob.defineKafkaWorkflow(env, kafka, config, "it-replicas-scorer", StartingPosition.EARLIEST, false);
         return env.executeAsync("it-replicas-scorer");
-    }
-
-    /** Equal within float rounding: the same changes added in another order. */
-    static void assertSameParameters(CtrModel expected, CtrModel actual) {
-        Map<String, Tensor> want = ModelTensors.denseTensors(expected);
-        Map<String, Tensor> got = ModelTensors.denseTensors(actual);
-        assertThat(got.keySet()).isEqualTo(want.keySet());
-        for (String name : want.keySet()) {
-            double[] x = want.get(name).toDoubleArray();
-            double[] y = got.get(name).toDoubleArray();
-            for (int i = 0; i < x.length; i++) {
-                assertThat(y[i]).as("%s[%d]", name, i).isCloseTo(x[i], within(1e-4));
-            }
-        }
-        for (int k = 0; k < expected.tables().size(); k++) {
-            EmbeddingTable a = expected.tables().get(k);
-            EmbeddingTable b = actual.tables().get(k);
-            long[] rows = {0};
-            a.forEachId((id, count, lastSeen, row) -> {
-                int other = b.resolve(id);
-                assertThat(other).as("table %s id %d has a row", a.name, id).isNotEqualTo(EmbeddingTable.UNKNOWN_ROW);
-                for (int j = 0; j < a.dim; j++) {
-                    assertThat(b.values().get(other * b.dim + j)).as("table %s id %d [%d]", a.name, id, j)
-                            .isCloseTo(a.values().get(row * a.dim + j), within(1e-4));
-                }
-                rows[0]++;
-            });
-            assertThat(b.idCount()).as("table %s: the same ids", a.name).isEqualTo((int) rows[0]);
-        }
     }
 }

@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
-import io.istream.trainer.model.CtrModel;
-import io.istream.trainer.model.EmbeddingTable;
-import io.istream.trainer.model.Tensor;
+import io.istream.trainer.model.ModelAssertions;
 import io.istream.trainer.updates.ModelFollower;
-import io.istream.trainer.updates.ModelTensors;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -104,10 +100,11 @@ class TrainerReplicaTest {
             assertThat(r.trainer().sampleChecksum()).isEqualTo(checksum(samples));
             assertThat(r.appliedChunks()).isPositive();
         }
-        assertSameParameters(replicas.get(0).trainer().model(), replicas.get(1).trainer().model());
+        ModelAssertions.assertSameParameters(replicas.get(0).trainer().model(), replicas.get(1).trainer().model(),
+                TOLERANCE);
         assertThat(follower.samplesTrained()).isEqualTo(replicas.get(0).trainer().samplesTrained());
         assertThat(follower.sampleChecksum()).isEqualTo(checksum(samples));
-        assertSameParameters(follower.model(), replicas.get(0).trainer().model());
+        ModelAssertions.assertSameParameters(follower.model(), replicas.get(0).trainer().model(), TOLERANCE);
     }
 
     @ParameterizedTest(name = "2 replicas, restored as {0}")
@@ -177,13 +174,13 @@ class TrainerReplicaTest {
         assertThat(zero.trainer().samplesConsumed()).isEqualTo(samples.size());
         assertThat(zero.trainer().sampleChecksum()).isEqualTo(checksum(samples));
         assertThat(restoredFollower.sampleChecksum()).isEqualTo(checksum(samples));
-        assertSameParameters(restoredFollower.model(), zero.trainer().model());
+        ModelAssertions.assertSameParameters(restoredFollower.model(), zero.trainer().model(), TOLERANCE);
         // and every replica, once it has the others' last deltas, holds that model: none holds a change twice
         for (TrainerReplica r : after.subList(1, newCount)) {
             r.tick(9_000);
             assertThat(r.trainer().samplesConsumed()).isEqualTo(samples.size());
             assertThat(r.trainer().sampleChecksum()).isEqualTo(checksum(samples));
-            assertSameParameters(zero.trainer().model(), r.trainer().model());
+            ModelAssertions.assertSameParameters(zero.trainer().model(), r.trainer().model(), TOLERANCE);
         }
     }
 
@@ -257,34 +254,5 @@ class TrainerReplicaTest {
                     throw new AssertionError("a single trainer restored as one has nothing to read");
                 }, 30);
         assertThat(restored.trainer().samplesTrained()).isEqualTo(single.trainer().samplesTrained());
-    }
-
-    static void assertSameParameters(CtrModel a, CtrModel b) {
-        Map<String, Tensor> denseA = ModelTensors.denseTensors(a);
-        Map<String, Tensor> denseB = ModelTensors.denseTensors(b);
-        assertThat(denseB.keySet()).isEqualTo(denseA.keySet());
-        for (String name : denseA.keySet()) {
-            double[] x = denseA.get(name).toDoubleArray();
-            double[] y = denseB.get(name).toDoubleArray();
-            for (int i = 0; i < x.length; i++) {
-                assertThat(y[i]).as("%s[%d]", name, i).isCloseTo(x[i], org.assertj.core.data.Offset.offset(TOLERANCE));
-            }
-        }
-        for (int k = 0; k < a.tables().size(); k++) {
-            EmbeddingTable ta = a.tables().get(k);
-            EmbeddingTable tb = b.tables().get(k);
-            int[] compared = {0};
-            ta.forEachId((id, count, lastSeen, row) -> {
-                int other = tb.resolve(id);
-                for (int j = 0; j < ta.dim; j++) {
-                    double x = ta.values().get(row * ta.dim + j);
-                    double y = tb.values().get(other * tb.dim + j);
-                    assertThat(y).as("table %s id %d [%d]", ta.name, id, j)
-                            .isCloseTo(x, org.assertj.core.data.Offset.offset(TOLERANCE));
-                }
-                compared[0]++;
-            });
-            assertThat(compared[0]).isPositive();
-        }
     }
 }
