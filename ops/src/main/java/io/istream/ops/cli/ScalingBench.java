@@ -167,8 +167,10 @@ final class ScalingBench implements Callable<Integer> {
         for (Map<String, Object> r : runs) {
             double rate = (double) r.getOrDefault("samplesPerSecond", Double.NaN);
             double auc = (double) r.getOrDefault("heldOutAuc", Double.NaN);
-            r.put("ratio", rate / base);
-            r.put("heldOutAucDifference", auc - baseAuc);
+            if (!Double.isNaN(rate)) {   // --no-pipeline: no rates, no pipeline AUC
+                r.put("ratio", rate / base);
+                r.put("heldOutAucDifference", auc - baseAuc);
+            }
             double lock = (double) r.getOrDefault("heldOutAucLockstep", Double.NaN);
             if (!Double.isNaN(lock)) {
                 r.put("heldOutAucLockstepDifference", lock - baseLockstep);
@@ -196,22 +198,22 @@ final class ScalingBench implements Callable<Integer> {
         for (int k = 0; k < n; k++) {
             TrainerReplica r = TrainerReplica.start(settings, sync, new TrainerReplica.Identity(k, n, "lockstep/0"),
                     log.factory(), 0);
+            r.trainer().setPublishing(false);   // nobody reads its updates or prequential metrics here
             r.trainer().beginEpoch(1);
             replicas.add(r);
         }
         // a clock that advances 1 ms every 2 samples, about the single trainer's rate in the pipeline, so that what
         // runs on processing time (the exchange's interval, expiry) runs about as often as there
-        long seen = 0;
         long now = 1;
-        for (Sample s : samples) {
-            now = 1 + ++seen / 2;
+        for (int i = 0; i < samples.size(); i++) {
+            now = 1 + i / 2;
+            Sample s = samples.get(i);
             TrainerReplica r = replicas.get(Math.floorMod(s.getUserId(), n));
             StreamingTrainer trainer = r.trainer();
             trainer.add(s);
             if (trainer.batchReady()) {
                 trainer.trainBatch(now);
                 r.afterBatch(now);
-                trainer.pollUpdate(now);
             }
         }
         for (int k = n - 1; k >= 0; k--) {   // replica 0 last: it waits for the others' last deltas

@@ -81,6 +81,22 @@ public final class ProcessCluster {
         BrokerProcess broker = BrokerProcess.startNew(dir.resolve("kafka"));
         state.setProperty("bootstrap", broker.connection().bootstrapServers());
         state.setProperty("pid.broker", Long.toString(broker.pid()));
+        ProcessCluster cluster = new ProcessCluster(dir, state);
+        try {
+            cluster.start(broker, flinkConfigDir, classpath, taskManagers, partitions, overrides);
+            return cluster;
+        } catch (Exception | Error e) {
+            try {
+                cluster.down();   // the processes started so far would outlive this JVM
+            } catch (IOException stopping) {
+                e.addSuppressed(stopping);
+            }
+            throw e;
+        }
+    }
+
+    private void start(BrokerProcess broker, Path flinkConfigDir, String classpath, int taskManagers, int partitions,
+                       Map<String, String> overrides) throws Exception {
         TopicAdmin.ensureTopics(broker.connection(), Topics.ALL, partitions, (short) 1);
 
         int restPort = BrokerProcess.freePort();
@@ -101,7 +117,6 @@ public final class ProcessCluster {
                 Configuration.fromMap(common));
         state.setProperty("rest", "http://127.0.0.1:" + restPort);
         state.setProperty("taskmanagers", Integer.toString(taskManagers));
-        ProcessCluster cluster = new ProcessCluster(dir, state);
 
         Map<String, String> jm = new LinkedHashMap<>(common);
         jm.put("metrics.reporter.prom.port", Integer.toString(BrokerProcess.freePort()));
@@ -109,21 +124,20 @@ public final class ProcessCluster {
         List<String> jmJvm = split(JobManagerProcessUtils.generateJvmParametersStr(jmSpec, config));
         jmJvm.addAll(split(config.getString("env.java.opts.all", "")));
         jmJvm.addAll(split(config.getString("env.java.opts.jobmanager", "")));
-        long jmPid = cluster.launch("jobmanager", jmJvm, JOBMANAGER, flinkConfigDir, jm, classpath);
+        long jmPid = launch("jobmanager", jmJvm, JOBMANAGER, flinkConfigDir, jm, classpath);
         state.setProperty("pid.jobmanager", Long.toString(jmPid));
-        cluster.save();
-        cluster.awaitRest(Duration.ofSeconds(90));
+        save();
+        awaitRest(Duration.ofSeconds(90));
 
         TaskExecutorProcessSpec tmSpec = TaskExecutorProcessUtils.processSpecFromConfig(config);
         List<String> tmJvm = split(ProcessMemoryUtils.generateJvmParametersStr(tmSpec));
         tmJvm.addAll(split(config.getString("env.java.opts.all", "")));
         tmJvm.addAll(split(config.getString("env.java.opts.taskmanager", "")));
         for (int i = 0; i < taskManagers; i++) {
-            cluster.startTaskManager(i, tmJvm, tmSpec, flinkConfigDir, common, classpath);
+            startTaskManager(i, tmJvm, tmSpec, flinkConfigDir, common, classpath);
         }
-        cluster.save();
-        cluster.awaitTaskManagers(taskManagers, Duration.ofSeconds(120));
-        return cluster;
+        save();
+        awaitTaskManagers(taskManagers, Duration.ofSeconds(120));
     }
 
     private void startTaskManager(int index, List<String> jvm, TaskExecutorProcessSpec spec, Path flinkConfigDir,
@@ -166,10 +180,6 @@ public final class ProcessCluster {
         return state.getProperty("rest");
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     /** Process ids by role: broker, jobmanager, tm-0, tm-1, ... */
     public Map<String, Long> pids() {
         Map<String, Long> out = new LinkedHashMap<>();
@@ -200,7 +210,7 @@ public final class ProcessCluster {
      * @return the process id killed
      */
     public long killTaskManager(String resourceId, boolean kill) throws InterruptedException {
-        Long pid = pids().get(resourceId);
+        Long pid = resourceId.startsWith("tm-") ? pids().get(resourceId) : null;
         if (pid == null) {
             throw new IllegalArgumentException("no TaskManager " + resourceId + " in " + pids().keySet());
         }
@@ -330,7 +340,7 @@ public final class ProcessCluster {
     }
 
     /** Until the REST API counts {@code count} TaskManagers. */
-    public void awaitTaskManagers(int count, Duration timeout) throws Exception {
+    private void awaitTaskManagers(int count, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String body = "";
         while (System.nanoTime() < deadline) {

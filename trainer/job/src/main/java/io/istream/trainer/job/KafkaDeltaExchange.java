@@ -137,7 +137,10 @@ public final class KafkaDeltaExchange implements DeltaExchange {
                 arrived.drainTo(records);
             }
         } catch (InterruptedException e) {
+            // the task is cancelled: returning nothing would leave a replica that waits for others' last deltas
+            // polling in a loop until its deadline
             Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + TOPIC.name(), e);
         }
         List<ReplicaDelta> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -172,6 +175,8 @@ public final class KafkaDeltaExchange implements DeltaExchange {
                 // closing
             } catch (Exception e) {
                 readFailure.compareAndSet(null, e);
+            } finally {
+                consumer.close(Duration.ofSeconds(10));   // a consumer is for one thread: the one that polls it
             }
         }, "istream-trainer-deltas-reader");
         reader.setDaemon(true);
@@ -210,6 +215,7 @@ public final class KafkaDeltaExchange implements DeltaExchange {
 
     @Override
     public void seek(Map<Integer, Long> positions) {
+        requireNoReader();
         List<TopicPartition> fromStart = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             Long offset = positions.get(tp.partition());
@@ -227,6 +233,7 @@ public final class KafkaDeltaExchange implements DeltaExchange {
 
     @Override
     public void seekToTime(long sinceMs) {
+        requireNoReader();
         Map<TopicPartition, Long> query = new HashMap<>();
         partitions.forEach(tp -> query.put(tp, Math.max(0, sinceMs)));
         Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
@@ -247,11 +254,15 @@ public final class KafkaDeltaExchange implements DeltaExchange {
 
     /** "Beginning" and "end" resolved now, not when first polled; they are the positions until a record is taken. */
     private void resolvePositions() {
-        if (reader != null) {
-            throw new IllegalStateException("seek after the reader started");
-        }
         for (TopicPartition tp : partitions) {
             taken.put(tp.partition(), consumer.position(tp));
+        }
+    }
+
+    /** The consumer belongs to the reader thread once it runs. */
+    private void requireNoReader() {
+        if (reader != null) {
+            throw new IllegalStateException("seek after the reader started");
         }
     }
 
@@ -259,14 +270,15 @@ public final class KafkaDeltaExchange implements DeltaExchange {
     public void close() {
         closing = true;
         producer.close(Duration.ofSeconds(10));
-        if (reader != null) {
-            consumer.wakeup();
-            try {
-                reader.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (reader == null) {
+            consumer.close(Duration.ofSeconds(10));
+            return;
         }
-        consumer.close(Duration.ofSeconds(10));
+        consumer.wakeup();   // the reader closes the consumer as it ends
+        try {
+            reader.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

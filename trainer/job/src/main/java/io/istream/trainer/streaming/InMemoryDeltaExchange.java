@@ -20,10 +20,6 @@ public final class InMemoryDeltaExchange implements DeltaExchange {
         public DeltaExchange.Factory factory() {
             return clientId -> new InMemoryDeltaExchange(this);
         }
-
-        public List<ReplicaDelta> records() {
-            return records;
-        }
     }
 
     private final Log log;

@@ -129,8 +129,9 @@ public final class StreamingTrainer {
 
         // prequential: the score this model would have served, before it learns from the label. Samples whose ids
         // are all admitted get it from the training forward (the head once more in inference mode); the others, whose
-        // training lookup admits rows that inference would not read, from an inference pass of their own first
-        boolean served = settings.prequential() == PrequentialScore.SERVED;
+        // training lookup admits rows that inference would not read, from an inference pass of their own first. Only
+        // a trainer that publishes reports metrics: the other trainer replicas skip the scoring
+        boolean served = publishing && settings.prequential() == PrequentialScore.SERVED;
         int[] ownPass = served ? model.samplesWithUnadmittedIds(batch) : new int[0];
         double[] ownScores = null;                   // [ownPass.length]
         if (ownPass.length > 0) {
@@ -148,7 +149,7 @@ public final class StreamingTrainer {
                 scores[ownPass[i]] = ownScores[i];
             }
             addToWindow(batch, scores);
-        } else {
+        } else if (publishing) {
             addToWindow(batch, model.probabilities());   // TRAINING_PASS: still before the update
         }
         model.backward();
@@ -249,8 +250,9 @@ public final class StreamingTrainer {
     }
 
     /**
-     * Whether this trainer publishes model updates (the default). Of several trainer replicas only one does; the
-     * others neither publish nor remember what changed for a publication.
+     * Whether this trainer publishes model updates and prequential metrics (the default). Of several trainer
+     * replicas only one does; the others neither publish, nor remember what changed for a publication, nor score
+     * their samples before training on them.
      */
     public void setPublishing(boolean publishing) {
         this.publishing = publishing;

@@ -280,13 +280,8 @@ public final class TrainerReplica implements AutoCloseable {
     }
 
     private void receive(long waitMs, boolean finishing) {
-        for (ReplicaDelta d : exchange.poll(waitMs, this::wanted)) {
-            String origin = d.getRun() + "#" + d.getReplica();
-            boolean thisRun = d.getRun().equals(me.run());
-            if (thisRun && d.getReplica() == me.index() || lineage.contains(origin)) {
-                continue;   // this model's own steps
-            }
-            if (thisRun) {
+        for (ReplicaDelta d : exchange.poll(waitMs, this::wanted)) {   // never this model's own steps
+            if (d.getRun().equals(me.run())) {
                 if (d.getInterval() <= interval || finishing) {
                     apply(d);
                 } else {
@@ -295,7 +290,7 @@ public final class TrainerReplica implements AutoCloseable {
             } else if (d.getInterval() <= validUpTo.getOrDefault(d.getRun(), Long.MIN_VALUE)) {
                 apply(d);
             } else {
-                droppedChunks++;   // made after the checkpoint its run was restored from, or of a run never restored
+                droppedChunks++;   // made after the checkpoint its run was restored from
             }
         }
         if (finishing) {
