@@ -3,13 +3,11 @@ package io.istream.ops.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.istream.features.job.JobArguments;
-import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ops.cluster.ProcessCluster;
 import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.job.TrainingJob;
 import java.io.File;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -145,9 +143,7 @@ final class ClusterCommand implements Runnable {
                 }
             });
             JobArguments given = JobArguments.parse(args.toArray(String[]::new), group, new Configuration(), keys);
-            URI rest = URI.create(cluster.rest());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(),
-                    rest.getPort(), JobEnvironment.defaults(given.options()), jobJar.toString());
+            StreamExecutionEnvironment env = cluster.environment(given.options(), jobJar.toString());
             graph.define(env, given);
             JobClient job = env.executeAsync(name);
             System.out.println(name + ": submitted as job " + job.getJobID()

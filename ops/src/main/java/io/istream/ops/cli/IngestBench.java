@@ -1,7 +1,6 @@
 package io.istream.ops.cli;
 
 import io.istream.features.job.DataPlaneJob;
-import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.producer.EventPublisher;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.validate.ValidationLimits;
@@ -14,9 +13,9 @@ import io.istream.ops.replay.Replay;
 import io.istream.trainer.dataset.EventScript;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +52,9 @@ final class IngestBench implements Callable<Integer> {
             description = "dataset: only the first N users; synthetic: N users instead of the preset's 20,000")
     int users;
 
+    private static final int CLUSTER_TASK_MANAGERS = 2;
+    private static final int CLUSTER_SLOTS = 2;   // taskmanager.numberOfTaskSlots of ops/cluster/flink/config.yaml
+
     @Option(names = "--cluster", description = "also run the data plane on a Flink cluster of separate processes "
             + "(ops/istream cluster's: a JobManager and 2 TaskManagers; needs the job jar) and report it beside the "
             + "MiniCluster figure")
@@ -63,6 +65,29 @@ final class IngestBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (cluster && local.parallelism > CLUSTER_TASK_MANAGERS * CLUSTER_SLOTS) {   // it would wait for slots
+            throw new IllegalArgumentException("--cluster runs " + CLUSTER_TASK_MANAGERS + " TaskManagers of "
+                    + CLUSTER_SLOTS + " slots (ops/cluster/flink/config.yaml): --parallelism " + local.parallelism
+                    + " does not fit");
+        }
+        Map<String, Object> figures = onMiniCluster();
+        if (cluster) {   // after the MiniCluster's stack is gone: its broker and state would share the machine
+            Map<String, Object> onCluster = onProcessCluster();
+            figures.put("processCluster", onCluster);
+            double miniOverall = (double) figures.get("overallEventsPerSecond");
+            double ratio = (double) onCluster.get("overallEventsPerSecond") / miniOverall;
+            figures.put("processClusterToMiniClusterOverall", ratio);
+            System.out.printf("%non the process cluster: %,.0f events/s overall against %,.0f on the MiniCluster "
+                            + "(ratio %.2f); %.1f CPU-s per million events against %.1f%n",
+                    onCluster.get("overallEventsPerSecond"), miniOverall, ratio,
+                    onCluster.get("cpuSecondsPerMillionEvents"), figures.get("cpuSecondsPerMillionEvents"));
+        }
+        FiguresFile.write(local.json, figures);
+        return 0;
+    }
+
+    /** The data plane on the MiniCluster, with the embedded broker: the benchmark's figures. */
+    private Map<String, Object> onMiniCluster() throws Exception {
         try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-ingest"), local.parallelism)) {
             Published published = publish(stack);
             System.out.printf("published %,d events in %.1f s; now the data plane reads the backlog%n",
@@ -151,18 +176,7 @@ final class IngestBench implements Callable<Integer> {
             figures.put("deadLetters", end.deadLetters());
             figures.put("deadLettersByReason", end.deadLettersByReason());
             figures.put("publishEventsPerSecond", published.replay().eventsPerSecond());
-            if (cluster) {
-                Map<String, Object> onCluster = onProcessCluster();
-                figures.put("processCluster", onCluster);
-                double ratio = (double) onCluster.get("overallEventsPerSecond") / (end.recordsIn() / seconds);
-                figures.put("processClusterToMiniClusterOverall", ratio);
-                System.out.printf("%non the process cluster: %,.0f events/s overall against %,.0f on the MiniCluster "
-                                + "(ratio %.2f); %.1f CPU-s per million events against %.1f%n",
-                        onCluster.get("overallEventsPerSecond"), end.recordsIn() / seconds, ratio,
-                        onCluster.get("cpuSecondsPerMillionEvents"), cpuSecondsPerMillion);
-            }
-            FiguresFile.write(local.json, figures);
-            return 0;
+            return figures;
         }
     }
 
@@ -197,8 +211,8 @@ final class IngestBench implements Callable<Integer> {
      */
     private Map<String, Object> onProcessCluster() throws Exception {
         Path jar = ClusterCommand.jobJar(null);
-        ProcessCluster processes = ClusterCommand.start(Defaults.workDir("bench-ingest-cluster"), 2,
-                local.parallelism, Map.of());
+        ProcessCluster processes = ClusterCommand.start(Defaults.workDir("bench-ingest-cluster"),
+                CLUSTER_TASK_MANAGERS, local.parallelism, Map.of());
         try {
             EventScript script = ScriptChooser.load(data, users, local.seed, true, System.out);
             long events = script.size();
@@ -207,9 +221,7 @@ final class IngestBench implements Callable<Integer> {
             }
             script = null;   // the events are on the broker; let the heap go
             Configuration options = local.jobOptions();
-            URI rest = URI.create(processes.rest());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(),
-                    rest.getPort(), JobEnvironment.defaults(options), jar.toString());
+            StreamExecutionEnvironment env = processes.environment(options, jar.toString());
             env.setParallelism(local.parallelism);
             DataPlaneJob.defineKafkaWorkflow(env, processes.kafka(), options, "istream-data-plane",
                     StartingPosition.EARLIEST, true);
@@ -220,7 +232,7 @@ final class IngestBench implements Callable<Integer> {
             double seconds = (System.nanoTime() - startNs) / 1e9;
             double cpuSeconds = (processesCpuNs(processes) - cpuBefore) / 1e9;
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("taskManagers", 2);
+            out.put("taskManagers", CLUSTER_TASK_MANAGERS);
             out.put("events", events);
             out.put("seconds", seconds);
             out.put("overallEventsPerSecond", events / seconds);
@@ -232,18 +244,13 @@ final class IngestBench implements Callable<Integer> {
         }
     }
 
-    /** CPU time (user + system) of the cluster's processes, from /proc/PID/stat in clock ticks of 10 ms. */
-    static long processesCpuNs(ProcessCluster processes) throws IOException {
-        long ticks = 0;
+    /** CPU time (user + system) of the cluster's processes. */
+    static long processesCpuNs(ProcessCluster processes) {
+        long ns = 0;
         for (long pid : processes.pids().values()) {
-            Path stat = Path.of("/proc/" + pid + "/stat");
-            if (Files.exists(stat)) {
-                String line = Files.readString(stat);
-                String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);   // utime, stime (fields 14 and 15)
-            }
+            ns += ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(Duration::toNanos).orElse(0L);
         }
-        return ticks * 10_000_000L;
+        return ns;
     }
 
     /** CPU time of this process, all threads (the broker, the MiniCluster, RocksDB's native threads included). */

@@ -1,5 +1,6 @@
 package io.istream.ops.cluster;
 
+import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.config.TopicAdmin;
 import io.istream.schemas.Topics;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
@@ -178,6 +180,16 @@ public final class ProcessCluster {
     /** The JobManager's REST address, http://127.0.0.1:port. */
     public String rest() {
         return state.getProperty("rest");
+    }
+
+    /**
+     * An environment whose jobs go to this cluster's REST API, with {@code jars} for the TaskManagers' class loaders,
+     * as a {@code flink run} client sends them; the job defaults ({@link JobEnvironment#defaults}) on {@code options}.
+     */
+    public StreamExecutionEnvironment environment(Configuration options, String... jars) {
+        URI at = URI.create(rest());
+        return StreamExecutionEnvironment.createRemoteEnvironment(at.getHost(), at.getPort(),
+                JobEnvironment.defaults(options), jars);
     }
 
     /** Process ids by role: broker, jobmanager, tm-0, tm-1, ... */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.istream.avro.ModelUpdateKind;
 import io.istream.avro.ScoredCandidates;
-import io.istream.features.job.JobEnvironment;
 import io.istream.ingestion.config.KafkaConnection;
 import io.istream.ingestion.source.StartingPosition;
 import io.istream.ingestion.testing.KafkaTestSupport;
@@ -122,9 +121,7 @@ class ProcessClusterITCase {
     /** Defines a job here and submits it to the cluster's REST API, as a {@code flink run} client does. */
     private static JobClient submit(ProcessCluster cluster, Configuration config, Graph graph, String name)
             throws Exception {
-        java.net.URI rest = java.net.URI.create(cluster.rest());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(),
-                rest.getPort(), JobEnvironment.defaults(config));
+        StreamExecutionEnvironment env = cluster.environment(config);
         graph.define(env);
         return env.executeAsync(name);
     }

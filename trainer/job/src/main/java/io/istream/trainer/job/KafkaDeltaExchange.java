@@ -96,7 +96,7 @@ public final class KafkaDeltaExchange implements DeltaExchange {
     public void send(List<ReplicaDelta> chunks) {
         throwIfFailed();
         for (ReplicaDelta chunk : chunks) {
-            byte[] key = KeyCodec.stringKey(chunk.getRun() + "#" + chunk.getReplica());   // the sender's origin
+            byte[] key = KeyCodec.stringKey(DeltaExchange.origin(chunk));
             producer.send(new ProducerRecord<>(TOPIC.name(), key, TOPIC.values().encode(chunk)), (meta, error) -> {
                 if (error != null) {
                     sendFailure.compareAndSet(null, error);

@@ -40,6 +40,15 @@ public interface DeltaExchange extends AutoCloseable {
     @Override
     void close();
 
+    /** The origin of a sender's deltas, "run#replica": their key, and what {@link #poll}'s filter is given. */
+    static String origin(String run, int replica) {
+        return run + "#" + replica;
+    }
+
+    static String origin(ReplicaDelta delta) {
+        return origin(delta.getRun(), delta.getReplica());
+    }
+
     /** Opens the exchange in each replica (the job graph carries the factory). */
     interface Factory extends Serializable {
         DeltaExchange open(String clientId);

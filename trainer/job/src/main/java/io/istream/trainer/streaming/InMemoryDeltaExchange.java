@@ -42,7 +42,7 @@ public final class InMemoryDeltaExchange implements DeltaExchange {
     public List<ReplicaDelta> poll(long waitMs, Predicate<String> wanted) {
         List<ReplicaDelta> out = new ArrayList<>();
         for (ReplicaDelta d : log.records.subList(position, log.records.size())) {
-            if (wanted.test(d.getRun() + "#" + d.getReplica())) {
+            if (wanted.test(DeltaExchange.origin(d))) {
                 out.add(d);
             }
         }

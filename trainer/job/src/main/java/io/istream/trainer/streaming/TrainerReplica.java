@@ -159,7 +159,7 @@ public final class TrainerReplica implements AutoCloseable {
             read |= s.count() > 1 || s.reading();
         }
         Set<String> lineage = new TreeSet<>(base.lineage());
-        lineage.add(base.run() + "#" + base.index());
+        lineage.add(DeltaExchange.origin(base.run(), base.index()));
         DeltaExchange exchange = null;
         if (read && exchanges != null) {
             exchange = exchanges.open(clientId(me));
@@ -304,7 +304,7 @@ public final class TrainerReplica implements AutoCloseable {
     private boolean wanted(String origin) {
         int hash = origin.lastIndexOf('#');
         String run = hash < 0 ? origin : origin.substring(0, hash);
-        return !lineage.contains(origin) && !origin.equals(me.run() + "#" + me.index())
+        return !lineage.contains(origin) && !origin.equals(DeltaExchange.origin(me.run(), me.index()))
                 && (run.equals(me.run()) || validUpTo.containsKey(run));
     }
 

@@ -94,9 +94,7 @@ public final class EmbeddingTable {
         }
         entryLastSeen[entry] = Math.max(entryLastSeen[entry], nowMs);
         if (entryRow[entry] == UNKNOWN_ROW && entryCount[entry] >= admitAfter) {
-            int row = newRow(id);
-            entryRow[entry] = row;
-            rowEntry[row] = entry;
+            admit(entry, id);
         }
         int row = entryRow[entry];
         if (row == UNKNOWN_ROW) {
@@ -169,6 +167,13 @@ public final class EmbeddingTable {
             }
         }
         return removed;
+    }
+
+    /** Gives the id of {@code entry} a row of its own, from its initial values. */
+    private void admit(int entry, long id) {
+        int row = newRow(id);
+        entryRow[entry] = row;
+        rowEntry[row] = entry;
     }
 
     private int newEntry(long id) {
@@ -275,9 +280,7 @@ public final class EmbeddingTable {
             entry = newEntry(id);
         }
         if (entryRow[entry] == UNKNOWN_ROW) {
-            int row = newRow(id);
-            entryRow[entry] = row;
-            rowEntry[row] = entry;
+            admit(entry, id);
         }
         return entryRow[entry];
     }
@@ -289,7 +292,7 @@ public final class EmbeddingTable {
     public int rowFor(long id, long seenMs) {
         int row = rowFor(id);
         if (id != UNKNOWN_ID) {
-            int entry = entryOf.get(id);
+            int entry = rowEntry[row];
             entryLastSeen[entry] = Math.max(entryLastSeen[entry], seenMs);
         }
         return row;
@@ -335,9 +338,7 @@ public final class EmbeddingTable {
         entryCount[entry] += n;
         entryLastSeen[entry] = Math.max(entryLastSeen[entry], seenMs);
         if (entryRow[entry] == UNKNOWN_ROW && entryCount[entry] >= admitAfter) {
-            int row = newRow(id);
-            entryRow[entry] = row;
-            rowEntry[row] = entry;
+            admit(entry, id);
             return true;
         }
         return false;
