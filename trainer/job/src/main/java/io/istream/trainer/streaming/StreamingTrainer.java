@@ -3,11 +3,7 @@ package io.istream.trainer.streaming;
 import io.istream.avro.Metrics;
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
-import io.istream.schemas.AvroCodec;
-import io.istream.schemas.DecodeException;
 import io.istream.trainer.data.Batch;
-import io.istream.trainer.eval.Evaluation;
-import io.istream.trainer.eval.EvaluationResult;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.EmbeddingTable;
 import io.istream.trainer.model.ModelFile;
@@ -16,12 +12,6 @@ import io.istream.trainer.model.Param;
 import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.model.Tensor;
 import io.istream.trainer.updates.ModelPublisher;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,16 +34,12 @@ import java.util.function.Consumer;
  * Time is passed in ({@code nowMs}, the caller's processing-time clock), so tests control it.
  */
 public final class StreamingTrainer {
-    private static final int SNAPSHOT_MAGIC = 0x49535452;   // "ISTR"
-    private static final int SNAPSHOT_VERSION = 2;   // 2 adds the trainer epoch; 1 still restores
-    private static final AvroCodec<Sample> SAMPLES = AvroCodec.of(Sample.class);
-
     private final StreamingSettings settings;
     private final CtrModel model;
     private final Optimizer optimizer;
     private final ModelPublisher publisher;
     private final List<Sample> buffer = new ArrayList<>();
-    private final Evaluation window = new Evaluation();
+    private final PrequentialWindow window;
 
     // checkpointed
     private long version;                 // last published version; 0 = none yet
@@ -72,8 +58,6 @@ public final class StreamingTrainer {
     private long lastPublishMs = Long.MIN_VALUE;
     private long lastFullMs = Long.MIN_VALUE;
     private long lastExpireMs = Long.MIN_VALUE;
-    private long windowStartMs = Long.MIN_VALUE;
-    private long windowTrained;
     private long unpublishable;
     private long expiredIds;
     private boolean poisonNextBatch;
@@ -87,6 +71,7 @@ public final class StreamingTrainer {
     private StreamingTrainer(StreamingSettings settings, CtrModel model, Optimizer optimizer) {
         this.settings = settings;
         this.model = model;
+        this.window = new PrequentialWindow(settings.metricsWindowMs());
         model.setThreads(settings.modelThreads());
         this.optimizer = optimizer != null ? optimizer : new Optimizer(settings.optimizer(), model);
         boolean wholeTableL2 = settings.optimizer().regularization() == RegularizationKind.L2
@@ -125,7 +110,7 @@ public final class StreamingTrainer {
             newestSampleTimeMs = Math.max(newestSampleTimeMs, s.getLabelTimeMs());
         }
         samplesConsumed += n;
-        openWindow(nowMs);
+        window.open(nowMs);
 
         // prequential: the score this model would have served, before it learns from the label. Samples whose ids
         // are all admitted get it from the training forward (the head once more in inference mode); the others, whose
@@ -148,9 +133,9 @@ public final class StreamingTrainer {
             for (int i = 0; i < ownPass.length; i++) {
                 scores[ownPass[i]] = ownScores[i];
             }
-            addToWindow(batch, scores);
+            window.add(batch, scores);
         } else if (publishing) {
-            addToWindow(batch, model.probabilities());   // TRAINING_PASS: still before the update
+            window.add(batch, model.probabilities());   // TRAINING_PASS: still before the update
         }
         model.backward();
         // the forward admitted ids (fresh rows) even if the guard skips the step: followers need those rows too
@@ -170,20 +155,11 @@ public final class StreamingTrainer {
         }
         optimizer.step();
         samplesTrained += n;
-        windowTrained += n;
+        window.trained(n);
         batchesSincePublish++;
         changedSincePublish = true;
         expireIfDue(nowMs);
         return true;
-    }
-
-    private void addToWindow(Batch batch, double[] scores) {
-        for (int b = 0; b < batch.size; b++) {
-            double p = scores[b];
-            if (Double.isFinite(p)) {
-                window.add(p, batch.label[b], batch.sampleKey[b]);
-            }
-        }
     }
 
     /**
@@ -334,42 +310,9 @@ public final class StreamingTrainer {
         return true;
     }
 
-    private void openWindow(long nowMs) {
-        if (windowStartMs == Long.MIN_VALUE) {
-            windowStartMs = nowMs;
-        }
-    }
-
     /** The metrics of the window when it has lasted {@code metricsWindowMs} (or when forced), else null. */
     public Metrics pollMetrics(long nowMs, boolean force) {
-        if (windowStartMs == Long.MIN_VALUE || !force && nowMs - windowStartMs < settings.metricsWindowMs()) {
-            return null;
-        }
-        EvaluationResult r = window.result();
-        double seconds = Math.max(1, nowMs - windowStartMs) / 1000.0;
-        Metrics m = Metrics.newBuilder()
-                .setWindowStartMs(windowStartMs)
-                .setWindowEndMs(nowMs)
-                .setSamples(r.samples())
-                .setPositives(Math.round(r.ctr() * r.samples()))
-                .setAuc(finiteOrNull(r.auc()))
-                .setGauc(finiteOrNull(r.gauc()))
-                .setLogloss(finiteOrNull(r.logloss()))
-                .setSamplesPerSecond(windowTrained / seconds)
-                .setModelVersion(version)
-                .setCtr(r.samples() > 0 ? r.ctr() : null)
-                .setMeanPctr(r.samples() > 0 ? r.meanPrediction() : null)
-                .setSamplesTrained(samplesTrained)
-                .setSkippedBatches(skippedBatches)
-                .build();
-        window.clear();
-        windowTrained = 0;
-        windowStartMs = nowMs;
-        return m;
-    }
-
-    private static Double finiteOrNull(double v) {
-        return Double.isFinite(v) ? v : null;
+        return window.poll(nowMs, force, version, samplesTrained, skippedBatches);
     }
 
     /** A 64-bit mix of a sample id, summed into the order-independent checksum. */
@@ -389,96 +332,30 @@ public final class StreamingTrainer {
 
     /** Everything a restart needs: model, optimiser, counters, version, and the samples not trained yet. */
     public byte[] snapshot() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(SNAPSHOT_MAGIC);
-            out.writeInt(SNAPSHOT_VERSION);
-            out.writeLong(version);
-            out.writeLong(samplesConsumed);
-            out.writeLong(samplesTrained);
-            out.writeLong(skippedBatches);
-            out.writeLong(sampleChecksum);
-            out.writeLong(newestSampleTimeMs);
-            out.writeLong(epoch);
-            out.writeInt(buffer.size());
-            for (Sample s : buffer) {
-                byte[] encoded = SAMPLES.encode(s);
-                out.writeInt(encoded.length);
-                out.write(encoded);
-            }
-            byte[] modelFile = ModelFile.toBytes(model, optimizer);
-            out.writeInt(modelFile.length);
-            out.write(modelFile);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot snapshot the streaming trainer", e);
-        }
-        return bytes.toByteArray();
+        return TrainerSnapshot.write(new TrainerSnapshot.Counters(version, samplesConsumed, samplesTrained,
+                skippedBatches, sampleChecksum, newestSampleTimeMs, epoch), buffer, ModelFile.toBytes(model, optimizer));
     }
 
     /** The samples buffered and not yet trained in a {@link #snapshot}, without restoring its model. */
     public static List<Sample> bufferedIn(byte[] snapshot) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
-            if (in.readInt() != SNAPSHOT_MAGIC) {
-                throw new IllegalArgumentException("not a streaming-trainer snapshot");
-            }
-            int format = in.readInt();
-            in.skipNBytes(6L * Long.BYTES + (format >= 2 ? Long.BYTES : 0));
-            return readBuffered(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the streaming trainer's buffered samples", e);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException("snapshot holds an undecodable sample: " + e.getMessage(), e);
-        }
-    }
-
-    /** The buffered samples of a snapshot, read at their place in it: a count, then each encoded sample. */
-    private static List<Sample> readBuffered(DataInputStream in) throws IOException, DecodeException {
-        int buffered = in.readInt();
-        List<Sample> samples = new ArrayList<>(buffered);
-        for (int i = 0; i < buffered; i++) {
-            byte[] encoded = new byte[in.readInt()];
-            in.readFully(encoded);
-            samples.add(SAMPLES.decode(encoded));
-        }
-        return samples;
+        return TrainerSnapshot.buffered(snapshot);
     }
 
     /** The trainer of a {@link #snapshot}, with {@code settings} for everything but the model and optimiser. */
     public static StreamingTrainer restore(byte[] snapshot, StreamingSettings settings) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
-            if (in.readInt() != SNAPSHOT_MAGIC) {
-                throw new IllegalArgumentException("not a streaming-trainer snapshot");
-            }
-            int format = in.readInt();
-            if (format != SNAPSHOT_VERSION && format != 1) {
-                throw new IllegalArgumentException("streaming-trainer snapshot format " + format + " is not supported");
-            }
-            long version = in.readLong();
-            long consumed = in.readLong();
-            long trained = in.readLong();
-            long skipped = in.readLong();
-            long checksum = in.readLong();
-            long newest = in.readLong();
-            long epoch = format >= 2 ? in.readLong() : 0;
-            List<Sample> samples = readBuffered(in);
-            byte[] modelFile = new byte[in.readInt()];
-            in.readFully(modelFile);
-            ModelFile.Loaded loaded = ModelFile.fromBytes(modelFile);
-            StreamingTrainer t = new StreamingTrainer(settings, loaded.model(), loaded.optimizer());
-            t.version = version;
-            t.samplesConsumed = consumed;
-            t.samplesTrained = trained;
-            t.skippedBatches = skipped;
-            t.sampleChecksum = checksum;
-            t.newestSampleTimeMs = newest;
-            t.epoch = epoch;
-            t.buffer.addAll(samples);
-            return t;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot restore the streaming trainer", e);
-        } catch (DecodeException e) {
-            throw new IllegalArgumentException("snapshot holds an undecodable sample: " + e.getMessage(), e);
-        }
+        TrainerSnapshot.Read read = TrainerSnapshot.read(snapshot);
+        ModelFile.Loaded loaded = read.model();
+        StreamingTrainer t = new StreamingTrainer(settings, loaded.model(), loaded.optimizer());
+        TrainerSnapshot.Counters c = read.counters();
+        t.version = c.version();
+        t.samplesConsumed = c.consumed();
+        t.samplesTrained = c.trained();
+        t.skippedBatches = c.skipped();
+        t.sampleChecksum = c.checksum();
+        t.newestSampleTimeMs = c.newestMs();
+        t.epoch = c.epoch();
+        t.buffer.addAll(read.buffered());
+        return t;
     }
 
     // ------------------------------------------------------------------------------------------------ figures

@@ -1,6 +1,7 @@
 package io.istream.trainer.model;
 
 import java.util.Arrays;
+import java.util.function.LongConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -30,8 +31,6 @@ public final class EmbeddingTable {
     private final DataType type;
     private final int admitAfter;
     private final long expireAfterMs;        // 0 = never
-    private final double initStd;
-    private final Initializer init;
 
     private final LongIntMap entryOf;        // id → entry
     private long[] entryId = new long[16];   // [E]
@@ -43,13 +42,8 @@ public final class EmbeddingTable {
     private int freeEntryCount;
     private int entries;                     // high-water mark of entry indices
 
-    private Tensor values;                   // [R, d]; row 0 is the unknown row
-    private int[] rowEntry;                  // [R] owning entry, −1 for the unknown row and free rows
-    private int[] freeRows = new int[16];
-    private int freeRowCount;
-    private int rows;                        // high-water mark of rows, ≥ 1
+    private final EmbeddingRows rows;        // values [R, d] and optimiser slots; row 0 is the unknown row
     private long unknownCount;               // sightings that read the unknown row
-    private final Tensor[] slots;            // optimiser state, each [R, d]
 
     public EmbeddingTable(String name, DataType type, int dim, int admitAfter, long expireAfterMs, int slotCount,
                           int initialRows, double initStd, Initializer init) {
@@ -61,19 +55,9 @@ public final class EmbeddingTable {
         this.dim = dim;
         this.admitAfter = admitAfter;
         this.expireAfterMs = expireAfterMs;
-        this.initStd = initStd;
-        this.init = init;
         int capacity = Math.max(2, initialRows);
         entryOf = new LongIntMap(capacity);
-        values = Tensor.zeros(type, capacity, dim);
-        rowEntry = new int[capacity];
-        Arrays.fill(rowEntry, -1);
-        slots = new Tensor[slotCount];
-        for (int i = 0; i < slotCount; i++) {
-            slots[i] = Tensor.zeros(type, capacity, dim);
-        }
-        rows = 1;
-        initRow(UNKNOWN_ROW, UNKNOWN_ID);
+        rows = new EmbeddingRows(name, type, dim, capacity, slotCount, initStd, init);
     }
 
     /**
@@ -117,7 +101,7 @@ public final class EmbeddingTable {
         if (row == UNKNOWN_ROW) {
             return Math.max(1, unknownCount);
         }
-        int entry = rowEntry[row];
+        int entry = rows.owner(row);
         return entry < 0 ? 1 : Math.max(1, entryCount[entry]);
     }
 
@@ -134,6 +118,7 @@ public final class EmbeddingTable {
      */
     public void gather(int[] rowIndex, int count, Tensor out, int offset) {
         int oc = out.cols;
+        Tensor values = rows.values();
         for (int i = 0; i < count; i++) {
             int row = rowIndex[i];
             int o = i * oc + offset;
@@ -153,7 +138,7 @@ public final class EmbeddingTable {
     }
 
     /** As {@link #expire(long)}, telling {@code forgotten} each id it forgets (model deltas carry them). */
-    public int expire(long nowMs, java.util.function.LongConsumer forgotten) {
+    public int expire(long nowMs, LongConsumer forgotten) {
         if (expireAfterMs <= 0) {
             return 0;
         }
@@ -171,9 +156,7 @@ public final class EmbeddingTable {
 
     /** Gives the id of {@code entry} a row of its own, from its initial values. */
     private void admit(int entry, long id) {
-        int row = newRow(id);
-        entryRow[entry] = row;
-        rowEntry[row] = entry;
+        entryRow[entry] = rows.allocate(entry, id);
     }
 
     private int newEntry(long id) {
@@ -204,55 +187,6 @@ public final class EmbeddingTable {
         return entry;
     }
 
-    private int newRow(long id) {
-        int row;
-        if (freeRowCount > 0) {
-            row = freeRows[--freeRowCount];
-        } else {
-            row = rows++;
-            if (row == values.rows) {
-                growRows(values.rows * 2);
-            }
-        }
-        initRow(row, id);
-        return row;
-    }
-
-    /** Fresh values N(0, initStd²) drawn from (seed, table, id) alone, and zero optimiser slots. */
-    private void initRow(int row, long id) {
-        Initializer rowInit = init.forKey(name, id);
-        for (int j = 0; j < dim; j++) {
-            values.set(row * dim + j, rowInit.gaussian() * initStd);
-        }
-        for (Tensor slot : slots) {
-            for (int j = 0; j < dim; j++) {
-                slot.set(row * dim + j, 0);
-            }
-        }
-    }
-
-    private void growRows(int capacity) {
-        values = grown(values, capacity);
-        for (int i = 0; i < slots.length; i++) {
-            slots[i] = grown(slots[i], capacity);
-        }
-        int old = rowEntry.length;
-        rowEntry = Arrays.copyOf(rowEntry, capacity);
-        Arrays.fill(rowEntry, old, capacity, -1);
-    }
-
-    private Tensor grown(Tensor t, int capacity) {
-        Tensor out = Tensor.zeros(type, capacity, dim);
-        out.copyFrom(t, 0, 0, t.size());
-        return out;
-    }
-
-    private static int[] push(int[] stack, int at, int value) {
-        int[] s = at == stack.length ? Arrays.copyOf(stack, stack.length * 2) : stack;
-        s[at] = value;
-        return s;
-    }
-
     /**
      * Sets the values of {@code id} to {@code src[srcOffset, srcOffset + d)}, giving it a row if it has none: what a
      * model follower does with the rows of an update. Counts and last-seen times are the trainer's business and are
@@ -260,7 +194,7 @@ public final class EmbeddingTable {
      */
     public void assign(long id, Tensor src, int srcOffset) {
         int row = rowFor(id);   // first: a new row may grow (replace) the value tensor
-        values.copyFrom(src, srcOffset, row * dim, dim);
+        rows.values().copyFrom(src, srcOffset, row * dim, dim);
     }
 
     /**
@@ -292,7 +226,7 @@ public final class EmbeddingTable {
     public int rowFor(long id, long seenMs) {
         int row = rowFor(id);
         if (id != UNKNOWN_ID) {
-            int entry = rowEntry[row];
+            int entry = rows.owner(row);
             entryLastSeen[entry] = Math.max(entryLastSeen[entry], seenMs);
         }
         return row;
@@ -362,8 +296,7 @@ public final class EmbeddingTable {
         entryOf.remove(entryId[entry]);
         int row = entryRow[entry];
         if (row != UNKNOWN_ROW) {
-            rowEntry[row] = -1;
-            freeRows = push(freeRows, freeRowCount++, row);
+            rows.release(row);
         }
         entryId[entry] = 0;
         entryCount[entry] = 0;
@@ -371,31 +304,31 @@ public final class EmbeddingTable {
         if (entryUnsent != null) {
             entryUnsent[entry] = 0;
         }
-        freeEntries = push(freeEntries, freeEntryCount++, entry);
+        freeEntries = EmbeddingRows.push(freeEntries, freeEntryCount++, entry);
     }
 
     /** The value tensor [R, d] (R ≥ {@link #rowCount()}); rows beyond the count are unused. */
     public Tensor values() {
-        return values;
+        return rows.values();
     }
 
     /** Optimiser slot i [R, d], row-aligned with {@link #values()}. */
     public Tensor slot(int i) {
-        return slots[i];
+        return rows.slot(i);
     }
 
     public int slotCount() {
-        return slots.length;
+        return rows.slotCount();
     }
 
     /** Rows in use, the unknown row included. */
     public int rowCount() {
-        return rows - freeRowCount;
+        return rows.inUse();
     }
 
     /** Rows ever allocated (the high-water mark, unknown row included). */
     public int rowHighWater() {
-        return rows;
+        return rows.highWater();
     }
 
     /** Ids tracked (admitted or pending). */
@@ -417,10 +350,7 @@ public final class EmbeddingTable {
 
     /** The id that owns {@code row}; 0 for the unknown row, padding and free rows. */
     public long idOfRow(int row) {
-        if (row <= UNKNOWN_ROW || row >= rowEntry.length) {
-            return 0;
-        }
-        int entry = rowEntry[row];
+        int entry = row <= UNKNOWN_ROW ? -1 : rows.owner(row);
         return entry < 0 ? 0 : entryId[entry];
     }
 
@@ -439,32 +369,15 @@ public final class EmbeddingTable {
         entryCount[entry] = count;
         entryLastSeen[entry] = lastSeen;
         if (row != UNKNOWN_ROW) {
-            while (rows <= row) {
-                if (rows == values.rows) {
-                    growRows(values.rows * 2);
-                }
-                rows++;
-            }
+            rows.claim(row, entry);
             entryRow[entry] = row;
-            rowEntry[row] = entry;
         }
     }
 
     /** After {@link #restoreId} calls: every row no id owns (but the unknown row) becomes free. */
     public void finishRestore(long restoredUnknownCount, int highWater) {
-        while (rows < highWater) {
-            if (rows == values.rows) {
-                growRows(values.rows * 2);
-            }
-            rows++;
-        }
+        rows.finishRestore(highWater);
         unknownCount = restoredUnknownCount;
-        freeRowCount = 0;
-        for (int r = 1; r < rows; r++) {
-            if (rowEntry[r] < 0) {
-                freeRows = push(freeRows, freeRowCount++, r);
-            }
-        }
     }
 
     public long unknownCount() {
