@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Continuous training on a stream of labelled samples, without Flink: the Flink operator only feeds it, asks it for
@@ -50,6 +51,7 @@ public final class StreamingTrainer {
     private long skippedBatches;
     private long sampleChecksum;          // Σ mix(hash(sampleId)) over consumed samples, mod 2⁶⁴
     private long newestSampleTimeMs;      // label time of the newest consumed sample
+    private long ownNewestSampleTimeMs;   // … of the newest sample this trainer trained itself (not a replica's)
 
     // not checkpointed: a restart publishes a FULL at once and opens a fresh metrics window
     private boolean fullDue = true;
@@ -63,6 +65,7 @@ public final class StreamingTrainer {
     private boolean poisonNextBatch;
     private boolean publishing = true;
     private Consumer<CtrModel> beforeStep = model -> { };
+    private LongSupplier expiryClock = () -> newestSampleTimeMs;
 
     public StreamingTrainer(StreamingSettings settings) {
         this(settings, new CtrModel(settings.model(), settings.optimizer().kind().slots()), null);
@@ -108,6 +111,7 @@ public final class StreamingTrainer {
         for (Sample s : samples) {
             sampleChecksum += mix(s.getSampleId());
             newestSampleTimeMs = Math.max(newestSampleTimeMs, s.getLabelTimeMs());
+            ownNewestSampleTimeMs = Math.max(ownNewestSampleTimeMs, s.getLabelTimeMs());
         }
         samplesConsumed += n;
         window.open(nowMs);
@@ -176,11 +180,12 @@ public final class StreamingTrainer {
             return;
         }
         lastExpireMs = nowMs;
+        long clock = expiryClock.getAsLong();
         List<EmbeddingTable> tables = model.tables();
         for (int k = 0; k < tables.size(); k++) {
             int index = k;
             // event time: ids not seen in samples for the expiry age are forgotten
-            expiredIds += tables.get(k).expire(newestSampleTimeMs, id -> publisher.expired(index, id));
+            expiredIds += tables.get(k).expire(clock, id -> publisher.expired(index, id));
         }
     }
 
@@ -240,6 +245,15 @@ public final class StreamingTrainer {
      */
     public void setBeforeStep(Consumer<CtrModel> beforeStep) {
         this.beforeStep = beforeStep;
+    }
+
+    /**
+     * The event time at which expiry forgets ids unseen for {@code model.expire-after}: by default the newest label
+     * time this trainer has consumed or absorbed. A trainer replica passes the oldest of the replicas' own newest
+     * label times instead, so that it never forgets an id whose sighting another replica has not yet sent.
+     */
+    public void setExpiryClock(LongSupplier expiryClock) {
+        this.expiryClock = expiryClock;
     }
 
     /**
@@ -353,6 +367,7 @@ public final class StreamingTrainer {
         t.skippedBatches = c.skipped();
         t.sampleChecksum = c.checksum();
         t.newestSampleTimeMs = c.newestMs();
+        t.ownNewestSampleTimeMs = c.newestMs();   // not kept apart in the snapshot: at most the absorbed newest
         t.epoch = c.epoch();
         t.buffer.addAll(read.buffered());
         return t;
@@ -398,6 +413,11 @@ public final class StreamingTrainer {
 
     public long newestSampleTimeMs() {
         return newestSampleTimeMs;
+    }
+
+    /** Label time of the newest sample this trainer trained itself, without other replicas' (0 before any). */
+    public long ownNewestSampleTimeMs() {
+        return ownNewestSampleTimeMs;
     }
 
     /** Publications refused because a parameter was not finite. */

@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,8 @@ public final class TrainerReplica implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TrainerReplica.class);
     /** A replica of a job that starts without state reads the deltas sent this long before it (clock skew). */
     static final long FRESH_LOOKBACK_MS = 10 * 60_000;
+    /** A replica whose latest own batch or delta is older than this (processing time) counts as idle for expiry. */
+    static final long IDLE_MS = 10_000;
 
     /**
      * How the replicas of one job exchange what they learnt.
@@ -83,6 +86,10 @@ public final class TrainerReplica implements AutoCloseable {
     private long absorbedSinceStart;             // samples other replicas' deltas brought in since this start
     private final long consumedAtStart;
     private long droppedChunks;
+    // expiry's clock: replica → {its own newest label time as its last delta reported, when that arrived (ms)}
+    private final Map<Integer, long[]> frontiers = new HashMap<>();
+    private long lastNowMs;
+    private long lastOwnBatchMs = Long.MIN_VALUE;
 
     private TrainerReplica(StreamingTrainer trainer, StreamingSettings settings, Identity me, Sync sync,
                            DeltaExchange exchange, Map<String, Long> validUpTo, Set<String> lineage, long interval,
@@ -101,6 +108,7 @@ public final class TrainerReplica implements AutoCloseable {
         if (deltas != null && me.count() > 1) {
             trainer.setBeforeStep(deltas::touch);
             deltas.trackSightings(trainer.model());
+            trainer.setExpiryClock(this::expiryClock);
         }
         sent = counters();
         consumedAtStart = trainer.samplesConsumed();
@@ -192,11 +200,13 @@ public final class TrainerReplica implements AutoCloseable {
     /** After a trained batch: sends this replica's delta when due, and applies what arrived. */
     public void afterBatch(long nowMs) {
         batchesSinceSend++;
+        lastOwnBatchMs = nowMs;
         tick(nowMs);
     }
 
     /** Applies what arrived, and sends this replica's delta when it is due. */
     public void tick(long nowMs) {
+        lastNowMs = Math.max(lastNowMs, nowMs);
         if (exchange == null) {
             return;
         }
@@ -265,7 +275,7 @@ public final class TrainerReplica implements AutoCloseable {
                     .setChunkIndex(0).setChunkCount(1).setCreatedAtMs(nowMs)
                     .setRows(List.of()).setSightings(List.of()).setDense(List.of())
                     .setSamplesConsumed(own[0]).setSamplesTrained(own[1]).setSkippedBatches(own[2])
-                    .setSampleChecksum(own[3]).setNewestSampleTimeMs(trainer.newestSampleTimeMs());
+                    .setSampleChecksum(own[3]).setNewestSampleTimeMs(trainer.ownNewestSampleTimeMs());
             exchange.send(deltas.take(trainer.model(), header, settings.maxChunkBytes()));
         }
         sent = now;
@@ -324,11 +334,35 @@ public final class TrainerReplica implements AutoCloseable {
             absorbed[i] += add[i];
         }
         trainer.absorb(add[0], add[1], add[2], add[3], d.getNewestSampleTimeMs());
+        if (d.getRun().equals(me.run())) {
+            frontiers.put(d.getReplica(), new long[] {d.getNewestSampleTimeMs(), lastNowMs});
+        }
         absorbedSinceStart += add[0];
         appliedChunks++;
         if (d.getLast() && d.getRun().equals(me.run()) && d.getChunkIndex() == d.getChunkCount() - 1) {
             ended.add(d.getReplica());
         }
+    }
+
+    /**
+     * The event time expiry runs at: the oldest of the replicas' own newest label times (this one's, and the others'
+     * as their latest deltas reported them). A sighting another replica has not sent yet was made at or after about
+     * its reported time (each replica reads its users' samples in about label-time order), so an id this clock expires would have been expired by one trainer reading every replica's
+     * samples in label-time order too, and a row that only another replica's users read is not forgotten while their
+     * sightings are on their way (docs/architecture.md, "Trainer replicas"). A replica that has trained nothing for
+     * {@link #IDLE_MS} holds no unsent sightings and does not hold the clock back.
+     */
+    private long expiryClock() {
+        long clock = Long.MAX_VALUE;
+        if (lastOwnBatchMs != Long.MIN_VALUE && lastNowMs - lastOwnBatchMs <= IDLE_MS) {
+            clock = trainer.ownNewestSampleTimeMs();
+        }
+        for (long[] f : frontiers.values()) {
+            if (lastNowMs - f[1] <= IDLE_MS) {
+                clock = Math.min(clock, f[0]);
+            }
+        }
+        return clock == Long.MAX_VALUE ? trainer.newestSampleTimeMs() : clock;
     }
 
     /**

@@ -1,10 +1,17 @@
 package io.istream.trainer.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.Sample;
+import io.istream.trainer.model.EmbeddingTable;
 import io.istream.trainer.model.ModelAssertions;
+import io.istream.trainer.model.ModelConfig;
+import io.istream.trainer.model.ModelKind;
+import io.istream.trainer.model.OptimizerConfig;
+import io.istream.trainer.model.OptimizerKind;
+import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.updates.ModelFollower;
 import java.util.ArrayList;
 import java.util.List;
@@ -254,5 +261,114 @@ class TrainerReplicaTest {
                     throw new AssertionError("a single trainer restored as one has nothing to read");
                 }, 30);
         assertThat(restored.trainer().samplesTrained()).isEqualTo(single.trainer().samplesTrained());
+    }
+
+    /**
+     * The merge rule adds nothing and loses nothing: with a stateless optimiser (SGD, MBA's counts exchanged as
+     * sightings) and every delta delivered before the other replica's next batch, two replicas that take turns
+     * batch by batch end with the model of one trainer that trained the same batches in the same order.
+     */
+    @Test
+    void twoReplicasTakingTurnsWithSgdEqualOneTrainer() {
+        ModelConfig model = ModelConfig.builder(ModelKind.DIEN)
+                .embeddingDim(4).hiddenSize(6).headHidden(8).attentionHidden(6).auxHidden(6).seed(7).build();
+        OptimizerConfig sgd = new OptimizerConfig(OptimizerKind.SGD, 0.05, 0.9, 0.999, 1e-8, RegularizationKind.MBA,
+                0.01, 0);
+        StreamingSettings settings = new StreamingSettings(model, sgd, 16, 10, 3, 60_000, 600_000, 2048, 1_000,
+                1_000);
+        TrainerReplica.Sync everyBatch = new TrainerReplica.Sync(1, 3_600_000, 1_000);
+        List<Sample> samples = PlantedSamples.generate(16 * 40, 60, 200, 10, 13);
+        StreamingTrainer single = new StreamingTrainer(settings);
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
+        List<TrainerReplica> replicas = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            replicas.add(TrainerReplica.start(settings, everyBatch, new TrainerReplica.Identity(k, 2, "job/0"),
+                    log.factory(), 0));
+        }
+        for (int b = 0; b < samples.size() / 16; b++) {
+            List<Sample> batch = samples.subList(16 * b, 16 * (b + 1));
+            batch.forEach(single::add);
+            single.trainBatch(10 + b);
+            TrainerReplica turn = replicas.get(b % 2);
+            turn.tick(10 + b);   // the other's delta of the batch before
+            batch.forEach(turn.trainer()::add);
+            turn.trainer().trainBatch(10 + b);
+            turn.afterBatch(10 + b);
+        }
+        replicas.forEach(r -> r.tick(1_000));
+        for (TrainerReplica r : replicas) {
+            assertThat(r.trainer().samplesTrained()).isEqualTo(single.samplesTrained());
+            ModelAssertions.assertSameParameters(single.model(), r.trainer().model(), 1e-6);
+        }
+    }
+
+    /**
+     * A row that only replica 1's users read, and whose newest sighting replica 1 has not yet sent, survives replica
+     * 0's expiry even when replica 0's own samples are past the row's expiry age: expiry runs at the oldest of the
+     * replicas' reported label times. When the sighting arrives, both replicas hold the same row; had replica 0
+     * forgotten it, replica 1's delta would have revived it there from its initial values.
+     */
+    @Test
+    void expiryWaitsForSightingsAnotherReplicaHasNotSentYet() {
+        long expireAfter = 50_000;
+        StreamingSettings expiring = StreamingTrainerTest.settings(expireAfter, 0.01);
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
+        List<TrainerReplica> replicas = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            replicas.add(TrainerReplica.start(expiring, SYNC, new TrainerReplica.Identity(k, 2, "job/0"),
+                    log.factory(), 0));
+        }
+        replicas.forEach(r -> r.trainer().beginEpoch(1));
+        TrainerReplica zero = replicas.get(0);
+        TrainerReplica one = replicas.get(1);
+        List<Sample> planted = PlantedSamples.generate(200, 20, 100, 6, 11);
+        long t0 = 1_800_000_000_000L;
+        long onlyOnes = 999_001;   // an item only replica 1's samples read
+        // replica 1 reads the item at t0 and sends (two batches); replica 0 trains at t0 and takes that delta
+        batch(one, planted.subList(0, 32), onlyOnes, t0, 100);
+        batch(zero, planted.subList(32, 64), -1, t0, 200);
+        EmbeddingTable items = zero.trainer().model().tables().get(0);
+        assertThat(items.resolve(onlyOnes)).as("admitted at replica 0 from replica 1's sightings")
+                .isNotEqualTo(EmbeddingTable.UNKNOWN_ROW);
+        // replica 1 reads it again at t0 + 40 s, one batch, not sent yet; replica 0's samples reach t0 + 60 s, past
+        // the expiry age of the sighting it knows, and its expiry runs
+        batch(one, planted.subList(64, 80), onlyOnes, t0 + 40_000, 300);
+        batch(zero, planted.subList(80, 96), -1, t0 + 60_000, 2_000);
+        assertThat(items.resolve(onlyOnes)).as("kept: replica 1 has reported nothing past t0 yet")
+                .isNotEqualTo(EmbeddingTable.UNKNOWN_ROW);
+        // replica 1's next batch sends both; replica 0 adds them to the row it kept
+        batch(one, planted.subList(96, 112), onlyOnes, t0 + 41_000, 2_100);
+        zero.tick(2_200);
+        EmbeddingTable theirs = one.trainer().model().tables().get(0);
+        int mine = items.resolve(onlyOnes);
+        int their = theirs.resolve(onlyOnes);
+        for (int j = 0; j < items.dim; j++) {
+            assertThat(items.values().get(mine * items.dim + j)).as("element " + j)
+                    .isCloseTo(theirs.values().get(their * theirs.dim + j), within(TOLERANCE));
+        }
+        // and once replica 1 has reported a newer time, the clock moves on and expiry forgets as one trainer would
+        batch(one, planted.subList(112, 144), -1, t0 + 120_000, 2_300);
+        batch(zero, planted.subList(144, 176), -1, t0 + 120_000, 4_000);
+        batch(zero, planted.subList(176, 192), -1, t0 + 121_000, 5_100);
+        assertThat(items.resolve(onlyOnes)).as("last seen at t0 + 60 s (the sighting counts as seen when it "
+                + "arrived), the clock at t0 + 120 s: expired").isEqualTo(EmbeddingTable.UNKNOWN_ROW);
+    }
+
+    /**
+     * Trains {@code samples} on {@code replica} in batches at label time {@code labelTimeMs}, each sample's target
+     * replaced by {@code item} unless it is −1, then lets the replica exchange at processing time {@code now}.
+     */
+    private static void batch(TrainerReplica replica, List<Sample> samples, long item, long labelTimeMs, long now) {
+        StreamingTrainer trainer = replica.trainer();
+        for (Sample s : samples) {
+            Sample.Builder b = Sample.newBuilder(s).setSampleId(s.getSampleId() + "@" + labelTimeMs)
+                    .setImpressionTimeMs(labelTimeMs - 500).setLabelTimeMs(labelTimeMs);
+            trainer.add(item < 0 ? b.build() : b.setItemId(item).build());
+            if (trainer.batchReady()) {
+                trainer.trainBatch(now);
+                replica.afterBatch(now);
+            }
+        }
+        replica.tick(now);
     }
 }
