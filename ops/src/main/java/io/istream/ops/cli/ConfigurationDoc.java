@@ -52,14 +52,21 @@ public final class ConfigurationDoc {
         section(out, "Streaming trainer", TrainerOptions.ALL);
         out.append("## Model and optimiser\n\n")
                 .append("The offline trainer (`ops/istream train`) and the streaming learning job read these through one"
-                        + " catalogue (`ModelOptions`), so a setting means the same thing in both, and their defaults"
-                        + " are the same. `model.kind` and `model.form` choose the defaults the other `model.*` options"
-                        + " start from; the defaults below are those of DIEN's shipped form (docs/model.md).\n\n")
+                        + " catalogue (`ModelOptions`), so a setting means the same thing in both. Their defaults are"
+                        + " the same but for the embedding regularisation: the offline trainer regularises with MBA,"
+                        + " which pays off over many epochs, the learning job, which sees each sample once, does not"
+                        + " (docs/model.md). `model.kind` and `model.form` choose the defaults the other `model.*`"
+                        + " options start from; the defaults below are those of DIEN's shipped form.\n\n")
                 .append("| key | default | description |\n|---|---|---|\n");
         Map<String, String> defaults = ModelOptions.values(ModelConfig.defaults(ModelKind.DIEN),
                 OptimizerConfig.defaults(), ModelOptions.Form.DEFAULT);
-        ModelOptions.descriptions().forEach((key, description) -> out.append("| `").append(key).append("` | `")
-                .append(defaults.get(key)).append("` | ").append(escape(description)).append(" |\n"));
+        Map<String, String> streaming = ModelOptions.values(ModelConfig.defaults(ModelKind.DIEN),
+                OptimizerConfig.streamingDefaults(), ModelOptions.Form.DEFAULT);
+        ModelOptions.descriptions().forEach((key, description) -> out.append("| ")
+                .append(defaults.get(key).equals(streaming.get(key)) ? "`" + key + "` | `" + defaults.get(key) + "`"
+                        : "`" + key + "` | `" + defaults.get(key) + "` offline, `" + streaming.get(key)
+                        + "` in the learning job")
+                .append(" | ").append(escape(description)).append(" |\n"));
         out.append('\n');
         section(out, "Scorer", ScorerOptions.ALL);
         return out.toString().stripTrailing() + "\n";

@@ -119,14 +119,17 @@ final class ScalingBench implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dataset = data != null ? data : Defaults.dataRoot().resolve("amazon-beauty");
         Configuration options = local.jobOptions();
-        PipelineQuality quality = heldOut > 0 ? PipelineQuality.of(dataset, users, heldOut,
-                TrainerOptions.settings(options).maxHistory(), local.seed) : null;
+        StreamingSettings settings = TrainerOptions.settings(options);
+        PipelineQuality quality = heldOut > 0 ? PipelineQuality.of(dataset, users, heldOut, settings.maxHistory(),
+                local.seed) : null;
         EventScript script = quality != null ? quality.script()
                 : ScriptChooser.load(dataset, users, local.seed, true, System.out);
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("benchmark", "scaling");
         figures.put("script", script.name());
-        figures.put("model", TrainerOptions.settings(options).model().kind().name());
+        figures.put("model", settings.model().kind().name());
+        figures.put("regularization", settings.optimizer().regularization().name());
+        figures.put("lambda", settings.optimizer().lambda());
         figures.put("cores", Runtime.getRuntime().availableProcessors());
         List<Map<String, Object>> runs = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-scaling"), local.parallelism)) {
@@ -144,7 +147,9 @@ final class ScalingBench implements Callable<Integer> {
             }
             if (quality != null && lockstep) {
                 for (Map<String, Object> r : runs) {
-                    r.put("heldOutAucLockstep", lockstep(options, onTopic, (int) r.get("replicas"), quality));
+                    Lockstep l = lockstep(options, onTopic, (int) r.get("replicas"), quality);
+                    r.put("heldOutAucLockstep", l.heldOutAuc());
+                    r.put("prequentialAucLockstep", l.prequentialAuc());
                 }
             }
             if (ceilingSamples > 0) {
@@ -185,12 +190,19 @@ final class ScalingBench implements Callable<Integer> {
     }
 
     /**
+     * What a lockstep reference reached: its final model's held-out AUC, and the prequential AUC of replica 0's
+     * samples over the whole pass (each scored by the model before the step that trains on it; at n = 1 every sample).
+     */
+    record Lockstep(double heldOutAuc, double prequentialAuc) {
+    }
+
+    /**
      * Held-out AUC of n replicas stepped in turn, in the samples topic's order, that exchange through memory: each
      * replica sees every delta the moment it is sent, so this is what the merge rule alone gives, without the lag of
      * the Kafka exchange or the replicas' drift apart in time. Set beside the pipeline's figure, it tells which of the
      * two costs the quality (docs/benchmarks.md, "bench scaling").
      */
-    private static double lockstep(Configuration options, List<Sample> samples, int n, PipelineQuality quality) {
+    private static Lockstep lockstep(Configuration options, List<Sample> samples, int n, PipelineQuality quality) {
         StreamingSettings settings = TrainerOptions.settings(options);
         TrainerReplica.Sync sync = TrainerOptions.sync(options);
         InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
@@ -198,7 +210,7 @@ final class ScalingBench implements Callable<Integer> {
         for (int k = 0; k < n; k++) {
             TrainerReplica r = TrainerReplica.start(settings, sync, new TrainerReplica.Identity(k, n, "lockstep/0"),
                     log.factory(), 0);
-            r.trainer().setPublishing(false);   // nobody reads its updates or prequential metrics here
+            r.trainer().setPublishing(k == 0);   // replica 0 scores its samples first: the prequential AUC
             r.trainer().beginEpoch(1);
             replicas.add(r);
         }
@@ -229,9 +241,12 @@ final class ScalingBench implements Callable<Integer> {
                     + replicas.get(0).trainer().samplesTrained() + " of " + samples.size() + " samples");
         }
         double auc = quality.heldOutAuc(model);
+        Double prequential = replicas.get(0).trainer().pollMetrics(now, true).getAuc();
+        double pre = prequential == null ? Double.NaN : prequential;
         replicas.forEach(TrainerReplica::close);
-        System.out.printf(Locale.ROOT, "%d replica(s) in lockstep, exchange in memory: held-out AUC %.4f%n", n, auc);
-        return auc;
+        System.out.printf(Locale.ROOT, "%d replica(s) in lockstep, exchange in memory: held-out AUC %.4f, prequential"
+                + " AUC %.4f%s%n", n, auc, pre, n > 1 ? " (replica 0's samples)" : "");
+        return new Lockstep(auc, pre);
     }
 
     /**

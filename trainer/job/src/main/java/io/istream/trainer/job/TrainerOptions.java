@@ -100,24 +100,33 @@ public final class TrainerOptions {
         if (replicas < 1) {
             throw new IllegalArgumentException("trainer.parallelism must be at least 1, got " + replicas);
         }
-        if (replicas > 1 && ModelOptions.optimizer(config.toMap()).regularization() == RegularizationKind.L2
-                && ModelOptions.optimizer(config.toMap()).lambda() > 0) {
+        OptimizerConfig optimizer = optimizer(config);
+        if (replicas > 1 && optimizer.regularization() == RegularizationKind.L2 && optimizer.lambda() > 0) {
             throw new IllegalArgumentException("trainer.parallelism " + replicas + " needs a regularisation that "
-                    + "changes only the rows a batch reads: whole-table L2 changes every row at every step (use MBA)");
+                    + "changes only the rows a batch reads: whole-table L2 changes every row at every step (use MBA or NONE)");
         }
         return new TrainerReplica.Sync(config.get(EXCHANGE_EVERY_BATCHES), config.get(EXCHANGE_INTERVAL).toMillis(),
                 config.get(LAST_DELTAS_WAIT).toMillis());
     }
 
     /**
-     * The trainer's settings from the options: the model from the {@code model.*} options and the optimiser from the
-     * {@code optimizer.*} options ({@link ModelOptions}, the offline trainer's too), the rest from the
-     * {@code trainer.*} options above. Throws IllegalArgumentException naming what is wrong.
+     * The optimiser from the {@code optimizer.*} options ({@link ModelOptions}, the offline trainer's too), starting
+     * from the learning job's own defaults ({@link OptimizerConfig#streamingDefaults()}: no regularisation, where
+     * the offline trainer uses MBA).
+     */
+    public static OptimizerConfig optimizer(ReadableConfig config) {
+        return ModelOptions.optimizer(config.toMap(), OptimizerConfig.streamingDefaults());
+    }
+
+    /**
+     * The trainer's settings from the options: the model from the {@code model.*} options, the optimiser as
+     * {@link #optimizer} reads it, the rest from the {@code trainer.*} options above. Throws IllegalArgumentException
+     * naming what is wrong.
      */
     public static StreamingSettings settings(ReadableConfig config) {
         Map<String, String> values = config.toMap();
         ModelConfig model = ModelOptions.model(values);
-        OptimizerConfig optimizer = ModelOptions.optimizer(values);
+        OptimizerConfig optimizer = optimizer(config);
         long publishMs = config.get(PUBLISH_INTERVAL).toMillis();
         return new StreamingSettings(model, optimizer, config.get(BATCH_SIZE), config.get(MAX_HISTORY),
                 config.get(PUBLISH_EVERY_BATCHES), publishMs, config.get(FULL_INTERVAL).toMillis(),
@@ -130,6 +139,7 @@ public final class TrainerOptions {
         StreamingSettings settings = settings(config);
         String form = config.toMap().getOrDefault(ModelOptions.FORM, ModelOptions.Form.DEFAULT.name());
         return JobOptions.describe(ALL, config)
-                + ModelOptions.describe(settings.model(), settings.optimizer(), ModelOptions.parseForm(form));
+                + ModelOptions.describe(settings.model(), settings.optimizer(), ModelOptions.parseForm(form),
+                OptimizerConfig.streamingDefaults());
     }
 }

@@ -29,10 +29,13 @@ class TrainingJobMainTest {
     Path dir;
 
     @Test
-    void withNoOptionsTheTrainerBuildsTheOfflineTrainersDefaults() {
+    void withNoOptionsTheTrainerBuildsTheOfflineTrainersModelAndAnUnregularisedOptimiser() {
         StreamingSettings settings = trainerSettings(TrainingJob.prepare(new String[0]));
         assertThat(settings.model()).isEqualTo(ModelConfig.defaults(ModelKind.DIEN));
-        assertThat(settings.optimizer()).isEqualTo(OptimizerConfig.defaults());
+        assertThat(settings.optimizer()).as("the offline trainer's, without regularisation: a stream sees each "
+                + "sample once").isEqualTo(OptimizerConfig.defaults().toBuilder()
+                .regularization(RegularizationKind.NONE).build())
+                .isEqualTo(OptimizerConfig.streamingDefaults());
     }
 
     @Test

@@ -126,7 +126,15 @@ public final class ModelOptions {
 
     /** The optimiser config that {@code values} describe, from {@link OptimizerConfig#defaults()}. */
     public static OptimizerConfig optimizer(Map<String, String> values) {
-        OptimizerConfig.Builder b = OptimizerConfig.defaults().toBuilder();
+        return optimizer(values, OptimizerConfig.defaults());
+    }
+
+    /**
+     * The optimiser config that {@code values} describe, from {@code defaults} (the streaming learning job starts
+     * from {@link OptimizerConfig#streamingDefaults()}).
+     */
+    public static OptimizerConfig optimizer(Map<String, String> values, OptimizerConfig defaults) {
+        OptimizerConfig.Builder b = defaults.toBuilder();
         apply(OPTIMIZER, b, values, OPTIMIZER_PREFIX, List.of());
         return b.build();
     }
@@ -165,10 +173,19 @@ public final class ModelOptions {
      * job prints at start.
      */
     public static String describe(ModelConfig model, OptimizerConfig optimizer, Form form) {
+        return describe(model, optimizer, form, OptimizerConfig.defaults());
+    }
+
+    /**
+     * As {@link #describe(ModelConfig, OptimizerConfig, Form)}, the optimiser's values marked against
+     * {@code optimizerDefaults}.
+     */
+    public static String describe(ModelConfig model, OptimizerConfig optimizer, Form form,
+                                  OptimizerConfig optimizerDefaults) {
         Map<String, String> now = values(model, optimizer, form);
         ModelConfig base = (form == Form.PAPER ? ModelConfig.paper(model.kind()) : ModelConfig.builder(model.kind()))
                 .build();
-        Map<String, String> defaults = values(base, OptimizerConfig.defaults(), Form.DEFAULT);
+        Map<String, String> defaults = values(base, optimizerDefaults, Form.DEFAULT);
         defaults.put(KIND, ModelKind.DIEN.name());
         StringBuilder out = new StringBuilder();
         now.forEach((key, value) -> out.append(String.format(Locale.ROOT, "  %-36s %s%s%n", key, value,
