@@ -51,9 +51,10 @@ public final class StreamingTrainer {
     private long skippedBatches;
     private long sampleChecksum;          // Σ mix(hash(sampleId)) over consumed samples, mod 2⁶⁴
     private long newestSampleTimeMs;      // label time of the newest consumed sample
-    private long ownNewestSampleTimeMs;   // … of the newest sample this trainer trained itself (not a replica's)
 
     // not checkpointed: a restart publishes a FULL at once and opens a fresh metrics window
+    private long ownNewestSampleTimeMs;   // label time of the newest sample this trainer trained itself (not a
+                                          // replica's); a restore starts it at the newest it restored
     private boolean fullDue = true;
     private int batchesSincePublish;
     private boolean changedSincePublish;
