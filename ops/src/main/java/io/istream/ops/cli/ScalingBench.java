@@ -147,7 +147,8 @@ final class ScalingBench implements Callable<Integer> {
             }
             if (quality != null && lockstep) {
                 for (Map<String, Object> r : runs) {
-                    Lockstep l = lockstep(options, onTopic, (int) r.get("replicas"), quality);
+                    Lockstep l = lockstep(settings, TrainerOptions.sync(options), onTopic, (int) r.get("replicas"),
+                            quality);
                     r.put("heldOutAucLockstep", l.heldOutAuc());
                     r.put("prequentialAucLockstep", l.prequentialAuc());
                 }
@@ -157,7 +158,7 @@ final class ScalingBench implements Callable<Integer> {
                 double one = 0;
                 for (int i = 0; i < runs.size(); i++) {
                     int n = (int) runs.get(i).get("replicas");
-                    double rate = independentLoops(options, share, n);
+                    double rate = independentLoops(settings, share, n);
                     one = i == 0 ? rate : one;
                     runs.get(i).put("independentLoopsSamplesPerSecond", rate);
                     runs.get(i).put("independentLoopsRatio", rate / one);
@@ -202,9 +203,8 @@ final class ScalingBench implements Callable<Integer> {
      * the Kafka exchange or the replicas' drift apart in time. Set beside the pipeline's figure, it tells which of the
      * two costs the quality (docs/benchmarks.md, "bench scaling").
      */
-    private static Lockstep lockstep(Configuration options, List<Sample> samples, int n, PipelineQuality quality) {
-        StreamingSettings settings = TrainerOptions.settings(options);
-        TrainerReplica.Sync sync = TrainerOptions.sync(options);
+    private static Lockstep lockstep(StreamingSettings settings, TrainerReplica.Sync sync, List<Sample> samples, int n,
+                                     PipelineQuality quality) {
         InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
         List<TrainerReplica> replicas = new ArrayList<>();
         for (int k = 0; k < n; k++) {
@@ -254,8 +254,7 @@ final class ScalingBench implements Callable<Integer> {
      * its share of {@code samples} (by user), nothing exchanged, nothing else running. Samples/s of all of them
      * together: the ceiling of n replicas here.
      */
-    private static double independentLoops(Configuration options, List<Sample> samples, int n) throws Exception {
-        StreamingSettings settings = TrainerOptions.settings(options);
+    private static double independentLoops(StreamingSettings settings, List<Sample> samples, int n) throws Exception {
         List<List<Batch>> shares = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             int index = k;
