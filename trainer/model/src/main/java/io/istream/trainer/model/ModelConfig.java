@@ -7,10 +7,11 @@ import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Everything that shapes a model. Immutable; made with a {@link Builder}: {@link #builder} starts from the shipped
- * defaults (the forms that measured best across datasets, docs/results.md), {@link #paper} from the papers' forms. The
- * offline trainer, the streaming trainer and the scorer all build their model from one of these, and model files and
- * FULL model updates carry it ({@link ModelFile#configBytes}), so a scorer builds exactly the trainer's model.
+ * Everything that shapes a model. Immutable; made with a {@link ModelConfigBuilder}: {@link #builder} starts from the
+ * shipped defaults (the forms that measured best across datasets, docs/results.md), {@link #paper} from the papers'
+ * forms. The offline trainer, the streaming trainer and the scorer all build their model from one of these, and model
+ * files and FULL model updates carry it ({@link ModelFile#configBytes}), so a scorer builds exactly the trainer's
+ * model.
  * {@link ModelOptions} names every field as a {@code model.*} option.
  */
 public final class ModelConfig implements java.io.Serializable {
@@ -39,7 +40,7 @@ public final class ModelConfig implements java.io.Serializable {
     private final DataType dataType;
     private final long seed;
 
-    private ModelConfig(Builder b) {
+    ModelConfig(ModelConfigBuilder b) {
         kind = Objects.requireNonNull(b.kind, "kind");
         embeddingDim = b.embeddingDim;
         hiddenSize = b.hiddenSize;
@@ -93,8 +94,8 @@ public final class ModelConfig implements java.io.Serializable {
      * beside the attention pool. DIEN: all of DIN's head, plus h'_T and h'_T ⊙ q; its FFN attention over the interest
      * states drives the AUGRU and weighs the attention pool; no auxiliary loss.
      */
-    public static Builder builder(ModelKind kind) {
-        Builder b = new Builder(kind);
+    public static ModelConfigBuilder builder(ModelKind kind) {
+        ModelConfigBuilder b = new ModelConfigBuilder(kind);
         b.headActivation = ActivationKind.PRELU;
         b.dinSoftmax = true;
         switch (kind) {
@@ -120,15 +121,15 @@ public final class ModelConfig implements java.io.Serializable {
      * DIN's attention 80-40 with no softmax (DIN §4.3), DIEN with bilinear attention (eq. 9), AUGRU (eqs. 12–13) and
      * the auxiliary loss at α = 1, its net 100-50.
      */
-    public static Builder paper(ModelKind kind) {
-        Builder b = new Builder(kind);
+    public static ModelConfigBuilder paper(ModelKind kind) {
+        ModelConfigBuilder b = new ModelConfigBuilder(kind);
         b.headActivation = kind == ModelKind.DIEN ? ActivationKind.DICE : ActivationKind.PRELU;
         return b;
     }
 
     /** A builder holding this config's values, to change some of them. */
-    public Builder toBuilder() {
-        Builder b = new Builder(kind);
+    public ModelConfigBuilder toBuilder() {
+        ModelConfigBuilder b = new ModelConfigBuilder(kind);
         b.embeddingDim = embeddingDim;
         b.hiddenSize = hiddenSize;
         b.headHidden = headHidden.clone();
@@ -159,168 +160,6 @@ public final class ModelConfig implements java.io.Serializable {
             case DIN -> EnumSet.of(HeadInput.ATTENTION_POOLING);
             case DIEN -> EnumSet.of(HeadInput.INTEREST_STATE, HeadInput.SUM_POOLING);
         };
-    }
-
-    /** Mutable values of a {@link ModelConfig}; {@link #build} checks them. */
-    public static final class Builder {
-        private ModelKind kind;
-        private int embeddingDim = 18;
-        private int hiddenSize = 36;
-        private int[] headHidden = {200, 80};
-        private ActivationKind headActivation = ActivationKind.PRELU;
-        private DiceStatistics diceStatistics = DiceStatistics.BATCH;
-        private EnumSet<HeadInput> headInputs;     // null: the kind's default
-        private PoolAttention poolAttention = PoolAttention.LOCAL_ACTIVATION;
-        private int[] attentionHidden = {80, 40};
-        private ActivationKind attentionActivation = ActivationKind.PRELU;
-        private boolean dinSoftmax;
-        private AttentionKind attention = AttentionKind.BILINEAR;
-        private CellKind evolvingCell = CellKind.AUGRU;
-        private double auxWeight = 1.0;
-        private int[] auxHidden = {100, 50};
-        private boolean userEmbedding;
-        private int admitAfter = 1;
-        private long expireAfterMs = 30L * 24 * 3_600_000;   // 30 days: bounded tables on an endless stream
-        private double embeddingInitStd = 0.01;
-        private DataType dataType = DataType.FLOAT;
-        private long seed = 1;
-
-        private Builder(ModelKind kind) {
-            this.kind = kind;
-        }
-
-        /** Base, DIN or DIEN; the head inputs return to the new kind's default unless set after this. */
-        public Builder kind(ModelKind k) {
-            if (k != kind) {
-                headInputs = null;
-            }
-            kind = k;
-            return this;
-        }
-
-        /** d per id; an item is its item and category embeddings, D = 2d. */
-        public Builder embeddingDim(int d) {
-            embeddingDim = d;
-            return this;
-        }
-
-        /** H of both recurrent layers (DIEN). */
-        public Builder hiddenSize(int h) {
-            hiddenSize = h;
-            return this;
-        }
-
-        /** The head MLP's hidden widths. */
-        public Builder headHidden(int... widths) {
-            headHidden = widths.clone();
-            return this;
-        }
-
-        /** PRELU or DICE in the head. */
-        public Builder headActivation(ActivationKind a) {
-            headActivation = a;
-            return this;
-        }
-
-        /** Which statistics the head's Dice normalises with in training ({@link DiceStatistics}). */
-        public Builder diceStatistics(DiceStatistics d) {
-            diceStatistics = d;
-            return this;
-        }
-
-        /** What summarises the behaviours in the head ({@link HeadInput}). */
-        public Builder headInputs(Set<HeadInput> inputs) {
-            headInputs = inputs.isEmpty() ? EnumSet.noneOf(HeadInput.class) : EnumSet.copyOf(inputs);
-            return this;
-        }
-
-        /** Which weights the head's attention pool uses ({@link PoolAttention}). */
-        public Builder poolAttention(PoolAttention p) {
-            poolAttention = p;
-            return this;
-        }
-
-        /** The local activation unit's hidden widths (DIN's attention, and DIEN's FFN option). */
-        public Builder attentionHidden(int... widths) {
-            attentionHidden = widths.clone();
-            return this;
-        }
-
-        /** The FFN attention's hidden activation: PRELU, SIGMOID or NONE (Dice would let padding move scores). */
-        public Builder attentionActivation(ActivationKind a) {
-            attentionActivation = a;
-            return this;
-        }
-
-        /** A masked softmax over DIN's attention weights (off in the DIN paper's text, on in its code). */
-        public Builder dinSoftmax(boolean on) {
-            dinSoftmax = on;
-            return this;
-        }
-
-        /** DIEN's attention score over the interest states. */
-        public Builder attention(AttentionKind a) {
-            attention = a;
-            return this;
-        }
-
-        /** DIEN's interest-evolving cell. */
-        public Builder evolvingCell(CellKind c) {
-            evolvingCell = c;
-            return this;
-        }
-
-        /** α of L = BCE + α·L_aux; 0 turns the auxiliary loss off. */
-        public Builder auxWeight(double alpha) {
-            auxWeight = alpha;
-            return this;
-        }
-
-        /** The auxiliary net's hidden widths (sigmoid activations). */
-        public Builder auxHidden(int... widths) {
-            auxHidden = widths.clone();
-            return this;
-        }
-
-        /** A user-id embedding in the head input. */
-        public Builder userEmbedding(boolean on) {
-            userEmbedding = on;
-            return this;
-        }
-
-        /** Sightings before an id gets its own embedding row. */
-        public Builder admitAfter(int sightings) {
-            admitAfter = sightings;
-            return this;
-        }
-
-        /** Forget ids unseen this long (0 = never). */
-        public Builder expireAfterMs(long ms) {
-            expireAfterMs = ms;
-            return this;
-        }
-
-        /** N(0, σ²) initialisation of embedding rows. */
-        public Builder embeddingInitStd(double std) {
-            embeddingInitStd = std;
-            return this;
-        }
-
-        /** FLOAT for training, DOUBLE for gradient checks. */
-        public Builder dataType(DataType type) {
-            dataType = type;
-            return this;
-        }
-
-        /** Initialisation seed. */
-        public Builder seed(long s) {
-            seed = s;
-            return this;
-        }
-
-        public ModelConfig build() {
-            return new ModelConfig(this);
-        }
     }
 
     public ModelKind kind() {

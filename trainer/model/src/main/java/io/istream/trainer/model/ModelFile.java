@@ -256,7 +256,7 @@ public final class ModelFile {
 
     private static ModelConfig readConfig(DataInputStream in, int version) throws IOException {
         ModelKind kind = ModelKind.valueOf(in.readUTF());
-        ModelConfig.Builder b = ModelConfig.paper(kind).embeddingDim(in.readInt()).hiddenSize(in.readInt())
+        ModelConfigBuilder b = ModelConfig.paper(kind).embeddingDim(in.readInt()).hiddenSize(in.readInt())
                 .headHidden(readInts(in)).headActivation(ActivationKind.valueOf(in.readUTF()));
         if (version >= 2) {
             b.diceStatistics(DiceStatistics.valueOf(in.readUTF()));

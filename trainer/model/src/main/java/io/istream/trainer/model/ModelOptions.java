@@ -45,7 +45,7 @@ public final class ModelOptions {
     }
 
     /** Every {@code model.*} option but {@link #FORM} and {@link #KIND}, which choose the builder the others edit. */
-    public static final List<Option<ModelConfig, ModelConfig.Builder>> MODEL = List.of(
+    public static final List<Option<ModelConfig, ModelConfigBuilder>> MODEL = List.of(
             model("model.embedding-dim", "d per id; an item is its item and category embeddings, D = 2d.",
                     c -> str(c.embeddingDim()), (b, v) -> b.embeddingDim(parseInt(v))),
             model("model.hidden-size", "H of DIEN's interest extractor and interest-evolving GRUs.",
@@ -115,11 +115,11 @@ public final class ModelOptions {
     }
 
     /** {@link #model}, as a builder for callers that set more (a test's data type). */
-    public static ModelConfig.Builder modelBuilder(Map<String, String> values) {
+    public static ModelConfigBuilder modelBuilder(Map<String, String> values) {
         ModelKind kind = values.containsKey(KIND) ? parseEnumAt(KIND, ModelKind.class, values.get(KIND))
                 : ModelKind.DIEN;
         Form form = values.containsKey(FORM) ? parseEnumAt(FORM, Form.class, values.get(FORM)) : Form.DEFAULT;
-        ModelConfig.Builder b = form == Form.PAPER ? ModelConfig.paper(kind) : ModelConfig.builder(kind);
+        ModelConfigBuilder b = form == Form.PAPER ? ModelConfig.paper(kind) : ModelConfig.builder(kind);
         apply(MODEL, b, values, MODEL_PREFIX, List.of(KIND, FORM));
         return b;
     }
@@ -226,9 +226,9 @@ public final class ModelOptions {
         }
     }
 
-    private static Option<ModelConfig, ModelConfig.Builder> model(String key, String description,
+    private static Option<ModelConfig, ModelConfigBuilder> model(String key, String description,
                                                                   Function<ModelConfig, String> read,
-                                                                  BiConsumer<ModelConfig.Builder, String> apply) {
+                                                                  BiConsumer<ModelConfigBuilder, String> apply) {
         return new Option<>(key, description, read, apply);
     }
 

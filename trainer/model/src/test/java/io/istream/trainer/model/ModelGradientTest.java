@@ -24,7 +24,7 @@ class ModelGradientTest {
      * Dice's batch variance is ~1e-4, and a perturbation of ε = 1e-4 is no longer small against its √Var, so central
      * differences themselves would be off by (ε/√Var)² ≈ 1e-4.
      */
-    static ModelConfig.Builder small(ModelKind kind) {
+    static ModelConfigBuilder small(ModelKind kind) {
         return ModelConfig.paper(kind).embeddingDim(3).hiddenSize(4).headHidden(6, 5).attentionHidden(5, 4)
                 .auxHidden(5, 4).embeddingInitStd(1.0).dataType(DataType.DOUBLE).seed(11);
     }
