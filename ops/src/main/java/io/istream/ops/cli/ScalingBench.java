@@ -74,6 +74,11 @@ final class ScalingBench implements Callable<Integer> {
             description = "trainer.parallelism of each run (default: ${DEFAULT-VALUE})")
     List<Integer> replicas;
 
+    @Option(names = "--repeat", defaultValue = "1", paramLabel = "R", description = "job runs per replica count, "
+            + "interleaved (1, 2, 4, 1, 2, 4, …); each figure is the median of its R runs, and each ratio and AUC "
+            + "difference the median of the R rounds' own (default: ${DEFAULT-VALUE})")
+    int repeat;
+
     @Option(names = "--skip", defaultValue = "0.1", description = "share of the samples counted as warm-up "
             + "(default: ${DEFAULT-VALUE})")
     double skip;
@@ -141,10 +146,16 @@ final class ScalingBench implements Callable<Integer> {
             long samples = onTopic.size();
             System.out.printf(Locale.ROOT, "%,d samples on the samples topic; each run trains all of them%n", samples);
             figures.put("samples", samples);
-            for (int n : replicas) {
-                runs.add(pipeline ? run(stack, options, n, samples, quality)
-                        : new LinkedHashMap<>(Map.of("replicas", n)));
+            List<List<Map<String, Object>>> rounds = new ArrayList<>();
+            for (int round = 0; round < (pipeline ? repeat : 1); round++) {
+                List<Map<String, Object>> these = new ArrayList<>();
+                for (int n : replicas) {
+                    these.add(pipeline ? run(stack, options, n, samples, quality, round)
+                            : new LinkedHashMap<>(Map.of("replicas", n)));
+                }
+                rounds.add(these);
             }
+            runs.addAll(pipeline ? medians(rounds) : rounds.get(0));
             if (quality != null && lockstep) {
                 for (Map<String, Object> r : runs) {
                     Lockstep l = lockstep(settings, TrainerOptions.sync(options), onTopic, (int) r.get("replicas"),
@@ -165,24 +176,20 @@ final class ScalingBench implements Callable<Integer> {
                 }
             }
         }
-        double base = (double) runs.get(0).getOrDefault("samplesPerSecond", Double.NaN);
-        double baseAuc = (double) runs.get(0).getOrDefault("heldOutAuc", Double.NaN);
         double baseLockstep = (double) runs.get(0).getOrDefault("heldOutAucLockstep", Double.NaN);
         System.out.printf(Locale.ROOT, "%n%-9s %12s %10s %10s %10s %14s %10s %10s%n", "replicas", "samples/s",
                 "vs first", "held-out", "vs first", "ceiling ratio", "lockstep", "vs first");
         for (Map<String, Object> r : runs) {
             double rate = (double) r.getOrDefault("samplesPerSecond", Double.NaN);
             double auc = (double) r.getOrDefault("heldOutAuc", Double.NaN);
-            if (!Double.isNaN(rate)) {   // --no-pipeline: no rates, no pipeline AUC
-                r.put("ratio", rate / base);
-                r.put("heldOutAucDifference", auc - baseAuc);
-            }
+            double ratio = (double) r.getOrDefault("ratio", Double.NaN);
+            double aucDifference = (double) r.getOrDefault("heldOutAucDifference", Double.NaN);
             double lock = (double) r.getOrDefault("heldOutAucLockstep", Double.NaN);
             if (!Double.isNaN(lock)) {
                 r.put("heldOutAucLockstepDifference", lock - baseLockstep);
             }
             System.out.printf(Locale.ROOT, "%-9d %,12.0f %10.2f %10.4f %+10.4f %14.2f %10.4f %+10.4f%n",
-                    (int) r.get("replicas"), rate, rate / base, auc, auc - baseAuc,
+                    (int) r.get("replicas"), rate, ratio, auc, aucDifference,
                     (double) r.getOrDefault("independentLoopsRatio", Double.NaN), lock, lock - baseLockstep);
         }
         figures.put("runs", runs);
@@ -288,11 +295,48 @@ final class ScalingBench implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> run(LocalStack stack, Configuration base, int n, long samples, PipelineQuality quality)
-            throws Exception {
+    /**
+     * One figure per replica count from the rounds of job runs: each rate and AUC the median of its runs, each ratio
+     * and AUC difference the median of the rounds' own (against the round's first count, run minutes apart at most),
+     * and every run's figures under {@code rounds} when there were several.
+     */
+    static List<Map<String, Object>> medians(List<List<Map<String, Object>>> rounds) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < rounds.get(0).size(); i++) {
+            List<Map<String, Object>> runsOfCount = new ArrayList<>();
+            for (List<Map<String, Object>> round : rounds) {
+                Map<String, Object> r = round.get(i);
+                Map<String, Object> first = round.get(0);
+                r.put("ratio", (double) r.get("samplesPerSecond") / (double) first.get("samplesPerSecond"));
+                if (r.containsKey("heldOutAuc")) {
+                    r.put("heldOutAucDifference", (double) r.get("heldOutAuc") - (double) first.get("heldOutAuc"));
+                }
+                runsOfCount.add(r);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("replicas", runsOfCount.get(0).get("replicas"));
+            m.put("runs", runsOfCount.size());
+            m.put("samplesTrained", runsOfCount.get(0).get("samplesTrained"));
+            for (String key : List.of("samplesPerSecond", "ratio", "heldOutAuc", "heldOutAucDifference")) {
+                if (runsOfCount.get(0).containsKey(key)) {
+                    m.put(key, TrainBench.median(runsOfCount.stream().mapToDouble(r -> (double) r.get(key)).toArray()));
+                }
+            }
+            if (runsOfCount.size() > 1) {
+                m.put("rounds", runsOfCount);
+            } else {
+                runsOfCount.get(0).forEach(m::putIfAbsent);
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    private Map<String, Object> run(LocalStack stack, Configuration base, int n, long samples, PipelineQuality quality,
+                                    int round) throws Exception {
         Configuration options = new Configuration(base);
         options.set(TrainerOptions.PARALLELISM, n);
-        String group = "bench-scaling-" + n;
+        String group = "bench-scaling-" + n + "-" + round;
         long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
         stack.submit("istream learning, trainer.parallelism " + n, options, env -> {
