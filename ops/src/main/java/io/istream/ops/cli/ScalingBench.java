@@ -16,6 +16,7 @@ import io.istream.schemas.Topics;
 import io.istream.trainer.dataset.EventScript;
 import io.istream.trainer.job.TrainerOptions;
 import io.istream.trainer.data.Batch;
+import io.istream.trainer.eval.Evaluation;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.model.CtrModel;
 import io.istream.trainer.model.Optimizer;
@@ -177,20 +178,25 @@ final class ScalingBench implements Callable<Integer> {
             }
         }
         double baseLockstep = (double) runs.get(0).getOrDefault("heldOutAucLockstep", Double.NaN);
-        System.out.printf(Locale.ROOT, "%n%-9s %12s %10s %10s %10s %14s %10s %10s%n", "replicas", "samples/s",
-                "vs first", "held-out", "vs first", "ceiling ratio", "lockstep", "vs first");
+        double basePrequential = (double) runs.get(0).getOrDefault("prequentialAucLockstep", Double.NaN);
+        System.out.printf(Locale.ROOT, "%n%-9s %12s %10s %10s %10s %14s %10s %10s %12s %10s%n", "replicas",
+                "samples/s", "vs first", "held-out", "vs first", "ceiling ratio", "lockstep", "vs first",
+                "lockstep preq", "vs first");
         for (Map<String, Object> r : runs) {
             double rate = (double) r.getOrDefault("samplesPerSecond", Double.NaN);
             double auc = (double) r.getOrDefault("heldOutAuc", Double.NaN);
             double ratio = (double) r.getOrDefault("ratio", Double.NaN);
             double aucDifference = (double) r.getOrDefault("heldOutAucDifference", Double.NaN);
             double lock = (double) r.getOrDefault("heldOutAucLockstep", Double.NaN);
+            double preq = (double) r.getOrDefault("prequentialAucLockstep", Double.NaN);
             if (!Double.isNaN(lock)) {
                 r.put("heldOutAucLockstepDifference", lock - baseLockstep);
+                r.put("prequentialAucLockstepDifference", preq - basePrequential);
             }
-            System.out.printf(Locale.ROOT, "%-9d %,12.0f %10.2f %10.4f %+10.4f %14.2f %10.4f %+10.4f%n",
+            System.out.printf(Locale.ROOT, "%-9d %,12.0f %10.2f %10.4f %+10.4f %14.2f %10.4f %+10.4f %12.4f %+10.4f%n",
                     (int) r.get("replicas"), rate, ratio, auc, aucDifference,
-                    (double) r.getOrDefault("independentLoopsRatio", Double.NaN), lock, lock - baseLockstep);
+                    (double) r.getOrDefault("independentLoopsRatio", Double.NaN), lock, lock - baseLockstep, preq,
+                    preq - basePrequential);
         }
         figures.put("runs", runs);
         FiguresFile.write(local.json, figures);
@@ -198,8 +204,9 @@ final class ScalingBench implements Callable<Integer> {
     }
 
     /**
-     * What a lockstep reference reached: its final model's held-out AUC, and the prequential AUC of replica 0's
-     * samples over the whole pass (each scored by the model before the step that trains on it; at n = 1 every sample).
+     * What a lockstep reference reached: its final model's held-out AUC, and the prequential AUC over the whole pass
+     * and every replica's samples (each scored, in inference mode, by its replica's model just before the step that
+     * trains on it), so that every replica count is scored on the same samples.
      */
     record Lockstep(double heldOutAuc, double prequentialAuc) {
     }
@@ -224,13 +231,21 @@ final class ScalingBench implements Callable<Integer> {
         // a clock that advances 1 ms every 2 samples, about the single trainer's rate in the pipeline, so that what
         // runs on processing time (the exchange's interval, expiry) runs about as often as there
         long now = 1;
+        Evaluation prequential = new Evaluation();
+        List<List<Sample>> pending = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            pending.add(new ArrayList<>());
+        }
         for (int i = 0; i < samples.size(); i++) {
             now = 1 + i / 2;
             Sample s = samples.get(i);
-            TrainerReplica r = replicas.get(Math.floorMod(s.getUserId(), n));
+            int k = Math.floorMod(s.getUserId(), n);
+            TrainerReplica r = replicas.get(k);
             StreamingTrainer trainer = r.trainer();
             trainer.add(s);
+            pending.get(k).add(s);
             if (trainer.batchReady()) {
+                score(trainer, pending.get(k), settings, prequential);
                 trainer.trainBatch(now);
                 r.afterBatch(now);
             }
@@ -238,6 +253,7 @@ final class ScalingBench implements Callable<Integer> {
         for (int k = n - 1; k >= 0; k--) {   // replica 0 last: it waits for the others' last deltas
             TrainerReplica r = replicas.get(k);
             while (r.trainer().buffered() > 0) {
+                score(r.trainer(), pending.get(k), settings, prequential);
                 r.trainer().trainBatch(now);
             }
             r.finish(now);
@@ -248,12 +264,21 @@ final class ScalingBench implements Callable<Integer> {
                     + replicas.get(0).trainer().samplesTrained() + " of " + samples.size() + " samples");
         }
         double auc = quality.heldOutAuc(model);
-        Double prequential = replicas.get(0).trainer().pollMetrics(now, true).getAuc();
-        double pre = prequential == null ? Double.NaN : prequential;
+        double pre = prequential.auc();
         replicas.forEach(TrainerReplica::close);
         System.out.printf(Locale.ROOT, "%d replica(s) in lockstep, exchange in memory: held-out AUC %.4f, prequential"
-                + " AUC %.4f%s%n", n, auc, pre, n > 1 ? " (replica 0's samples)" : "");
+                + " AUC %.4f (%,d samples)%n", n, auc, pre, prequential.size());
         return new Lockstep(auc, pre);
+    }
+
+    /** Scores the trainer's next batch (the first batch-size of {@code pending}, removed) as its model stands. */
+    private static void score(StreamingTrainer trainer, List<Sample> pending, StreamingSettings settings,
+                              Evaluation into) {
+        List<Sample> next = pending.subList(0, Math.min(pending.size(), settings.batchSize()));
+        Batch batch = SampleBatches.of(new ArrayList<>(next), settings.maxHistory());
+        trainer.model().forward(batch, false);
+        into.add(batch, trainer.model().probabilities());
+        next.clear();
     }
 
     /**
