@@ -52,10 +52,13 @@ public final class ConfigurationDoc {
         section(out, "Streaming trainer", TrainerOptions.ALL);
         out.append("## Model and optimiser\n\n")
                 .append("The offline trainer (`ops/istream train`) and the streaming learning job read these through one"
-                        + " catalogue (`ModelOptions`), so a setting means the same thing in both. Their defaults are"
-                        + " the same but for the embedding regularisation: the offline trainer regularises with MBA,"
-                        + " which pays off over many epochs, the learning job, which sees each sample once, does not"
-                        + " (docs/model.md). `model.kind` and `model.form` choose the defaults the other `model.*`"
+                        + " catalogue (`ModelOptions`), so a setting means the same thing in both. Their model"
+                        + " defaults are the same; their optimiser defaults are not: the offline trainer uses Adam at"
+                        + " 1e-3 with MBA, which pays off over many epochs, the learning job, which sees each sample"
+                        + " once, Adam at 5e-3 without regularisation"
+                        + " ([model.md](model.md#shipped-defaults-and-the-papers-forms)). Changing `optimizer.kind`"
+                        + " between Adam and Adagrad brings that rule's learning rate and ε unless they are set too."
+                        + " `model.kind` and `model.form` choose the defaults the other `model.*`"
                         + " options start from; the defaults below are those of DIEN's shipped form.\n\n")
                 .append("| key | default | description |\n|---|---|---|\n");
         Map<String, String> defaults = ModelOptions.values(ModelConfig.defaults(ModelKind.DIEN),

@@ -82,6 +82,8 @@ final class PipelineBench implements Callable<Integer> {
         figures.put("script", script.name());
         figures.put("model", settings.model().kind().name());
         figures.put("batchSize", settings.batchSize());
+        figures.put("optimizer", settings.optimizer().kind().name());
+        figures.put("learningRate", settings.optimizer().learningRate());
         figures.put("regularization", settings.optimizer().regularization().name());
         figures.put("lambda", settings.optimizer().lambda());
         List<Sample> samples;

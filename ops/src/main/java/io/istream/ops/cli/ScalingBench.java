@@ -134,6 +134,8 @@ final class ScalingBench implements Callable<Integer> {
         figures.put("benchmark", "scaling");
         figures.put("script", script.name());
         figures.put("model", settings.model().kind().name());
+        figures.put("optimizer", settings.optimizer().kind().name());
+        figures.put("learningRate", settings.optimizer().learningRate());
         figures.put("regularization", settings.optimizer().regularization().name());
         figures.put("lambda", settings.optimizer().lambda());
         figures.put("cores", Runtime.getRuntime().availableProcessors());
@@ -277,7 +279,12 @@ final class ScalingBench implements Callable<Integer> {
         List<Sample> next = pending.subList(0, Math.min(pending.size(), settings.batchSize()));
         Batch batch = SampleBatches.of(new ArrayList<>(next), settings.maxHistory());
         trainer.model().forward(batch, false);
-        into.add(batch, trainer.model().probabilities());
+        double[] p = trainer.model().probabilities();
+        for (int b = 0; b < batch.size; b++) {
+            if (Double.isFinite(p[b])) {   // as the trainer's own metrics: a diverged model's NaN is not a score
+                into.add(p[b], batch.label[b], batch.sampleKey[b]);
+            }
+        }
         next.clear();
     }
 

@@ -111,8 +111,8 @@ public final class TrainerOptions {
 
     /**
      * The optimiser from the {@code optimizer.*} options ({@link ModelOptions}, the offline trainer's too), starting
-     * from the learning job's own defaults ({@link OptimizerConfig#streamingDefaults()}: no regularisation, where
-     * the offline trainer uses MBA).
+     * from the learning job's own defaults ({@link OptimizerConfig#streamingDefaults()}: Adam at a larger learning
+     * rate and without regularisation, where the offline trainer uses MBA).
      */
     public static OptimizerConfig optimizer(ReadableConfig config) {
         return ModelOptions.optimizer(config.toMap(), OptimizerConfig.streamingDefaults());

@@ -29,12 +29,12 @@ class TrainingJobMainTest {
     Path dir;
 
     @Test
-    void withNoOptionsTheTrainerBuildsTheOfflineTrainersModelAndAnUnregularisedOptimiser() {
+    void withNoOptionsTheTrainerBuildsTheOfflineTrainersModelAndAnUnregularisedOptimiserAtTheStreamsRate() {
         StreamingSettings settings = trainerSettings(TrainingJob.prepare(new String[0]));
         assertThat(settings.model()).isEqualTo(ModelConfig.defaults(ModelKind.DIEN));
-        assertThat(settings.optimizer()).as("the offline trainer's, without regularisation: a stream sees each "
-                + "sample once").isEqualTo(OptimizerConfig.defaults().toBuilder()
-                .regularization(RegularizationKind.NONE).build())
+        assertThat(settings.optimizer()).as("the offline trainer's Adam at the stream's learning rate, without "
+                + "regularisation: a stream sees each sample once").isEqualTo(OptimizerConfig.defaults().toBuilder()
+                .learningRate(OptimizerConfig.STREAMING_LEARNING_RATE).regularization(RegularizationKind.NONE).build())
                 .isEqualTo(OptimizerConfig.streamingDefaults());
     }
 

@@ -24,6 +24,16 @@ public record OptimizerConfig(OptimizerKind kind, double learningRate, double be
         }
     }
 
+    /** Adam's η where another rule was chosen before: the papers' 1e-3. */
+    public static final double ADAM_LEARNING_RATE = 1e-3;
+    /** Adagrad's η where another rule was chosen before: the value the offline MBA comparison uses. */
+    public static final double ADAGRAD_LEARNING_RATE = 0.02;
+    /**
+     * The learning job's η: Adam's best of 1e-3, 2e-3, 3e-3, 5e-3 and 1e-2 in one streamed pass over amazon-beauty
+     * and yelp together (docs/benchmarks.md, "The stream's optimiser").
+     */
+    public static final double STREAMING_LEARNING_RATE = 5e-3;
+
     /** Adam with lr 1e-3, no regularisation: the papers' reference setting. */
     public static OptimizerConfig adam(double learningRate) {
         return new OptimizerConfig(OptimizerKind.ADAM, learningRate, 0.9, 0.999, 1e-8, RegularizationKind.NONE, 0, 0);
@@ -44,14 +54,16 @@ public record OptimizerConfig(OptimizerKind kind, double learningRate, double be
     }
 
     /**
-     * The streaming learning job's defaults: as {@link #defaults()} without regularisation. A stream sees each sample
-     * once, where MBA's λ = 10 costs the first pass most of what it learns: on amazon-beauty and yelp the first epoch's
-     * AUC and the stream's prequential AUC are highest without it (docs/model.md, "Shipped defaults"). Regularised
-     * rows also keep trainer replicas apart (docs/architecture.md, "Trainer replicas"). λ stays the offline one, so
-     * {@code optimizer.regularization = MBA} alone regularises as the offline trainer does.
+     * The streaming learning job's defaults: Adam at η = 5e-3 without regularisation. A stream sees each sample once:
+     * Adam moves a coordinate by about η a step, so at the offline 1e-3 a new id's row learns little from its first
+     * samples, and MBA's λ = 10 costs the first pass most of what it learns. On amazon-beauty and yelp together the
+     * stream's prequential AUC is highest with these (docs/model.md, "Shipped defaults"; docs/benchmarks.md, "The
+     * stream's optimiser"). λ stays the offline one, so {@code optimizer.regularization = MBA} alone regularises as
+     * the offline trainer does.
      */
     public static OptimizerConfig streamingDefaults() {
-        return defaults().toBuilder().regularization(RegularizationKind.NONE).build();
+        return defaults().toBuilder().learningRate(STREAMING_LEARNING_RATE).regularization(RegularizationKind.NONE)
+                .build();
     }
 
     public Builder toBuilder() {
@@ -69,6 +81,7 @@ public record OptimizerConfig(OptimizerKind kind, double learningRate, double be
         private double lambda;
         private double denseL2;
         private boolean epsilonSet;
+        private boolean learningRateSet;
 
         private Builder(OptimizerConfig c) {
             kind = c.kind;
@@ -81,8 +94,15 @@ public record OptimizerConfig(OptimizerKind kind, double learningRate, double be
             denseL2 = c.denseL2;
         }
 
-        /** The rule; ε follows it (1e-7 for Adagrad, 1e-8 otherwise) unless set. */
+        /**
+         * The rule; ε follows it (1e-7 for Adagrad, 1e-8 otherwise) unless set. A change between Adam and Adagrad,
+         * whose steps differ in scale by an order of magnitude, brings that rule's η too ({@link #ADAM_LEARNING_RATE},
+         * {@link #ADAGRAD_LEARNING_RATE}) unless set; SGD, and the rule already chosen, keep the η they have.
+         */
         public Builder kind(OptimizerKind k) {
+            if (!learningRateSet && k != kind && k != OptimizerKind.SGD) {
+                learningRate = k == OptimizerKind.ADAGRAD ? ADAGRAD_LEARNING_RATE : ADAM_LEARNING_RATE;
+            }
             kind = k;
             if (!epsilonSet) {
                 epsilon = k == OptimizerKind.ADAGRAD ? 1e-7 : 1e-8;
@@ -92,6 +112,7 @@ public record OptimizerConfig(OptimizerKind kind, double learningRate, double be
 
         public Builder learningRate(double eta) {
             learningRate = eta;
+            learningRateSet = true;
             return this;
         }
 

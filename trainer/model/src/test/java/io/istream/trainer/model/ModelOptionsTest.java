@@ -36,6 +36,28 @@ class ModelOptionsTest {
     }
 
     @Test
+    void learningRateFollowsAChangeBetweenAdamAndAdagradUnlessSet() {
+        // Adam from the offline defaults to Adagrad: Adagrad's η and ε
+        assertThat(ModelOptions.optimizer(Map.of("optimizer.kind", "ADAGRAD")))
+                .extracting(OptimizerConfig::learningRate, OptimizerConfig::epsilon)
+                .containsExactly(OptimizerConfig.ADAGRAD_LEARNING_RATE, 1e-7);
+        // and back to Adam: Adam's, not Adagrad's 0.02
+        OptimizerConfig adagrad = OptimizerConfig.of(OptimizerKind.ADAGRAD, 0.02);
+        assertThat(ModelOptions.optimizer(Map.of("optimizer.kind", "ADAM"), adagrad))
+                .extracting(OptimizerConfig::learningRate, OptimizerConfig::epsilon)
+                .containsExactly(OptimizerConfig.ADAM_LEARNING_RATE, 1e-8);
+        // naming the rule the defaults already have keeps their η (the learning job's Adam at 5e-3)
+        assertThat(ModelOptions.optimizer(Map.of("optimizer.kind", "ADAM"), OptimizerConfig.streamingDefaults())
+                .learningRate()).isEqualTo(OptimizerConfig.STREAMING_LEARNING_RATE);
+        // a given η stays, whichever order the keys come in
+        assertThat(ModelOptions.optimizer(Map.of("optimizer.learning-rate", "0.05", "optimizer.kind", "ADAGRAD"))
+                .learningRate()).isEqualTo(0.05);
+        // SGD keeps the η it had
+        assertThat(ModelOptions.optimizer(Map.of("optimizer.kind", "SGD")).learningRate())
+                .isEqualTo(OptimizerConfig.defaults().learningRate());
+    }
+
+    @Test
     void valuesAreParsedStrictlyAndErrorsNameTheOption() {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("model.kind", "dien");
