@@ -46,7 +46,7 @@ class ModelOptionsTest {
         assertThat(ModelOptions.optimizer(Map.of("optimizer.kind", "ADAM"), adagrad))
                 .extracting(OptimizerConfig::learningRate, OptimizerConfig::epsilon)
                 .containsExactly(OptimizerConfig.ADAM_LEARNING_RATE, 1e-8);
-        // naming the rule the defaults already have keeps their η (the learning job's Adam at 5e-3)
+        // naming the rule the defaults already have keeps their η (the learning job's Adam at 3e-3)
         assertThat(ModelOptions.optimizer(Map.of("optimizer.kind", "ADAM"), OptimizerConfig.streamingDefaults())
                 .learningRate()).isEqualTo(OptimizerConfig.STREAMING_LEARNING_RATE);
         // a given η stays, whichever order the keys come in
