@@ -74,10 +74,7 @@ public final class TrainerOptions {
             .intType().defaultValue(1)
             .withDescription("Trainer replicas: each trains on its share of the samples (by user) and adds the others' "
                     + "deltas, exchanged through the trainer-deltas topic; replica 0 publishes the model. 1 is a "
-                    + "single trainer. A restore from a checkpoint or savepoint may change it (docs/architecture.md). "
-                    + "Replicas add each other's steps a few batches late, which costs more the larger the steps: "
-                    + "with several, optimizer.learning-rate=0.001 keeps their model level with one trainer's at "
-                    + "that rate (docs/benchmarks.md, bench scaling).");
+                    + "single trainer. A restore from a checkpoint or savepoint may change it (docs/architecture.md).");
 
     public static final ConfigOption<Integer> EXCHANGE_EVERY_BATCHES = ConfigOptions
             .key("trainer.exchange-every-batches").intType().defaultValue(4)
