@@ -2,6 +2,7 @@ package io.istream.ops.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.istream.trainer.model.OptimizerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,6 +14,14 @@ final class FiguresFile {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private FiguresFile() {
+    }
+
+    /** The optimiser a bench trained with: its rule, η, and embedding regularisation with its λ. */
+    static void putOptimizer(Map<String, Object> figures, OptimizerConfig optimizer) {
+        figures.put("optimizer", optimizer.kind().name());
+        figures.put("learningRate", optimizer.learningRate());
+        figures.put("regularization", optimizer.regularization().name());
+        figures.put("lambda", optimizer.lambda());
     }
 
     static void write(Path file, Map<String, Object> figures) {

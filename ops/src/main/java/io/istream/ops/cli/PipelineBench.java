@@ -82,10 +82,7 @@ final class PipelineBench implements Callable<Integer> {
         figures.put("script", script.name());
         figures.put("model", settings.model().kind().name());
         figures.put("batchSize", settings.batchSize());
-        figures.put("optimizer", settings.optimizer().kind().name());
-        figures.put("learningRate", settings.optimizer().learningRate());
-        figures.put("regularization", settings.optimizer().regularization().name());
-        figures.put("lambda", settings.optimizer().lambda());
+        FiguresFile.putOptimizer(figures, settings.optimizer());
         List<Sample> samples;
         List<Metrics> windows;
         List<ModelUpdate> updates;

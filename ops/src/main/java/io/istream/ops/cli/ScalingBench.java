@@ -134,10 +134,7 @@ final class ScalingBench implements Callable<Integer> {
         figures.put("benchmark", "scaling");
         figures.put("script", script.name());
         figures.put("model", settings.model().kind().name());
-        figures.put("optimizer", settings.optimizer().kind().name());
-        figures.put("learningRate", settings.optimizer().learningRate());
-        figures.put("regularization", settings.optimizer().regularization().name());
-        figures.put("lambda", settings.optimizer().lambda());
+        FiguresFile.putOptimizer(figures, settings.optimizer());
         figures.put("cores", Runtime.getRuntime().availableProcessors());
         List<Map<String, Object>> runs = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-scaling"), local.parallelism)) {

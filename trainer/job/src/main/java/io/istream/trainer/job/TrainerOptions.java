@@ -103,7 +103,8 @@ public final class TrainerOptions {
         OptimizerConfig optimizer = optimizer(config);
         if (replicas > 1 && optimizer.regularization() == RegularizationKind.L2 && optimizer.lambda() > 0) {
             throw new IllegalArgumentException("trainer.parallelism " + replicas + " needs a regularisation that "
-                    + "changes only the rows a batch reads: whole-table L2 changes every row at every step (use MBA or NONE)");
+                    + "changes only the rows a batch reads: whole-table L2 changes every row at every step "
+                    + "(use MBA or NONE)");
         }
         return new TrainerReplica.Sync(config.get(EXCHANGE_EVERY_BATCHES), config.get(EXCHANGE_INTERVAL).toMillis(),
                 config.get(LAST_DELTAS_WAIT).toMillis());

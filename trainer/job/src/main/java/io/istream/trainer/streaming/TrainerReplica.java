@@ -347,9 +347,9 @@ public final class TrainerReplica implements AutoCloseable {
     /**
      * The event time expiry runs at: the oldest of the replicas' own newest label times (this one's, and the others'
      * as their latest deltas reported them). A sighting another replica has not sent yet was made at or after about
-     * its reported time (each replica reads its users' samples in about label-time order), so an id this clock expires would have been expired by one trainer reading every replica's
-     * samples in label-time order too, and a row that only another replica's users read is not forgotten while their
-     * sightings are on their way (docs/architecture.md, "Trainer replicas"). A replica that has trained nothing for
+     * its reported time (each replica reads its users' samples in about label-time order), so an id this clock
+     * expires would have been expired by one trainer reading every replica's samples in label-time order too, and a
+     * row that only another replica's users read is not forgotten while their sightings are on their way (docs/architecture.md, "Trainer replicas"). A replica that has trained nothing for
      * {@link #IDLE_MS} holds no unsent sightings and does not hold the clock back.
      */
     private long expiryClock() {
