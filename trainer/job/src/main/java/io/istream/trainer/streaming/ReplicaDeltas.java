@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * What one trainer replica's own steps changed since its previous delta, and how another replica's delta joins its
@@ -40,7 +41,8 @@ final class ReplicaDeltas {
     private static final int OVERHEAD = 256;
 
     private final List<Map<Long, double[]>> before = new ArrayList<>();   // per table: id → row at the previous delta
-    private final Map<String, double[]> denseBase = new LinkedHashMap<>(); // name → values at the previous delta
+    private final Map<String, DenseBase> denseBase = new LinkedHashMap<>(); // name → values at the previous delta
+    private float[] scratch = new float[0];                                  // a FLOAT tensor's values, then deltas
 
     ReplicaDeltas(CtrModel model) {
         for (int k = 0; k < model.tables().size(); k++) {
@@ -58,7 +60,37 @@ final class ReplicaDeltas {
     void rebase(CtrModel model) {
         before.forEach(Map::clear);
         denseBase.clear();
-        ModelTensors.denseTensors(model).forEach((name, t) -> denseBase.put(name, t.toDoubleArray()));
+        ModelTensors.denseTensors(model).forEach((name, t) -> denseBase.put(name, new DenseBase(t)));
+    }
+
+    /**
+     * A dense tensor's values at the previous delta. A FLOAT tensor's are kept as floats and handled in whole-array
+     * loops over bulk copies: the exchange passes over every dense parameter at each delta it takes and each it
+     * applies, and element by element that was most of its cost (docs/benchmarks.md, "bench scaling").
+     */
+    private static final class DenseBase {
+        final float[] floats;    // a FLOAT tensor's values
+        final double[] doubles;  // a DOUBLE tensor's
+
+        DenseBase(Tensor t) {
+            if (t.type() == DataType.FLOAT) {
+                floats = new float[t.size()];
+                t.read(0, floats, 0, floats.length);
+                doubles = null;
+            } else {
+                floats = null;
+                doubles = t.toDoubleArray();
+            }
+        }
+    }
+
+    /** {@code t}'s values in {@link #scratch} (a FLOAT tensor). */
+    private float[] valuesOf(Tensor t) {
+        if (scratch.length < t.size()) {
+            scratch = new float[t.size()];
+        }
+        t.read(0, scratch, 0, t.size());
+        return scratch;
     }
 
     /**
@@ -100,11 +132,18 @@ final class ReplicaDeltas {
             }
         }
         for (Map.Entry<String, Tensor> e : ModelTensors.denseTensors(model).entrySet()) {
-            if (!Arrays.equals(e.getValue().toDoubleArray(), denseBase.get(e.getKey()))) {
+            if (!unchanged(e.getValue(), denseBase.get(e.getKey()))) {
                 return true;
             }
         }
         return false;
+    }
+
+    private boolean unchanged(Tensor t, DenseBase base) {
+        if (base.floats != null) {
+            return Arrays.equals(valuesOf(t), 0, t.size(), base.floats, 0, base.floats.length);
+        }
+        return Arrays.equals(t.toDoubleArray(), base.doubles);
     }
 
     /**
@@ -120,19 +159,39 @@ final class ReplicaDeltas {
             sightingParts(tables.get(k), maxChunkBytes, parts);
         }
         for (Map.Entry<String, Tensor> e : ModelTensors.denseTensors(model).entrySet()) {
-            double[] now = e.getValue().toDoubleArray();
-            double[] base = denseBase.get(e.getKey());
-            if (Arrays.equals(now, base)) {
-                continue;
+            ByteBuffer delta = denseDelta(e.getValue(), denseBase.get(e.getKey()));
+            if (delta != null) {
+                parts.add(new DenseDelta(e.getKey(), delta));
             }
-            ByteBuffer bytes = floats(now.length);
-            for (int i = 0; i < now.length; i++) {
-                bytes.putFloat((float) (now[i] - base[i]));
-            }
-            parts.add(new DenseDelta(e.getKey(), bytes.flip()));
         }
         rebase(model);
         return chunks(parts, header, maxChunkBytes);
+    }
+
+    /** {@code t} − {@code base} as float32 LE, or null when equal. */
+    private ByteBuffer denseDelta(Tensor t, DenseBase base) {
+        int n = t.size();
+        ByteBuffer bytes = floats(n);
+        if (base.floats != null) {
+            float[] now = valuesOf(t);
+            if (Arrays.equals(now, 0, n, base.floats, 0, n)) {
+                return null;
+            }
+            float[] old = base.floats;
+            for (int i = 0; i < n; i++) {
+                now[i] -= old[i];   // the difference of two floats, rounded once: as in double, then cast
+            }
+            bytes.asFloatBuffer().put(now, 0, n);   // a view in the buffer's (little-endian) order
+            return bytes;
+        }
+        double[] now = t.toDoubleArray();
+        if (Arrays.equals(now, base.doubles)) {
+            return null;
+        }
+        for (int i = 0; i < n; i++) {
+            bytes.putFloat((float) (now[i] - base.doubles[i]));
+        }
+        return bytes.flip();
     }
 
     private static void rowParts(EmbeddingTable table, Map<Long, double[]> rows, int maxChunkBytes,
@@ -293,12 +352,33 @@ final class ReplicaDeltas {
                 throw new IllegalArgumentException("dense delta " + part.getName() + " (" + in.remaining() / Float.BYTES
                         + " values) does not fit this model" + (into == null ? "" : " (" + into.size() + ")"));
             }
-            double[] base = denseBase.get(part.getName());
-            for (int i = 0; i < base.length; i++) {
-                double old = into.get(i);
-                into.add(i, in.getFloat());
-                base[i] += into.get(i) - old;
+            addDense(into, in, denseBase.get(part.getName()));
+        }
+    }
+
+    /** Adds the float32 deltas of {@code in} to {@code into}, and to {@code base} as stored. */
+    private void addDense(Tensor into, ByteBuffer in, DenseBase base) {
+        int n = into.size();
+        if (base.floats != null) {
+            if (scratch.length < 2 * n) {
+                scratch = new float[2 * n];
             }
+            float[] values = scratch;   // [0, n): the tensor's values; [n, 2n): the deltas
+            into.read(0, values, 0, n);
+            in.asFloatBuffer().get(values, n, n);
+            float[] old = base.floats;
+            for (int i = 0; i < n; i++) {
+                float sum = values[i] + values[n + i];
+                old[i] += sum - values[i];   // as stored: the float sum's rounding included
+                values[i] = sum;
+            }
+            into.write(0, values, 0, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            double old = into.get(i);
+            into.add(i, in.getFloat());
+            base.doubles[i] += into.get(i) - old;
         }
     }
 
