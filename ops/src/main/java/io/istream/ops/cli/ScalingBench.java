@@ -244,6 +244,7 @@ final class ScalingBench implements Callable<Integer> {
             trainer.add(s);
             pending.get(k).add(s);
             if (trainer.batchReady()) {
+                r.beforeBatch(now);
                 score(trainer, pending.get(k), settings, prequential);
                 trainer.trainBatch(now);
                 r.afterBatch(now);

@@ -183,6 +183,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         samplesIn.inc();
         lastSampleMs = now();
         if (trainer.batchReady()) {
+            replica.beforeBatch(lastSampleMs);
             train(lastSampleMs);
             replica.afterBatch(lastSampleMs);
             emitDue(lastSampleMs, false);

@@ -78,7 +78,8 @@ public final class TrainerOptions {
 
     public static final ConfigOption<Integer> EXCHANGE_EVERY_BATCHES = ConfigOptions
             .key("trainer.exchange-every-batches").intType().defaultValue(4)
-            .withDescription("With replicas: each sends what it learnt after this many trained batches …");
+            .withDescription("With replicas: each sends what it learnt after this many trained batches … (1 keeps"
+                    + " their model closest to one trainer's, at the most exchange traffic: docs/benchmarks.md)");
 
     public static final ConfigOption<Duration> EXCHANGE_INTERVAL = ConfigOptions.key("trainer.exchange-interval")
             .durationType().defaultValue(Duration.ofMillis(200))

@@ -197,6 +197,17 @@ public final class TrainerReplica implements AutoCloseable {
         return me;
     }
 
+    /**
+     * Before a batch is trained: applies what arrived, so that the batch's step (and its prequential scores) start
+     * from parameters that hold every delta delivered so far, not only those that came before the previous batch.
+     */
+    public void beforeBatch(long nowMs) {
+        lastNowMs = Math.max(lastNowMs, nowMs);
+        if (exchange != null) {
+            receive(0, false);
+        }
+    }
+
     /** After a trained batch: sends this replica's delta when due, and applies what arrived. */
     public void afterBatch(long nowMs) {
         batchesSinceSend++;

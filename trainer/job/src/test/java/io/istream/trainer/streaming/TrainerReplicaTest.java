@@ -15,6 +15,7 @@ import io.istream.trainer.model.RegularizationKind;
 import io.istream.trainer.updates.ModelFollower;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -300,6 +301,40 @@ class TrainerReplicaTest {
             assertThat(r.trainer().samplesTrained()).isEqualTo(single.samplesTrained());
             ModelAssertions.assertSameParameters(single.model(), r.trainer().model(), 1e-6);
         }
+    }
+
+    /**
+     * A delta that arrives while a replica fills its batch is in the parameters that batch trains from: after replica
+     * 0's first batch and delta, replica 1's {@code beforeBatch} gives it replica 0's model (dense tensors and the rows
+     * replica 0 admitted), for the FLOAT models the job trains and the DOUBLE models of gradient checks alike.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"FLOAT", "DOUBLE"})
+    void aDeltaThatArrivedBeforeABatchIsInTheModelThatTrainsIt(String type) {
+        StreamingSettings base = settings();
+        ModelConfig model = base.model().toBuilder().dataType(DataType.valueOf(type)).build();
+        StreamingSettings settings = new StreamingSettings(model, base.optimizer(), base.batchSize(),
+                base.maxHistory(), 3, 60_000, 600_000, 2048, 1_000, 1_000);
+        TrainerReplica.Sync everyBatch = new TrainerReplica.Sync(1, 3_600_000, 1_000);
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
+        List<TrainerReplica> replicas = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            replicas.add(TrainerReplica.start(settings, everyBatch, new TrainerReplica.Identity(k, 2, "job/0"),
+                    log.factory(), 0));
+        }
+        TrainerReplica first = replicas.get(0);
+        PlantedSamples.generate(settings.batchSize(), 20, 60, 10, 5).forEach(first.trainer()::add);
+        first.beforeBatch(10);
+        assertThat(first.trainer().trainBatch(10)).isTrue();
+        first.afterBatch(10);
+
+        TrainerReplica second = replicas.get(1);
+        assertThat(second.trainer().model().params().get(0).value().toDoubleArray())
+                .as("nothing applied yet").isNotEqualTo(first.trainer().model().params().get(0).value().toDoubleArray());
+        second.beforeBatch(11);
+        ModelAssertions.assertSameParameters(first.trainer().model(), second.trainer().model(), 1e-6);
+        assertThat(second.appliedChunks()).isPositive();
+        replicas.forEach(TrainerReplica::close);
     }
 
     /**
