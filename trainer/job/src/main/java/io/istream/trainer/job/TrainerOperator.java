@@ -194,6 +194,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
     public void onProcessingTime(long time) throws Exception {
         long now = now();
         if (trainer.buffered() > 0 && now - lastSampleMs >= idleFlushMs) {
+            replica.beforeBatch(now);
             train(now);
         }
         replica.tick(now);
