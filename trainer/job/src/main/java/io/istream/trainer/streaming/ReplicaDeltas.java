@@ -164,33 +164,38 @@ final class ReplicaDeltas {
                 parts.add(new DenseDelta(e.getKey(), delta));
             }
         }
-        rebase(model);
+        before.forEach(Map::clear);   // the dense bases moved to the values now as their deltas were taken
         return chunks(parts, header, maxChunkBytes);
     }
 
-    /** {@code t} − {@code base} as float32 LE, or null when equal. */
+    /** {@code t} − {@code base} as float32 LE, or null when equal; {@code base} then holds {@code t}'s values. */
     private ByteBuffer denseDelta(Tensor t, DenseBase base) {
         int n = t.size();
-        ByteBuffer bytes = floats(n);
         if (base.floats != null) {
             float[] now = valuesOf(t);
-            if (Arrays.equals(now, 0, n, base.floats, 0, n)) {
+            float[] old = base.floats;
+            if (Arrays.equals(now, 0, n, old, 0, n)) {
                 return null;
             }
-            float[] old = base.floats;
             for (int i = 0; i < n; i++) {
+                float value = now[i];
                 now[i] -= old[i];   // the difference of two floats, rounded once: as in double, then cast
+                old[i] = value;
             }
+            ByteBuffer bytes = floats(n);
             bytes.asFloatBuffer().put(now, 0, n);   // a view in the buffer's (little-endian) order
             return bytes;
         }
         double[] now = t.toDoubleArray();
-        if (Arrays.equals(now, base.doubles)) {
+        double[] old = base.doubles;
+        if (Arrays.equals(now, old)) {
             return null;
         }
+        ByteBuffer bytes = floats(n);
         for (int i = 0; i < n; i++) {
-            bytes.putFloat((float) (now[i] - base.doubles[i]));
+            bytes.putFloat((float) (now[i] - old[i]));
         }
+        System.arraycopy(now, 0, old, 0, n);
         return bytes.flip();
     }
 
