@@ -21,6 +21,8 @@ import org.apache.flink.streaming.api.transformations.PartitionTransformation;
 import org.apache.flink.streaming.api.transformations.SideOutputTransformation;
 import org.apache.flink.streaming.api.transformations.UnionTransformation;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Savepoints map state to operators by uid: every stateful or I/O operator of the three jobs has an explicit, unique
@@ -48,6 +50,29 @@ class StableUidsTest {
         assertStableUids(env -> ScorerJob.defineKafkaWorkflow(env, KAFKA, new Configuration(), "g",
                 StartingPosition.COMMITTED_OR_EARLIEST, false), List.of("scorer", "model-updates-source",
                 "scored-candidates-sink"));
+    }
+
+    /** The trainer's input edge follows trainer.partitioning; the trainer keeps its uid, so savepoints restore either way. */
+    @ParameterizedTest
+    @CsvSource({"BY_USER, KeyGroupStreamPartitioner", "POINTWISE, RescalePartitioner"})
+    void theTrainersInputIsPartitionedAsConfigured(String partitioning, String partitioner) {
+        Configuration options = new Configuration();
+        options.setString("trainer.parallelism", "2");
+        options.setString("trainer.partitioning", partitioning);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        TrainingJob.defineKafkaWorkflow(env, KAFKA, options, "g", StartingPosition.COMMITTED_OR_EARLIEST, false);
+        Deque<Transformation<?>> queue = new ArrayDeque<>(env.getTransformations());
+        Transformation<?> trainer = null;
+        while (!queue.isEmpty() && trainer == null) {
+            Transformation<?> t = queue.pop();
+            if ("streaming-trainer".equals(t.getUid())) {
+                trainer = t;
+            }
+            queue.addAll(t.getInputs());
+        }
+        assertThat(trainer).as("the trainer").isNotNull();
+        assertThat(trainer.getInputs()).singleElement().isInstanceOfSatisfying(PartitionTransformation.class,
+                edge -> assertThat(edge.getPartitioner().getClass().getSimpleName()).isEqualTo(partitioner));
     }
 
     private static void assertStableUids(Consumer<StreamExecutionEnvironment> define, List<String> expected) {

@@ -18,6 +18,7 @@ import io.istream.scorer.job.ScorerJob;
 import io.istream.trainer.dataset.EventScript;
 import io.istream.trainer.dataset.SyntheticConfig;
 import io.istream.trainer.dataset.SyntheticInterests;
+import io.istream.trainer.job.SamplePartitioning;
 import io.istream.trainer.job.TrainerOptions;
 import io.istream.trainer.job.TrainingJob;
 import io.istream.trainer.model.ModelAssertions;
@@ -44,6 +45,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Trainer replicas (trainer.parallelism > 1) on a real broker and MiniCluster with RocksDB: the replicas' merged model
@@ -82,13 +85,16 @@ class TrainerReplicasITCase {
         return SyntheticInterests.generate(SyntheticConfig.small().withSize(120, 20).withSeed(seed)).script();
     }
 
-    @Test
-    void twoReplicasTrainEverySampleOnceIntoTheModelTheScorerServes() throws Exception {
+    @ParameterizedTest(name = "samples {0}")
+    @EnumSource(SamplePartitioning.class)
+    void twoReplicasTrainEverySampleOnceIntoTheModelTheScorerServes(SamplePartitioning partitioning) throws Exception {
         EventScript script = script(21);
         PipelineChecks.Halves halves = PipelineChecks.Halves.of(script);
         halves.publishFirst(kafka);
         halves.publishRestAndClock(kafka);
-        JobClient learning = startLearning(replicas(2), null);
+        Configuration options = replicas(2);
+        options.set(TrainerOptions.PARTITIONING, partitioning);
+        JobClient learning = startLearning(options, null);
         JobClient scorer = startScorer();
         ModelFollower model = PipelineChecks.awaitSettledModel(kafka, script.expectedSamples(), Duration.ofSeconds(180));
         PipelineChecks.sendRequests(kafka, script, "replicas", halves.endMs());

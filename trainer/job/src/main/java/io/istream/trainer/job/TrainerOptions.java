@@ -76,6 +76,13 @@ public final class TrainerOptions {
                     + "deltas, exchanged through the trainer-deltas topic; replica 0 publishes the model. 1 is a "
                     + "single trainer. A restore from a checkpoint or savepoint may change it (docs/architecture.md).");
 
+    public static final ConfigOption<SamplePartitioning> PARTITIONING = ConfigOptions.key("trainer.partitioning")
+            .enumType(SamplePartitioning.class).defaultValue(SamplePartitioning.BY_USER)
+            .withDescription("With replicas: how samples reach them. BY_USER: hashed by user, each user's samples at "
+                    + "one replica; every upstream subtask feeds every replica, so a replica that pauses holds up the "
+                    + "others' input. POINTWISE: each upstream subtask feeds a fixed subset of the replicas (one, with "
+                    + "as many upstream subtasks as replicas), with no shuffle between them (docs/benchmarks.md).");
+
     public static final ConfigOption<Integer> EXCHANGE_EVERY_BATCHES = ConfigOptions
             .key("trainer.exchange-every-batches").intType().defaultValue(4)
             .withDescription("With replicas: each sends what it learnt after this many trained batches … (1 keeps"
@@ -93,7 +100,8 @@ public final class TrainerOptions {
 
     public static final List<ConfigOption<?>> ALL = List.of(BATCH_SIZE, MAX_HISTORY, PUBLISH_EVERY_BATCHES,
             PUBLISH_INTERVAL, FULL_INTERVAL, MAX_CHUNK, METRICS_WINDOW, PREQUENTIAL, IDLE_FLUSH, MODEL_THREADS,
-            PARALLELISM, EXCHANGE_EVERY_BATCHES, EXCHANGE_INTERVAL, LAST_DELTAS_WAIT, DRILL_NON_FINITE_EVERY);
+            PARALLELISM, PARTITIONING, EXCHANGE_EVERY_BATCHES, EXCHANGE_INTERVAL, LAST_DELTAS_WAIT,
+            DRILL_NON_FINITE_EVERY);
 
     /** The replicas' exchange cadence; checks that the optimiser's regularisation allows replicas. */
     public static TrainerReplica.Sync sync(ReadableConfig config) {

@@ -64,8 +64,10 @@ public final class TrainingJob {
         if (replicas > 1 && sinks.deltas() == null) {
             throw new IllegalArgumentException("trainer.parallelism " + replicas + " needs a delta exchange");
         }
-        SingleOutputStreamOperator<ModelUpdate> updates = samples
-                .keyBy(Sample::getUserId)   // a disjoint share of users per replica, each user's samples in order
+        DataStream<Sample> routed = options.get(TrainerOptions.PARTITIONING) == SamplePartitioning.POINTWISE
+                ? samples.rescale()
+                : samples.keyBy(Sample::getUserId);   // a disjoint share of users per replica, in order
+        SingleOutputStreamOperator<ModelUpdate> updates = routed
                 .transform("streaming-trainer", new AvroTypeInfo<>(ModelUpdate.class),
                         new TrainerOperator(settings, options.get(TrainerOptions.IDLE_FLUSH).toMillis(),
                                 options.get(TrainerOptions.DRILL_NON_FINITE_EVERY), sync, sinks.deltas()))
