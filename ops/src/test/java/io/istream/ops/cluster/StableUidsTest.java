@@ -59,35 +59,34 @@ class StableUidsTest {
         Configuration options = new Configuration();
         options.setString("trainer.parallelism", "2");
         options.setString("trainer.partitioning", partitioning);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        TrainingJob.defineKafkaWorkflow(env, KAFKA, options, "g", StartingPosition.COMMITTED_OR_EARLIEST, false);
-        Deque<Transformation<?>> queue = new ArrayDeque<>(env.getTransformations());
-        Transformation<?> trainer = null;
-        while (!queue.isEmpty() && trainer == null) {
-            Transformation<?> t = queue.pop();
-            if ("streaming-trainer".equals(t.getUid())) {
-                trainer = t;
-            }
-            queue.addAll(t.getInputs());
-        }
-        assertThat(trainer).as("the trainer").isNotNull();
+        Transformation<?> trainer = transformations(env -> TrainingJob.defineKafkaWorkflow(env, KAFKA, options, "g",
+                StartingPosition.COMMITTED_OR_EARLIEST, false)).stream()
+                .filter(t -> "streaming-trainer".equals(t.getUid())).findFirst().orElseThrow();
         assertThat(trainer.getInputs()).singleElement().isInstanceOfSatisfying(PartitionTransformation.class,
                 edge -> assertThat(edge.getPartitioner().getClass().getSimpleName()).isEqualTo(partitioner));
     }
 
-    private static void assertStableUids(Consumer<StreamExecutionEnvironment> define, List<String> expected) {
+    /** Every transformation of the job that {@code define} builds, sinks and their inputs, each once. */
+    private static List<Transformation<?>> transformations(Consumer<StreamExecutionEnvironment> define) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         define.accept(env);
-        List<String> uids = new ArrayList<>();
-        List<String> missing = new ArrayList<>();
+        List<Transformation<?>> out = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
         Deque<Transformation<?>> queue = new ArrayDeque<>(env.getTransformations());
         while (!queue.isEmpty()) {
             Transformation<?> t = queue.pop();
-            if (!seen.add(t.getId())) {
-                continue;
+            if (seen.add(t.getId())) {
+                out.add(t);
+                queue.addAll(t.getInputs());
             }
-            queue.addAll(t.getInputs());
+        }
+        return out;
+    }
+
+    private static void assertStableUids(Consumer<StreamExecutionEnvironment> define, List<String> expected) {
+        List<String> uids = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Transformation<?> t : transformations(define)) {
             // keyBy/rebalance, side outputs and unions are edges, not operators: they hold no state
             if (t instanceof PartitionTransformation || t instanceof SideOutputTransformation
                     || t instanceof UnionTransformation) {
