@@ -102,7 +102,7 @@ public final class DataPlaneJob {
 
     public static WatermarkStrategy<IngestedEvent> watermarks(ReadableConfig options) {
         return EventTimeWatermarks.strategy(options.get(IngestionOptions.MAX_OUT_OF_ORDERNESS),
-                options.get(IngestionOptions.IDLE_PARTITION_TIMEOUT));
+                options.get(IngestionOptions.IDLE_PARTITION_TIMEOUT), options.get(IngestionOptions.MAX_WATERMARK_DRIFT));
     }
 
     public static KafkaSink<Sample> samplesSink(KafkaConnection kafka, String groupId) {

@@ -32,6 +32,12 @@ public final class IngestionOptions {
             .durationType().defaultValue(Duration.ofSeconds(5))
             .withDescription("A partition with no records for this long stops holding the watermark back.");
 
+    public static final ConfigOption<Duration> MAX_WATERMARK_DRIFT = ConfigOptions.key("ingestion.max-watermark-drift")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("Watermark alignment of the input partitions: a partition whose watermark runs this far "
+                    + "ahead of the slowest one's pauses until the others catch up, so a backlog or replay is read in "
+                    + "about event-time order across partitions. 0 = off (partitions are read as fast as they come).");
+
     public static final java.util.List<ConfigOption<?>> ALL = java.util.List.of(MIN_EVENT_TIME_MS, MAX_FUTURE_SKEW,
-            MAX_CANDIDATES, MAX_OUT_OF_ORDERNESS, IDLE_PARTITION_TIMEOUT);
+            MAX_CANDIDATES, MAX_OUT_OF_ORDERNESS, IDLE_PARTITION_TIMEOUT, MAX_WATERMARK_DRIFT);
 }

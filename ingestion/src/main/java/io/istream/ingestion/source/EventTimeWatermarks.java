@@ -17,13 +17,24 @@ public final class EventTimeWatermarks {
     private EventTimeWatermarks() {
     }
 
-    public static WatermarkStrategy<IngestedEvent> strategy(Duration maxOutOfOrderness, Duration idleTimeout) {
+    /**
+     * With {@code maxDrift} > 0, also Flink's watermark alignment: a split whose watermark is more than
+     * {@code maxDrift} ahead of the slowest split's is paused until it is not.
+     */
+    public static WatermarkStrategy<IngestedEvent> strategy(Duration maxOutOfOrderness, Duration idleTimeout,
+                                                            Duration maxDrift) {
         long boundMs = maxOutOfOrderness.toMillis();
         WatermarkStrategy<IngestedEvent> strategy = WatermarkStrategy
                 .<IngestedEvent>forGenerator(ctx -> new ValidEventsOnly(boundMs))
                 .withTimestampAssigner((event, kafkaTimestamp) -> EventFields.eventTimeMs(event.getPayload()));
-        return idleTimeout.isZero() ? strategy : strategy.withIdleness(idleTimeout);
+        strategy = idleTimeout.isZero() ? strategy : strategy.withIdleness(idleTimeout);
+        return maxDrift.isZero() ? strategy
+                : strategy.withWatermarkAlignment(ALIGNMENT_GROUP, maxDrift, ALIGNMENT_UPDATE_INTERVAL);
     }
+
+    /** The alignment group of the input events' source; how often its subtasks agree on the slowest watermark. */
+    static final String ALIGNMENT_GROUP = "input-events";
+    static final Duration ALIGNMENT_UPDATE_INTERVAL = Duration.ofMillis(200);
 
     /** Like Flink's BoundedOutOfOrdernessWatermarks, but blind to dead letters. */
     static final class ValidEventsOnly implements WatermarkGenerator<IngestedEvent> {
