@@ -2,6 +2,7 @@ package io.istream.ops.cli;
 
 import io.istream.avro.ModelUpdate;
 import io.istream.avro.ModelUpdateKind;
+import io.istream.avro.ReplicaDelta;
 import io.istream.avro.Sample;
 import io.istream.ingestion.config.CommittedReader;
 import io.istream.ingestion.producer.EventPublisher;
@@ -28,7 +29,10 @@ import io.istream.trainer.streaming.StreamingSettings;
 import io.istream.trainer.updates.ModelFollower;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +41,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.LongToDoubleFunction;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.AbstractDeserializationSchema;
 import org.apache.flink.configuration.Configuration;
@@ -61,6 +66,9 @@ import picocli.CommandLine.Option;
 @Command(name = "scaling", mixinStandardHelpOptions = true,
         description = "Trainer samples/s at trainer.parallelism 1, 2, 4 on the same samples, and held-out AUC.")
 final class ScalingBench implements Callable<Integer> {
+    /** Shares of the samples at which the published model is also scored on the held-out users. */
+    private static final double[] TRAJECTORY = {0.5, 0.6, 0.7, 0.8, 0.9};
+
     @Option(names = "--data", description = "dataset; default ../shared/data/amazon-beauty (synthetic when absent)")
     Path data;
 
@@ -99,6 +107,10 @@ final class ScalingBench implements Callable<Integer> {
             + "leaves the lockstep and the ceiling")
     boolean pipeline;
 
+    @Option(names = "--align-drift", paramLabel = "DURATION", description = "hold each samples-source subtask "
+            + "within this much label time of the slowest (Flink's watermark alignment), e.g. PT24H; default: none")
+    Duration alignDrift;
+
     @Mixin
     LocalJobOptions local = new LocalJobOptions();
 
@@ -136,6 +148,12 @@ final class ScalingBench implements Callable<Integer> {
         figures.put("model", settings.model().kind().name());
         FiguresFile.putOptimizer(figures, settings.optimizer());
         figures.put("cores", Runtime.getRuntime().availableProcessors());
+        if (!local.conf.isEmpty()) {
+            figures.put("conf", new LinkedHashMap<>(local.conf));
+        }
+        if (alignDrift != null) {
+            figures.put("alignDriftHours", alignDrift.toMillis() / 3.6e6);
+        }
         List<Map<String, Object>> runs = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-scaling"), local.parallelism)) {
             try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
@@ -144,13 +162,14 @@ final class ScalingBench implements Callable<Integer> {
             stack.startDataPlane(options, StartingPosition.EARLIEST, true).getJobExecutionResult().get();
             List<Sample> onTopic = CommittedReader.readCommitted(stack.kafka(), Topics.SAMPLES);
             long samples = onTopic.size();
+            long[] labelTimes = onTopic.stream().mapToLong(Sample::getLabelTimeMs).sorted().toArray();
             System.out.printf(Locale.ROOT, "%,d samples on the samples topic; each run trains all of them%n", samples);
             figures.put("samples", samples);
             List<List<Map<String, Object>>> rounds = new ArrayList<>();
             for (int round = 0; round < (pipeline ? repeat : 1); round++) {
                 List<Map<String, Object>> these = new ArrayList<>();
                 for (int n : replicas) {
-                    these.add(pipeline ? run(stack, options, n, samples, quality, round)
+                    these.add(pipeline ? run(stack, options, n, labelTimes, quality, round)
                             : new LinkedHashMap<>(Map.of("replicas", n)));
                 }
                 rounds.add(these);
@@ -326,6 +345,51 @@ final class ScalingBench implements Callable<Integer> {
     }
 
     /**
+     * How far apart in event time the replicas trained: at each delta, in the order they were sent, the newest label
+     * time each replica has reported so far (its own samples' newest), and the gap between the furthest and the
+     * hindmost replica; the median and the largest gap over the deltas sent while every replica had reported and
+     * none had ended its input. On a live stream this stays near zero; in a replay, a replica that trains faster runs
+     * ahead through event time, and each trains on the other's deltas of samples from another time. Gaps between
+     * {@code position}s of the label times (hours, or the share of the samples between them): {median, max}; NaN, NaN
+     * when there was no such delta.
+     */
+    static double[] eventTimeSpread(List<ReplicaDelta> deltas, int replicas, LongToDoubleFunction position) {
+        List<ReplicaDelta> sent = new ArrayList<>(deltas);
+        sent.sort(Comparator.comparingLong(ReplicaDelta::getCreatedAtMs));
+        long[] newest = new long[replicas];
+        Arrays.fill(newest, Long.MIN_VALUE);
+        List<Double> gaps = new ArrayList<>();
+        for (ReplicaDelta d : sent) {
+            if (d.getLast()) {
+                break;
+            }
+            newest[d.getReplica()] = Math.max(newest[d.getReplica()], d.getNewestSampleTimeMs());
+            long hi = Arrays.stream(newest).max().orElseThrow();
+            long lo = Arrays.stream(newest).min().orElseThrow();
+            if (lo != Long.MIN_VALUE) {
+                gaps.add(position.applyAsDouble(hi) - position.applyAsDouble(lo));
+            }
+        }
+        if (gaps.isEmpty()) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double[] g = gaps.stream().mapToDouble(Double::doubleValue).toArray();
+        return new double[] {TrainBench.median(g), Arrays.stream(g).max().orElseThrow()};
+    }
+
+    /** The share of {@code sorted} at or before {@code t}. */
+    static double shareAtOrBefore(long[] sorted, long t) {
+        int i = Arrays.binarySearch(sorted, t);
+        if (i >= 0) {
+            while (i + 1 < sorted.length && sorted[i + 1] == t) {
+                i++;
+            }
+            return (i + 1) / (double) sorted.length;
+        }
+        return (-i - 1) / (double) sorted.length;
+    }
+
+    /**
      * One figure per replica count from the rounds of job runs: each rate and AUC the median of its runs, each ratio
      * and AUC difference the median of the rounds' own (against the round's first count, run minutes apart at most),
      * and every run's figures under {@code rounds} when there were several.
@@ -341,13 +405,19 @@ final class ScalingBench implements Callable<Integer> {
                 if (r.containsKey("heldOutAuc")) {
                     r.put("heldOutAucDifference", (double) r.get("heldOutAuc") - (double) first.get("heldOutAuc"));
                 }
+                if (r.containsKey("heldOutAucSecondHalfMean")) {
+                    r.put("heldOutAucSecondHalfMeanDifference",
+                            (double) r.get("heldOutAucSecondHalfMean") - (double) first.get("heldOutAucSecondHalfMean"));
+                }
                 runsOfCount.add(r);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("replicas", runsOfCount.get(0).get("replicas"));
             m.put("runs", runsOfCount.size());
             m.put("samplesTrained", runsOfCount.get(0).get("samplesTrained"));
-            for (String key : List.of("samplesPerSecond", "ratio", "heldOutAuc", "heldOutAucDifference")) {
+            for (String key : List.of("samplesPerSecond", "ratio", "heldOutAuc", "heldOutAucDifference",
+                    "heldOutAucSecondHalfMean", "heldOutAucSecondHalfMeanDifference",
+                    "eventTimeSpreadMedianHours", "eventTimeSpreadMedianShare", "eventTimeSpreadMaxShare")) {
                 if (runsOfCount.get(0).containsKey(key)) {
                     m.put(key, TrainBench.median(runsOfCount.stream().mapToDouble(r -> (double) r.get(key)).toArray()));
                 }
@@ -362,8 +432,9 @@ final class ScalingBench implements Callable<Integer> {
         return out;
     }
 
-    private Map<String, Object> run(LocalStack stack, Configuration base, int n, long samples, PipelineQuality quality,
-                                    int round) throws Exception {
+    private Map<String, Object> run(LocalStack stack, Configuration base, int n, long[] labelTimes,
+                                    PipelineQuality quality, int round) throws Exception {
+        long samples = labelTimes.length;
         Configuration options = new Configuration(base);
         options.set(TrainerOptions.PARALLELISM, n);
         String group = "bench-scaling-" + n + "-" + round;
@@ -380,7 +451,11 @@ final class ScalingBench implements Callable<Integer> {
                     .setProperty("max.partition.fetch.bytes", String.valueOf(8 << 20))
                     .setValueOnlyDeserializer(new SampleValues())
                     .build();
-            DataStream<Sample> input = env.fromSource(source, WatermarkStrategy.noWatermarks(), "samples")
+            WatermarkStrategy<Sample> watermarks = alignDrift == null ? WatermarkStrategy.noWatermarks()
+                    : WatermarkStrategy.<Sample>forMonotonousTimestamps()
+                            .withTimestampAssigner((sample, kafkaTime) -> sample.getLabelTimeMs())
+                            .withWatermarkAlignment("samples", alignDrift, Duration.ofMillis(100));
+            DataStream<Sample> input = env.fromSource(source, watermarks, "samples")
                     .uid("samples");
             TrainingJob.defineWorkflow(env, input, options, TrainingJob.kafkaSinks(stack.kafka(), group));
         }).getJobExecutionResult().get();
@@ -392,12 +467,25 @@ final class ScalingBench implements Callable<Integer> {
         ModelFollower follower = new ModelFollower();
         long fromMs = -1;
         long fromSamples = 0;
+        List<Map<String, Object>> trajectory = new ArrayList<>();
+        int nextShare = 0;
         for (ModelUpdate u : updates) {
             if (fromMs < 0 && u.getChunkIndex() == 0 && u.getSamplesTrained() >= skip * samples) {
                 fromMs = u.getCreatedAtMs();
                 fromSamples = u.getSamplesTrained();
             }
-            follower.accept(u);
+            ModelFollower.Outcome applied = follower.accept(u);
+            boolean whole = applied == ModelFollower.Outcome.APPLIED_FULL
+                    || applied == ModelFollower.Outcome.APPLIED_DELTA;
+            if (quality != null && whole && nextShare < TRAJECTORY.length
+                    && follower.samplesTrained() >= TRAJECTORY[nextShare] * samples
+                    && follower.samplesTrained() < samples) {
+                trajectory.add(new LinkedHashMap<>(Map.of("share", (double) follower.samplesTrained() / samples,
+                        "heldOutAuc", quality.heldOutAuc(follower.model()))));
+                while (nextShare < TRAJECTORY.length && follower.samplesTrained() >= TRAJECTORY[nextShare] * samples) {
+                    nextShare++;
+                }
+            }
         }
         ModelUpdate last = updates.get(updates.size() - 1);
         if (last.getKind() != ModelUpdateKind.FULL || follower.samplesTrained() != samples) {
@@ -415,6 +503,25 @@ final class ScalingBench implements Callable<Integer> {
         out.put("samplesTrained", follower.samplesTrained());
         if (quality != null) {
             out.put("heldOutAuc", quality.heldOutAuc(follower.model()));
+            trajectory.add(new LinkedHashMap<>(Map.of("share", 1.0, "heldOutAuc", out.get("heldOutAuc"))));
+            out.put("heldOutAucSecondHalfMean", trajectory.stream()
+                    .mapToDouble(t -> (double) t.get("heldOutAuc")).average().orElseThrow());
+            out.put("heldOutAucTrajectory", trajectory);
+            System.out.printf(Locale.ROOT, "trainer.parallelism %d: held-out AUC of the model as published at %s%n", n,
+                    String.join(", ", trajectory.stream().map(t -> String.format(Locale.ROOT, "%.0f %%: %.4f",
+                            100 * (double) t.get("share"), (double) t.get("heldOutAuc"))).toList()));
+        }
+        if (n > 1) {
+            List<ReplicaDelta> deltas = CommittedReader.readCommitted(stack.kafka(), Topics.TRAINER_DELTAS).stream()
+                    .filter(d -> d.getCreatedAtMs() >= startMs).toList();
+            double[] hours = eventTimeSpread(deltas, n, t -> t / 3.6e6);
+            double[] share = eventTimeSpread(deltas, n, t -> shareAtOrBefore(labelTimes, t));
+            out.put("eventTimeSpreadMedianHours", hours[0]);
+            out.put("eventTimeSpreadMedianShare", share[0]);
+            out.put("eventTimeSpreadMaxShare", share[1]);
+            System.out.printf(Locale.ROOT, "trainer.parallelism %d: the replicas' newest label times were %.1f h and "
+                    + "%.1f %% of the samples apart (medians over their deltas), %.1f %% at most%n", n, hours[0],
+                    100 * share[0], 100 * share[1]);
         }
         System.out.printf(Locale.ROOT, "trainer.parallelism %d: %,d samples in %.1f s after the first %,d: %,.0f "
                         + "samples/s (job %.1f s)%s%n", n, follower.samplesTrained() - fromSamples, seconds, fromSamples,

@@ -157,6 +157,7 @@ public final class TrainerOperator extends AbstractStreamOperator<ModelUpdate>
         group.gauge("expiredIds", () -> trainer.expiredIds());
         group.gauge("replicaDeltaChunksApplied", () -> replica.appliedChunks());
         group.gauge("replicaDeltaChunksDropped", () -> replica.droppedChunks());
+        group.gauge("replicaDeltaLagMs", () -> replica.meanDeltaLagMs());
         group.gauge("embeddingRows", () -> trainer.model().tables().stream().mapToLong(t -> t.rowCount()).sum());
         // and per table: istream.trainer.table.<item|category|user>.embeddingRows (a `table` label in Prometheus)
         for (var table : trainer.model().tables()) {

@@ -86,6 +86,10 @@ public final class TrainerReplica implements AutoCloseable {
     private long absorbedSinceStart;             // samples other replicas' deltas brought in since this start
     private final long consumedAtStart;
     private long droppedChunks;
+    // how long this run's deltas took from their sender's step to this model (ms on the TaskManagers' clocks)
+    private long lagCount;
+    private long lagSumMs;
+    private long lagMaxMs;
     // expiry's clock: replica → {its own newest label time as its last delta reported, when that arrived (ms)}
     private final Map<Integer, long[]> frontiers = new HashMap<>();
     private long lastNowMs;
@@ -254,6 +258,11 @@ public final class TrainerReplica implements AutoCloseable {
             send(nowMs, interval, true);
             exchange.flush();
         }
+        if (lagCount > 0) {
+            LOG.info("trainer replica {} of {}: applied {} delta chunks of the other replicas of this run, {} ms after "
+                    + "they were sent on average ({} ms at most)", me.index(), me.count(), lagCount,
+                    meanDeltaLagMs(), lagMaxMs);
+        }
         if (me.index() != 0) {
             return;
         }
@@ -347,6 +356,10 @@ public final class TrainerReplica implements AutoCloseable {
         trainer.absorb(add[0], add[1], add[2], add[3], d.getNewestSampleTimeMs());
         if (d.getRun().equals(me.run())) {
             frontiers.put(d.getReplica(), new long[] {d.getNewestSampleTimeMs(), lastNowMs});
+            long lag = Math.max(0, lastNowMs - d.getCreatedAtMs());
+            lagCount++;
+            lagSumMs += lag;
+            lagMaxMs = Math.max(lagMaxMs, lag);
         }
         absorbedSinceStart += add[0];
         appliedChunks++;
@@ -397,6 +410,15 @@ public final class TrainerReplica implements AutoCloseable {
 
     public long droppedChunks() {
         return droppedChunks;
+    }
+
+    /**
+     * The mean time, in ms, from another replica's send to this model's apply of the delta chunks of this run so far
+     * (0 when none): the delay, besides {@code trainer.exchange-every-batches}, with which one replica's steps reach
+     * another. Measured on the TaskManagers' wall clocks, so across machines it includes their skew.
+     */
+    public long meanDeltaLagMs() {
+        return lagCount == 0 ? 0 : lagSumMs / lagCount;
     }
 
     @Override

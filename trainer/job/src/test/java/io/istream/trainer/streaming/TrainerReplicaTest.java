@@ -331,9 +331,11 @@ class TrainerReplicaTest {
         TrainerReplica second = replicas.get(1);
         assertThat(second.trainer().model().params().get(0).value().toDoubleArray())
                 .as("nothing applied yet").isNotEqualTo(first.trainer().model().params().get(0).value().toDoubleArray());
-        second.beforeBatch(11);
+        second.beforeBatch(40);
         ModelAssertions.assertSameParameters(first.trainer().model(), second.trainer().model(), 1e-6);
         assertThat(second.appliedChunks()).isPositive();
+        assertThat(second.meanDeltaLagMs()).as("sent at 10, applied at 40").isEqualTo(30);
+        assertThat(first.meanDeltaLagMs()).as("nothing applied").isZero();
         replicas.forEach(TrainerReplica::close);
     }
 
