@@ -55,7 +55,7 @@ public final class ConfigurationDoc {
                         + " catalogue (`ModelOptions`), so a setting means the same thing in both. Their model"
                         + " defaults are the same; their optimiser defaults are not: the offline trainer uses Adam at"
                         + " 1e-3 with MBA, which pays off over many epochs, the learning job, which sees each sample"
-                        + " once, Adam at 3e-3 without regularisation"
+                        + " once, Adam at 3e-3 and β₁ = 0.5 without regularisation"
                         + " ([model.md](model.md#shipped-defaults-and-the-papers-forms)). Changing `optimizer.kind`"
                         + " between Adam and Adagrad brings that rule's learning rate and ε unless they are set too."
                         + " `model.kind` and `model.form` choose the defaults the other `model.*`"

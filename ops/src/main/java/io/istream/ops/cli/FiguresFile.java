@@ -20,6 +20,7 @@ final class FiguresFile {
     static void putOptimizer(Map<String, Object> figures, OptimizerConfig optimizer) {
         figures.put("optimizer", optimizer.kind().name());
         figures.put("learningRate", optimizer.learningRate());
+        figures.put("beta1", optimizer.beta1());
         figures.put("regularization", optimizer.regularization().name());
         figures.put("lambda", optimizer.lambda());
     }

@@ -32,9 +32,10 @@ class TrainingJobMainTest {
     void withNoOptionsTheTrainerBuildsTheOfflineTrainersModelAndAnUnregularisedOptimiserAtTheStreamsRate() {
         StreamingSettings settings = trainerSettings(TrainingJob.prepare(new String[0]));
         assertThat(settings.model()).isEqualTo(ModelConfig.defaults(ModelKind.DIEN));
-        assertThat(settings.optimizer()).as("the offline trainer's Adam at the stream's learning rate, without "
+        assertThat(settings.optimizer()).as("the offline trainer's Adam at the stream's learning rate and β₁, without "
                 + "regularisation: a stream sees each sample once").isEqualTo(OptimizerConfig.defaults().toBuilder()
-                .learningRate(OptimizerConfig.STREAMING_LEARNING_RATE).regularization(RegularizationKind.NONE).build())
+                .learningRate(OptimizerConfig.STREAMING_LEARNING_RATE).beta1(OptimizerConfig.STREAMING_BETA1)
+                .regularization(RegularizationKind.NONE).build())
                 .isEqualTo(OptimizerConfig.streamingDefaults());
     }
 

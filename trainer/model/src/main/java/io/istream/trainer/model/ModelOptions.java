@@ -97,6 +97,8 @@ public final class ModelOptions {
                     c -> c.kind().name(), (b, v) -> b.kind(parseEnum(OptimizerKind.class, v))),
             optimizer("optimizer.learning-rate", "η.", c -> str(c.learningRate()),
                     (b, v) -> b.learningRate(parseDouble(v))),
+            optimizer("optimizer.beta1", "Adam's β₁, the decay of its gradient's moving average (momentum).",
+                    c -> str(c.beta1()), (b, v) -> b.beta1(parseDouble(v))),
             optimizer("optimizer.regularization", "Embedding regularisation: NONE, MBA (DIN eqs. 4–7: only the rows"
                             + " in the batch, λ/n_j) or L2 (every row, every step).", c -> c.regularization().name(),
                     (b, v) -> b.regularization(parseEnum(RegularizationKind.class, v))),

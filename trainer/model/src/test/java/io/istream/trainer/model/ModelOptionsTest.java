@@ -27,7 +27,7 @@ class ModelOptionsTest {
                 .attention(AttentionKind.FFN).evolvingCell(CellKind.AGRU).auxWeight(0.3).auxHidden(13, 6)
                 .userEmbedding(true).admitAfter(3).expireAfterMs(90_000).embeddingInitStd(0.05).seed(77).build();
         OptimizerConfig optimizer = OptimizerConfig.defaults().toBuilder().kind(OptimizerKind.ADAGRAD)
-                .learningRate(0.02).regularization(RegularizationKind.L2).lambda(0.7).denseL2(1e-4).build();
+                .learningRate(0.02).beta1(0.5).regularization(RegularizationKind.L2).lambda(0.7).denseL2(1e-4).build();
         Map<String, String> values = ModelOptions.values(config, optimizer, ModelOptions.Form.PAPER);
         assertThat(values.keySet()).containsExactlyElementsOf(ModelOptions.keys());
         assertThat(ModelOptions.model(values)).isEqualTo(config);
@@ -78,6 +78,9 @@ class ModelOptionsTest {
                 "attention-pooling"))).hasMessageContaining("SUM_POOLING alone");
         assertThatThrownBy(() -> ModelOptions.optimizer(Map.of("optimizer.learning-rate", "-1")))
                 .hasMessageContaining("learning rate");
+        assertThat(ModelOptions.optimizer(Map.of("optimizer.beta1", "0.5")).beta1()).isEqualTo(0.5);
+        assertThatThrownBy(() -> ModelOptions.optimizer(Map.of("optimizer.beta1", "1")))
+                .hasMessageContaining("β₁");
         assertThat(ModelOptions.parseDurationMs("250")).isEqualTo(250);
         assertThat(ModelOptions.parseDurationMs("1.5 s")).isEqualTo(1_500);
         assertThat(ModelOptions.parseDurationMs("5min")).isEqualTo(300_000);
