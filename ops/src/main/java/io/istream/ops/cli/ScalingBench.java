@@ -181,6 +181,7 @@ final class ScalingBench implements Callable<Integer> {
                             quality);
                     r.put("heldOutAucLockstep", l.heldOutAuc());
                     r.put("prequentialAucLockstep", l.prequentialAuc());
+                    r.put("prequentialAucLockstepFirstTenth", l.prequentialAucFirstTenth());
                 }
             }
             if (ceilingSamples > 0) {
@@ -224,9 +225,10 @@ final class ScalingBench implements Callable<Integer> {
     /**
      * What a lockstep reference reached: its final model's held-out AUC, and the prequential AUC over the whole pass
      * and every replica's samples (each scored, in inference mode, by its replica's model just before the step that
-     * trains on it), so that every replica count is scored on the same samples.
+     * trains on it), so that every replica count is scored on the same samples; and that prequential AUC over the
+     * first tenth of the samples alone, where the models start from their initial values.
      */
-    record Lockstep(double heldOutAuc, double prequentialAuc) {
+    record Lockstep(double heldOutAuc, double prequentialAuc, double prequentialAucFirstTenth) {
     }
 
     /**
@@ -250,6 +252,8 @@ final class ScalingBench implements Callable<Integer> {
         // runs on processing time (the exchange's interval, expiry) runs about as often as there
         long now = 1;
         Evaluation prequential = new Evaluation();
+        Evaluation firstTenth = new Evaluation();
+        int firstTenthEnd = samples.size() / 10;
         List<List<Sample>> pending = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             pending.add(new ArrayList<>());
@@ -264,7 +268,7 @@ final class ScalingBench implements Callable<Integer> {
             pending.get(k).add(s);
             if (trainer.batchReady()) {
                 r.beforeBatch(now);
-                score(trainer, pending.get(k), settings, prequential);
+                score(trainer, pending.get(k), settings, prequential, i < firstTenthEnd ? firstTenth : null);
                 trainer.trainBatch(now);
                 r.afterBatch(now);
             }
@@ -272,7 +276,7 @@ final class ScalingBench implements Callable<Integer> {
         for (int k = n - 1; k >= 0; k--) {   // replica 0 last: it waits for the others' last deltas
             TrainerReplica r = replicas.get(k);
             while (r.trainer().buffered() > 0) {
-                score(r.trainer(), pending.get(k), settings, prequential);
+                score(r.trainer(), pending.get(k), settings, prequential, null);
                 r.trainer().trainBatch(now);
             }
             r.finish(now);
@@ -286,13 +290,17 @@ final class ScalingBench implements Callable<Integer> {
         double pre = prequential.auc();
         replicas.forEach(TrainerReplica::close);
         System.out.printf(Locale.ROOT, "%d replica(s) in lockstep, exchange in memory: held-out AUC %.4f, prequential"
-                + " AUC %.4f (%,d samples)%n", n, auc, pre, prequential.size());
-        return new Lockstep(auc, pre);
+                + " AUC %.4f (%,d samples), over the first tenth %.4f%n", n, auc, pre, prequential.size(),
+                firstTenth.auc());
+        return new Lockstep(auc, pre, firstTenth.auc());
     }
 
-    /** Scores the trainer's next batch (the first batch-size of {@code pending}, removed) as its model stands. */
+    /**
+     * Scores the trainer's next batch (the first batch-size of {@code pending}, removed) as its model stands, into
+     * {@code into} and, unless null, {@code also}.
+     */
     private static void score(StreamingTrainer trainer, List<Sample> pending, StreamingSettings settings,
-                              Evaluation into) {
+                              Evaluation into, Evaluation also) {
         List<Sample> next = pending.subList(0, Math.min(pending.size(), settings.batchSize()));
         Batch batch = SampleBatches.of(new ArrayList<>(next), settings.maxHistory());
         trainer.model().forward(batch, false);
@@ -300,6 +308,9 @@ final class ScalingBench implements Callable<Integer> {
         for (int b = 0; b < batch.size; b++) {
             if (Double.isFinite(p[b])) {   // as the trainer's own metrics: a diverged model's NaN is not a score
                 into.add(p[b], batch.label[b], batch.sampleKey[b]);
+                if (also != null) {
+                    also.add(p[b], batch.label[b], batch.sampleKey[b]);
+                }
             }
         }
         next.clear();

@@ -92,7 +92,7 @@ class ClusterFilesTest {
                     "flink_taskmanager_job_task_operator_istream_trainer_",
                     List.of("samplesIn", "modelUpdateRecords", "samplesTrained", "skippedBatches", "modelVersion",
                             "gpuDevice", "unpublishableModels", "replicaDeltaChunksApplied",
-                            "replicaDeltaChunksDropped", "expiredIds", "embeddingRows", "onlineAuc", "onlineGauc",
+                            "replicaDeltaChunksDropped", "replicaDeltaLagMs", "expiredIds", "embeddingRows", "onlineAuc", "onlineGauc",
                             "onlineLogloss", "samplesPerSecond")),
             new Registration("scorer/src/main/java/io/istream/scorer/job/ScorerFunction.java",
                     "addGroup(\"istream\").addGroup(\"scorer\")",
