@@ -107,6 +107,11 @@ final class ScalingBench implements Callable<Integer> {
             + "leaves the lockstep and the ceiling")
     boolean pipeline;
 
+    @Option(names = "--lockstep-lag", defaultValue = "0", paramLabel = "POLLS", description = "in the lockstep "
+            + "reference, each delta becomes visible only this many exchange polls (of any replica; each replica polls"
+            + " twice a batch) after it was sent: what a lag of the exchange costs (default: ${DEFAULT-VALUE})")
+    long lockstepLag;
+
     @Option(names = "--align-drift", paramLabel = "DURATION", description = "hold each samples-source subtask "
             + "within this much label time of the slowest (Flink's watermark alignment), e.g. PT24H; default: none")
     Duration alignDrift;
@@ -154,6 +159,9 @@ final class ScalingBench implements Callable<Integer> {
         if (alignDrift != null) {
             figures.put("alignDriftHours", alignDrift.toMillis() / 3.6e6);
         }
+        if (lockstepLag > 0) {
+            figures.put("lockstepLagPolls", lockstepLag);
+        }
         List<Map<String, Object>> runs = new ArrayList<>();
         try (LocalStack stack = LocalStack.start(Defaults.workDir("bench-scaling"), local.parallelism)) {
             try (EventPublisher publisher = new EventPublisher(stack.kafka(), ValidationLimits.defaults())) {
@@ -178,7 +186,7 @@ final class ScalingBench implements Callable<Integer> {
             if (quality != null && lockstep) {
                 for (Map<String, Object> r : runs) {
                     Lockstep l = lockstep(settings, TrainerOptions.sync(options), onTopic, (int) r.get("replicas"),
-                            quality);
+                            quality, lockstepLag);
                     r.put("heldOutAucLockstep", l.heldOutAuc());
                     r.put("prequentialAucLockstep", l.prequentialAuc());
                     r.put("prequentialAucLockstepFirstTenth", l.prequentialAucFirstTenth());
@@ -238,8 +246,8 @@ final class ScalingBench implements Callable<Integer> {
      * two costs the quality (docs/benchmarks.md, "bench scaling").
      */
     private static Lockstep lockstep(StreamingSettings settings, TrainerReplica.Sync sync, List<Sample> samples, int n,
-                                     PipelineQuality quality) {
-        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log();
+                                     PipelineQuality quality, long lagPolls) {
+        InMemoryDeltaExchange.Log log = new InMemoryDeltaExchange.Log(lagPolls);
         List<TrainerReplica> replicas = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             TrainerReplica r = TrainerReplica.start(settings, sync, new TrainerReplica.Identity(k, n, "lockstep/0"),

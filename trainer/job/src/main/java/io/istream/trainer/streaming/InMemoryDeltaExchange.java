@@ -10,12 +10,29 @@ import java.util.function.Predicate;
  * A delta exchange in one JVM, with no lag: one log that every reader sees whole, in the order sent. Replicas that
  * share it and are stepped in turn exchange exactly what the merge rule asks and nothing later, so what they learn
  * isolates the merge rule from the lag of a real exchange ({@code bench scaling}, and the replicas' unit tests).
+ * A log made with a lag delays each record by that many polls (of any reader) after it was sent, to measure what a
+ * given lag costs.
  */
 public final class InMemoryDeltaExchange implements DeltaExchange {
 
     /** The shared log: one partition. */
     public static final class Log {
         private final List<ReplicaDelta> records = new ArrayList<>();
+        private final List<Long> sentAt = new ArrayList<>();   // [records] the poll count when each was sent
+        private final long lagPolls;
+        private long polls;
+
+        public Log() {
+            this(0);
+        }
+
+        /** @param lagPolls polls, by any reader, before a record is visible */
+        public Log(long lagPolls) {
+            if (lagPolls < 0) {
+                throw new IllegalArgumentException("lag " + lagPolls);
+            }
+            this.lagPolls = lagPolls;
+        }
 
         public DeltaExchange.Factory factory() {
             return clientId -> new InMemoryDeltaExchange(this);
@@ -32,6 +49,7 @@ public final class InMemoryDeltaExchange implements DeltaExchange {
     @Override
     public void send(List<ReplicaDelta> chunks) {
         log.records.addAll(chunks);
+        chunks.forEach(c -> log.sentAt.add(log.polls));
     }
 
     @Override
@@ -40,13 +58,14 @@ public final class InMemoryDeltaExchange implements DeltaExchange {
 
     @Override
     public List<ReplicaDelta> poll(long waitMs, Predicate<String> wanted) {
+        log.polls++;
         List<ReplicaDelta> out = new ArrayList<>();
-        for (ReplicaDelta d : log.records.subList(position, log.records.size())) {
+        while (position < log.records.size() && log.polls - log.sentAt.get(position) >= log.lagPolls) {
+            ReplicaDelta d = log.records.get(position++);
             if (wanted.test(DeltaExchange.origin(d))) {
                 out.add(d);
             }
         }
-        position = log.records.size();
         return out;
     }
 
